@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per package. The `source` export condition makes workspace packages resolve to
+// their TypeScript sources, so tests never run against a stale `dist/`.
+const pkg = (name: string, extra: Record<string, unknown> = {}) => ({
+  extends: true as const,
+  test: { name, include: [`${name}/src/**/*.test.ts`, `${name}/test/**/*.test.ts`], ...extra },
+});
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  test: {
+    projects: [pkg('crdt'), pkg('cart-server'), pkg('sync-client'), pkg('simulations')],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
