@@ -1,1 +1,3 @@
-export {};
+// `@cartwheel/crdt/testing`: harnesses and conformance suites other packages reuse.
+
+export * from './replication/testing.js';

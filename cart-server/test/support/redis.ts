@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** A redis-server child process on a free loopback port, private to one test file. */
+export interface RedisProcess {
+  readonly url: string;
+  readonly port: number;
+  /** SIGKILLs the server (to test failure handling); `start()` brings it back on the same port. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * Starts `redis-server` (from PATH; CI installs it with apt when missing). A missing binary is a
+ * test failure, never a skip.
+ */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    const ready = new Promise<void>((resolve, reject) => {
+      proc.once('error', (err) =>
+        reject(new Error(`cannot start redis-server: ${err.message}`, { cause: err })),
+      );
+      proc.once('exit', (code) => reject(new Error(`redis-server exited early with code ${code}`)));
+      // Poll with a TCP connect: redis prints nothing at loglevel warning.
+      const probe = (): void => {
+        const socket = createConnectionSafe(port);
+        socket.then(
+          () => resolve(),
+          () => setTimeout(probe, 25),
+        );
+      };
+      probe();
+    });
+    await ready;
+  };
+
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    if (proc === undefined || proc.exitCode !== null) return;
+    const exited = once(proc, 'exit');
+    proc.kill('SIGKILL');
+    await exited;
+    child = undefined;
+  };
+
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: kill };
+}
+
+async function createConnectionSafe(port: number): Promise<void> {
+  const { createConnection } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
