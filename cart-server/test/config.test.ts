@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config/config.js';
+
+describe('loadConfig', () => {
+  it('has embedded defaults: port 8080, ./data, single node with N clamped to 1', () => {
+    const c = loadConfig({ argv: [], env: {}, cwd: '/srv' });
+    expect(c).toMatchObject({
+      port: 8080,
+      dataDir: '/srv/data',
+      nodeId: 'n1',
+      n: 1,
+      r: 1,
+      w: 1,
+      ringSize: 64,
+    });
+    expect(c.fsync).toBe('always');
+    expect(c.jwtSecret).toBe(DEV_JWT_SECRET);
+    expect(c.devSecret).toBe(true);
+  });
+
+  it('reads env, lets flags win, and keeps N/R/W for a 3-node cluster', () => {
+    const c = loadConfig({
+      argv: ['--port', '9001', '--peers', 'n2=http://127.0.0.1:9002,n3=ws://127.0.0.1:9003'],
+      env: { PORT: '1', NODE_ID: 'n1', CART_W: '2', JWT_SECRET: 'x'.repeat(32), CART_FSYNC: 'never' },
+    });
+    expect(c.port).toBe(9001);
+    expect(c.peers).toEqual([
+      { id: 'n2', url: 'http://127.0.0.1:9002' },
+      { id: 'n3', url: 'http://127.0.0.1:9003' },
+    ]);
+    expect([c.n, c.r, c.w]).toEqual([3, 2, 2]);
+    expect(c.fsync).toBe('never');
+    expect(c.devSecret).toBe(false);
+  });
+
+  it('reports every problem at once, naming flag and env var', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        argv: ['--port', 'eighty', '--ring-size', '100', '--w', '5', '--n', '3'],
+        env: { JWT_SECRET: 'short', PEERS: 'n2=ftp://x' },
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('--port (PORT): must be a whole number');
+    expect(problems).toContain('--ring-size (RING_SIZE): must be a power of two');
+    expect(problems).toContain('--w (CART_W): 5 exceeds N=3');
+    expect(problems).toContain('--jwt-secret (JWT_SECRET): must be at least 32 characters');
+    expect(problems).toContain('--peers (PEERS)');
+    expect(() => loadConfig({ argv: ['--bogus'], env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: [], env: { NODE_ENV: 'production' } })).toThrow(
+      /required when NODE_ENV=production/,
+    );
+  });
+});

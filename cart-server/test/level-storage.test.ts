@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LevelStorage } from '../src/storage/level-storage.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cartwheel-level-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
+
+async function collect(s: LevelStorage, ns: string, p: number): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for await (const [k, v] of s.entries(ns, p)) out.push([k, text(v) ?? '']);
+  return out;
+}
+
+describe('LevelStorage', () => {
+  it('keeps namespaces and partitions apart and lists partitions', async () => {
+    const s = await LevelStorage.open({ location: tempDir() });
+    await s.put('data', 3, 'a', bytes('1'));
+    await s.put('data', 300, 'a', bytes('2'));
+    await s.put('data', 0xffff_ffff, 'z', bytes('3'));
+    await s.put('dat', 3, 'a', bytes('other ns'));
+    await s.put('hints', 7, 'a', bytes('4'));
+    expect(text(await s.get('data', 3, 'a'))).toBe('1');
+    expect(text(await s.get('data', 300, 'a'))).toBe('2');
+    expect(text(await s.get('dat', 3, 'a'))).toBe('other ns');
+    expect(await s.get('data', 4, 'a')).toBeUndefined();
+    expect(await s.partitions('data')).toEqual([3, 300, 0xffff_ffff]);
+    expect(await s.partitions('hints')).toEqual([7]);
+    expect(await s.partitions('nothing')).toEqual([]);
+    await s.delete('data', 300, 'a');
+    expect(await s.partitions('data')).toEqual([3, 0xffff_ffff]);
+    await s.close();
+  });
+
+  it('iterates a partition in JavaScript string order, astral characters included', async () => {
+    const s = await LevelStorage.open({ location: tempDir() });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 20 }),
+        async (keys) => {
+          const p = run++;
+          await s.batch(
+            keys.map((key) => ({ type: 'put', ns: 'prop', partition: p, key, value: bytes(key) })),
+          );
+          const listed = await collect(s, 'prop', p);
+          expect(listed.map(([k]) => k)).toEqual([...keys].sort());
+          for (const [k, v] of listed) expect(v).toBe(k);
+          await s.batch(keys.map((key) => ({ type: 'delete', ns: 'prop', partition: p, key })));
+          expect(await collect(s, 'prop', p)).toEqual([]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    await s.close();
+  });
+
+  it('persists across close/reopen and groups concurrent writes into few batches', async () => {
+    const dir = tempDir();
+    const s = await LevelStorage.open({ location: dir, fsync: 'always' });
+    const writes = Array.from({ length: 200 }, (_, i) => s.put('data', i % 8, `k${i}`, bytes(String(i))));
+    await Promise.all(writes);
+    expect(s.flushes).toBeLessThan(200);
+    await s.close();
+    await expect(s.get('data', 0, 'k0')).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+    const again = await LevelStorage.open({ location: dir });
+    expect(text(await again.get('data', 5, 'k5'))).toBe('5');
+    expect((await collect(again, 'data', 1)).length).toBe(25);
+    await again.close();
+  });
+
+  it('does not alias the caller buffer and rejects misuse with TypeError', async () => {
+    const s = await LevelStorage.open({ location: tempDir(), fsync: 'never' });
+    const value = bytes('before');
+    const put = s.put('data', 1, 'k', value);
+    value.set(bytes('AFTER!'));
+    await put;
+    expect(text(await s.get('data', 1, 'k'))).toBe('before');
+    expect(() => s.put('', 1, 'k', value)).toThrow(TypeError);
+    expect(() => s.put('a\0b', 1, 'k', value)).toThrow(TypeError);
+    expect(() => s.put('data', -1, 'k', value)).toThrow(TypeError);
+    expect(() => s.put('data', 1.5, 'k', value)).toThrow(TypeError);
+    await s.close();
+  });
+});
