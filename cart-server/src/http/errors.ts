@@ -18,6 +18,8 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   CRDT_DECODE_ERROR: 400,
+  CRDT_INVALID_OP: 400,
+  REPLICATION_BAD_REQUEST: 400,
   INVALID_QUANTITY: 400,
   CART_TOO_LARGE: 400,
   // 401/403: authentication and authorization
@@ -42,6 +44,7 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   INSUFFICIENT_STOCK: 409,
   PRICE_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  CRDT_LIMIT_EXCEEDED: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
   EMPTY_CART: 422,
@@ -49,6 +52,8 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   // 5xx: the server or the cluster cannot serve the request right now
   INTERNAL: 500,
   QUORUM_NOT_MET: 503,
+  REPLICATION_STOPPED: 503,
+  REPLICATION_STORAGE_ERROR: 503,
   TIMEOUT: 503,
   NOT_READY: 503,
   SHUTTING_DOWN: 503,

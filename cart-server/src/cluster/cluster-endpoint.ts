@@ -1,0 +1,47 @@
+/** `/v1/cluster` upgrade handler: authenticates a peer node and hands its socket to the transport. */
+import { WebSocketServer } from 'ws';
+import type { UpgradeHandler } from '../ws/upgrade.js';
+import { rejectUpgrade } from '../ws/upgrade.js';
+import { CLUSTER_NODE_HEADER, CLUSTER_PROOF_HEADER, checkClusterProof } from './cluster-auth.js';
+import type { WsTransport } from './ws-transport.js';
+
+export interface ClusterEndpoint {
+  readonly handler: UpgradeHandler;
+  close(): void;
+}
+
+export function createClusterEndpoint(options: {
+  transport: WsTransport;
+  secret: string;
+  members: ReadonlySet<string>;
+  maxPayloadBytes: number;
+  onConnection?: (peer: string, open: boolean) => void;
+}): ClusterEndpoint {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false,
+  });
+  const handler: UpgradeHandler = (req, socket, head) => {
+    const node = req.headers[CLUSTER_NODE_HEADER];
+    const proof = req.headers[CLUSTER_PROOF_HEADER];
+    if (
+      typeof node !== 'string' ||
+      typeof proof !== 'string' ||
+      !checkClusterProof(options.secret, node, proof)
+    ) {
+      rejectUpgrade(socket, 401, 'UNAUTHORIZED', 'cluster connections need a valid node proof');
+      return;
+    }
+    if (!options.members.has(node)) {
+      rejectUpgrade(socket, 403, 'FORBIDDEN', `node ${node} is not a member of this cluster`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      options.onConnection?.(node, true);
+      ws.on('close', () => options.onConnection?.(node, false));
+      options.transport.acceptInbound(node, ws);
+    });
+  };
+  return { handler, close: () => wss.close() };
+}
