@@ -75,23 +75,8 @@ export class ServerMetrics {
       labelNames: ['op'],
       registers,
     });
-    const gauge = (
-      name: string,
-      help: string,
-      pick: (s: ReturnType<ReplicationGaugeSource['sample']>) => number,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect: () => {
-          const s = this.source?.sample();
-          if (s !== undefined) gaugeSet(name, pick(s));
-        },
-      });
-    const gauges = new Map<string, Gauge>();
-    const gaugeSet = (name: string, v: number) => gauges.get(name)?.set(v);
-    for (const [name, help, pick] of [
+    type Sample = ReturnType<ReplicationGaugeSource['sample']>;
+    const mirrors: [string, string, (s: Sample) => number][] = [
       [
         'cartwheel_hinted_handoff_backlog',
         'Hinted-handoff entries waiting for their owner',
@@ -101,8 +86,18 @@ export class ServerMetrics {
       ['cartwheel_peers_up', 'Cluster peers considered up', (s) => s.peersUp],
       ['cartwheel_peers_down', 'Cluster peers considered down', (s) => s.peersDown],
       ['cartwheel_handoffs_in_progress', 'Partition handoffs in progress', (s) => s.handoffs],
-    ] as const) {
-      gauges.set(name, gauge(name, help, pick));
+    ];
+    const source = () => this.source;
+    for (const [name, help, pick] of mirrors) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const s = source()?.sample();
+          if (s !== undefined) this.set(pick(s));
+        },
+      });
     }
   }
 
