@@ -1,3 +1,19 @@
 // Public entry of @cartwheel/crdt. Keep this list curated: everything exported here is API.
 
+export { Cart, type CartOp, type CartOptions } from './cart/cart.js';
+export { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart/cart-codec.js';
+export { type CartEntryJSON, type CartJSON, cartFromJSON, cartToJSON } from './cart/cart-json.js';
+export { type CartDelta, type CartLine, CartState } from './cart/cart-state.js';
+export { cartType } from './cart/cart-type.js';
+export { newDotActors, newDots } from './cart/new-dots.js';
+export { decodeCartOp, encodeCartOp } from './cart/op-codec.js';
+export { type LineMeta, MAX_QUANTITY } from './cart/validate.js';
+export { validateCartOp } from './cart/validate-op.js';
+export { CausalContext } from './causal/causal-context.js';
+export type { ActorId, Dot } from './causal/dot.js';
+export { compareDots } from './causal/dot.js';
+export { HLC_LOGICAL_BITS, Hlc, hlcLogical, hlcPhysical, packHlc } from './causal/hlc.js';
+export { decodeContext, encodeContext } from './codec/context-codec.js';
+export { LIMITS } from './codec/limits.js';
+export { CrdtDecodeError, CrdtError, CrdtInvalidOpError, CrdtLimitError } from './errors.js';
 export * from './replication/index.js';

@@ -1,0 +1,151 @@
+/**
+ * Versioned binary codec of cart states and deltas (the same format: a delta is a state).
+ *
+ *   header(version 1, kind cart)
+ *   actor table            sorted; UUIDs as 16 raw bytes
+ *   context                per actor: intervals as gap/length varints
+ *   hlc base               smallest physical ms of any timestamp
+ *   lines                  count, then per line (sorted by product id):
+ *     productId            length-prefixed UTF-8 (≤ 128 characters)
+ *     entries              count, then per entry: (actorIndex·4 + kind), counter,
+ *                          INC: value | SET: value, hlc | META: hlc, meta
+ *
+ * The encoding is canonical (equal states give equal bytes), which anti-entropy hashing relies on.
+ * Decoding validates every invariant: indices in range, quantities in 1..MAX_QUANTITY, every entry's
+ * dot inside the context, no dot twice, product ids distinct — and fails only with CrdtDecodeError.
+ */
+import type { CausalContext } from '../causal/causal-context.js';
+import type { ActorId } from '../causal/dot.js';
+import { ActorTable } from '../codec/actor-table.js';
+import { readContextBody, writeContextBody } from '../codec/context-codec.js';
+import { KIND, readHeader, writeHeader } from '../codec/header.js';
+import { basePhysical, readBase, readHlc, writeHlc } from '../codec/hlc-codec.js';
+import { LIMITS } from '../codec/limits.js';
+import { readMeta, writeMeta } from '../codec/meta-codec.js';
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import { CrdtDecodeError } from '../errors.js';
+import type { CartDelta } from './cart-state.js';
+import { CartState } from './cart-state.js';
+import { Entry, type EntryKind, INC, Line, META, SET } from './line.js';
+import { MAX_QUANTITY } from './validate.js';
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function encodeCart(state: CartState): Uint8Array {
+  if (!(state instanceof CartState)) throw new TypeError('encodeCart expects a CartState');
+  const ctx = state._ctx;
+  const actors = new Set<ActorId>(ctx.actors());
+  const hlcs: number[] = [];
+  for (const line of state._lines.values()) {
+    for (const e of line.entries) {
+      actors.add(e.actor);
+      if (e.kind !== INC) hlcs.push(e.hlc);
+    }
+  }
+  const table = new ActorTable(actors);
+  const w = new Writer(64 + state._lines.size * 24);
+  writeHeader(w, KIND.cart);
+  table.write(w);
+  writeContextBody(w, ctx, table);
+  const base = basePhysical(hlcs);
+  w.varuint(base);
+  const pids = [...state._lines.keys()].sort(compareStrings);
+  w.varuint(pids.length);
+  for (const pid of pids) {
+    const entries = state._lines.get(pid)!.entries;
+    w.string(pid);
+    w.varuint(entries.length);
+    const sorted =
+      entries.length === 1
+        ? entries
+        : entries
+            .slice()
+            .sort((a, b) => table.index(a.actor) - table.index(b.actor) || a.counter - b.counter);
+    for (const e of sorted) {
+      w.varuint(table.index(e.actor) * 4 + e.kind);
+      w.varuint(e.counter);
+      if (e.kind === INC) w.varuint(e.value);
+      else if (e.kind === SET) {
+        w.varuint(e.value);
+        writeHlc(w, e.hlc, base);
+      } else {
+        writeHlc(w, e.hlc, base);
+        writeMeta(w, e.meta ?? {});
+      }
+    }
+  }
+  return w.finish();
+}
+
+export function decodeCart(bytes: Uint8Array): CartState {
+  try {
+    return decodeCartUnsafe(bytes);
+  } catch (err) {
+    if (err instanceof CrdtDecodeError) throw err;
+    throw new CrdtDecodeError('malformed cart encoding', { cause: err });
+  }
+}
+
+function decodeCartUnsafe(bytes: Uint8Array): CartState {
+  const r: Reader = new Reader(bytes);
+  readHeader(r, KIND.cart, 'cart');
+  const actors = ActorTable.read(r);
+  const ctx: CausalContext = readContextBody(r, actors);
+  const base = readBase(r);
+  const nLines = r.count(LIMITS.maxEntries, 5, 'lines');
+  const lines = new Map<string, Line>();
+  const seen = new Map<ActorId, Set<number>>();
+  let prev = '';
+  for (let i = 0; i < nLines; i++) {
+    const pid = r.string(LIMITS.maxProductIdLength * 3);
+    if (pid.length === 0 || pid.length > LIMITS.maxProductIdLength) r.fail('bad product id length');
+    if (i > 0 && pid <= prev) r.fail('product ids must be sorted and distinct');
+    prev = pid;
+    const n = r.count(LIMITS.maxDotsPerEntry, 3, 'line entries');
+    if (n === 0) r.fail('empty line');
+    const entries: Entry[] = [];
+    for (let j = 0; j < n; j++) {
+      const head = r.varuint();
+      const kind = head % 4;
+      const actor = actors[(head - kind) / 4];
+      if (actor === undefined) r.fail('actor index out of range');
+      if (kind > META) r.fail(`unknown entry kind ${kind}`);
+      const counter = r.varuint();
+      if (counter < 1) r.fail('dot counter must be >= 1');
+      if (!ctx.hasDot(actor, counter)) r.fail(`dot ${actor}:${counter} outside the context`);
+      let ids = seen.get(actor);
+      if (ids === undefined) {
+        ids = new Set();
+        seen.set(actor, ids);
+      }
+      if (ids.has(counter)) r.fail(`dot ${actor}:${counter} appears twice`);
+      ids.add(counter);
+      let e: Entry;
+      if (kind === INC || kind === SET) {
+        const value = r.varuint();
+        if (value < 1 || value > MAX_QUANTITY) r.fail(`quantity ${value} out of range`);
+        e = new Entry(
+          actor,
+          counter,
+          kind as EntryKind,
+          value,
+          kind === SET ? readHlc(r, base) : 0,
+          undefined,
+        );
+      } else {
+        const hlc = readHlc(r, base);
+        e = new Entry(actor, counter, META, 0, hlc, readMeta(r));
+      }
+      entries.push(e);
+    }
+    lines.set(pid, new Line(entries, 0));
+  }
+  r.end();
+  return new CartState(lines, ctx);
+}
+
+export const encodeCartDelta: (delta: CartDelta) => Uint8Array = encodeCart;
+export const decodeCartDelta: (bytes: Uint8Array) => CartDelta = decodeCart;

@@ -1,0 +1,246 @@
+/**
+ * A causal context: the set of dots a replica has seen, per actor, as a version vector plus a dot
+ * cloud (Almeida, Shoker, Baquero, arXiv 1603.01529, §5). Internally each actor maps to an interval
+ * set; the prefix interval [1, n] is the version-vector entry and further intervals are the cloud.
+ * Intervals merge only when they touch, so a context never compacts over a gap (akka#22188).
+ *
+ * Contexts are mutable (replicas grow them in place); `clone()` before sharing.
+ */
+import type { ActorId, Dot } from './dot.js';
+import { assertDot, isValidCounter } from './dot.js';
+import {
+  addRange,
+  addValue,
+  countValues,
+  coversIntervals,
+  differenceIntervals,
+  hasValue,
+  type Intervals,
+  intersectIntervals,
+  intervalsEqual,
+  unionInto,
+} from './interval-set.js';
+
+export class CausalContext {
+  /** actor → flat sorted intervals; never holds an empty array. */
+  readonly #ranges: Map<ActorId, Intervals>;
+
+  constructor(ranges?: Map<ActorId, Intervals>) {
+    this.#ranges = ranges ?? new Map();
+  }
+
+  static empty(): CausalContext {
+    return new CausalContext();
+  }
+
+  /** A context holding exactly the given version vector (actor → contiguous max counter). */
+  static fromVersionVector(
+    vv: Readonly<Record<ActorId, number>> | ReadonlyMap<ActorId, number>,
+  ): CausalContext {
+    const c = new CausalContext();
+    const entries = vv instanceof Map ? vv.entries() : Object.entries(vv);
+    for (const [actor, n] of entries) {
+      if (n === 0) continue;
+      c.addRange(actor, 1, n);
+    }
+    return c;
+  }
+
+  static fromDots(dots: Iterable<Dot>): CausalContext {
+    const c = new CausalContext();
+    for (const d of dots) c.add(d);
+    return c;
+  }
+
+  has(dot: Dot): boolean {
+    const iv = this.#ranges.get(dot.actor);
+    return iv !== undefined && hasValue(iv, dot.counter);
+  }
+
+  hasDot(actor: ActorId, counter: number): boolean {
+    const iv = this.#ranges.get(actor);
+    return iv !== undefined && hasValue(iv, counter);
+  }
+
+  /** Highest counter seen from `actor` (0 if none): the next dot `actor` mints is max + 1. */
+  max(actor: ActorId): number {
+    const iv = this.#ranges.get(actor);
+    return iv === undefined ? 0 : iv[iv.length - 1]!;
+  }
+
+  /** The version-vector entry: largest n such that every dot 1..n of `actor` has been seen. */
+  contiguous(actor: ActorId): number {
+    const iv = this.#ranges.get(actor);
+    return iv !== undefined && iv[0] === 1 ? iv[1]! : 0;
+  }
+
+  versionVector(): Map<ActorId, number> {
+    const out = new Map<ActorId, number>();
+    for (const [a, iv] of this.#ranges) if (iv[0] === 1) out.set(a, iv[1]!);
+    return out;
+  }
+
+  /** Dots seen beyond the version vector, i.e. received across a gap. */
+  cloud(): Dot[] {
+    const out: Dot[] = [];
+    for (const [actor, iv] of this.#ranges) {
+      for (let k = iv[0] === 1 ? 2 : 0; k < iv.length; k += 2) {
+        for (let c = iv[k]!; c <= iv[k + 1]!; c++) out.push({ actor, counter: c });
+      }
+    }
+    return out;
+  }
+
+  /** True when the context is a plain version vector (no gaps anywhere). */
+  isCompact(): boolean {
+    for (const iv of this.#ranges.values()) if (iv.length !== 2 || iv[0] !== 1) return false;
+    return true;
+  }
+
+  add(dot: Dot): void {
+    assertDot(dot);
+    this.addDot(dot.actor, dot.counter);
+  }
+
+  /** Adds one dot in place (unchecked fast path for trusted callers). */
+  addDot(actor: ActorId, counter: number): void {
+    const iv = this.#ranges.get(actor);
+    if (iv === undefined) this.#ranges.set(actor, [counter, counter]);
+    else addValue(iv, counter);
+  }
+
+  addRange(actor: ActorId, lo: number, hi: number): void {
+    if (typeof actor !== 'string' || actor.length === 0)
+      throw new TypeError('actor must be a non-empty string');
+    if (!isValidCounter(lo) || !isValidCounter(hi) || lo > hi)
+      throw new TypeError(`bad dot range [${lo}, ${hi}]`);
+    const iv = this.#ranges.get(actor);
+    if (iv === undefined) this.#ranges.set(actor, [lo, hi]);
+    else addRange(iv, lo, hi);
+  }
+
+  /** In-place union (the join of two contexts). */
+  join(other: CausalContext): this {
+    for (const [actor, ov] of other.#ranges) {
+      const iv = this.#ranges.get(actor);
+      if (iv === undefined) this.#ranges.set(actor, ov.slice());
+      else unionInto(iv, ov);
+    }
+    return this;
+  }
+
+  clone(): CausalContext {
+    const m = new Map<ActorId, Intervals>();
+    for (const [a, iv] of this.#ranges) m.set(a, iv.slice());
+    return new CausalContext(m);
+  }
+
+  /** Dots in this context that `other` has not seen, as a new context. */
+  difference(other: CausalContext): CausalContext {
+    const m = new Map<ActorId, Intervals>();
+    for (const [a, iv] of this.#ranges) {
+      const ov = other.#ranges.get(a);
+      const d = ov === undefined ? iv.slice() : differenceIntervals(iv, ov);
+      if (d.length > 0) m.set(a, d);
+    }
+    return new CausalContext(m);
+  }
+
+  intersection(other: CausalContext): CausalContext {
+    const m = new Map<ActorId, Intervals>();
+    for (const [a, iv] of this.#ranges) {
+      const ov = other.#ranges.get(a);
+      if (ov === undefined) continue;
+      const d = intersectIntervals(iv, ov);
+      if (d.length > 0) m.set(a, d);
+    }
+    return new CausalContext(m);
+  }
+
+  /** Whether every dot of `other` is in this context. */
+  covers(other: CausalContext): boolean {
+    for (const [a, ov] of other.#ranges) {
+      const iv = this.#ranges.get(a);
+      if (iv === undefined || !coversIntervals(iv, ov)) return false;
+    }
+    return true;
+  }
+
+  equals(other: CausalContext): boolean {
+    if (this.#ranges.size !== other.#ranges.size) return false;
+    for (const [a, iv] of this.#ranges) {
+      const ov = other.#ranges.get(a);
+      if (ov === undefined || !intervalsEqual(iv, ov)) return false;
+    }
+    return true;
+  }
+
+  isEmpty(): boolean {
+    return this.#ranges.size === 0;
+  }
+
+  actors(): ActorId[] {
+    return [...this.#ranges.keys()].sort();
+  }
+
+  get actorCount(): number {
+    return this.#ranges.size;
+  }
+
+  /** Number of dots (may be huge for a compact context: it counts, it does not enumerate). */
+  dotCount(): number {
+    let n = 0;
+    for (const iv of this.#ranges.values()) n += countValues(iv);
+    return n;
+  }
+
+  /** Number of intervals: the context's size in memory and on the wire. */
+  intervalCount(): number {
+    let n = 0;
+    for (const iv of this.#ranges.values()) n += iv.length >> 1;
+    return n;
+  }
+
+  /** The intervals of one actor as [lo, hi] pairs (a copy). */
+  rangesOf(actor: ActorId): Array<[number, number]> {
+    const iv = this.#ranges.get(actor);
+    const out: Array<[number, number]> = [];
+    if (iv) for (let k = 0; k < iv.length; k += 2) out.push([iv[k]!, iv[k + 1]!]);
+    return out;
+  }
+
+  /** Internal view for codecs and dot stores in this package; do not mutate. */
+  _intervals(actor: ActorId): Intervals | undefined {
+    return this.#ranges.get(actor);
+  }
+
+  /** Internal view of all ranges; do not mutate. */
+  _entries(): IterableIterator<[ActorId, Intervals]> {
+    return this.#ranges.entries();
+  }
+
+  /** Internal: replaces one actor's intervals (empty removes the actor). */
+  _set(actor: ActorId, iv: Intervals): void {
+    if (iv.length === 0) this.#ranges.delete(actor);
+    else this.#ranges.set(actor, iv);
+  }
+
+  /**
+   * Forgets the given actors entirely (bounded metadata, after Akka's pruning of removed nodes):
+   * only safe once every replica has seen all of their dots and no live entry carries them —
+   * callers check that with `covers` on every replica's context first (see README, "Bounded metadata").
+   */
+  retireActors(actors: Iterable<ActorId>): void {
+    for (const a of actors) this.#ranges.delete(a);
+  }
+
+  toJSON(): Record<ActorId, Array<[number, number]>> {
+    const out: Record<ActorId, Array<[number, number]>> = {};
+    for (const a of this.actors()) out[a] = this.rangesOf(a);
+    return out;
+  }
+
+  toString(): string {
+    return `CausalContext(${JSON.stringify(this.toJSON())})`;
+  }
+}

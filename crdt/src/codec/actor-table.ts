@@ -1,0 +1,90 @@
+/**
+ * Actor ids appear once per encoded value, in a table referenced by index (riak_dt's map repeats
+ * actor metadata per entry, which its own comments call out as bloat). Canonical lowercase UUIDs
+ * are stored as 16 raw bytes instead of 36 characters.
+ */
+import type { ActorId } from '../causal/dot.js';
+import { LIMITS } from './limits.js';
+import type { Reader } from './reader.js';
+import type { Writer } from './writer.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX = '0123456789abcdef';
+
+function writeActor(w: Writer, actor: ActorId): void {
+  if (actor.length === 36 && UUID_RE.test(actor)) {
+    w.byte(0);
+    const hex = actor.replace(/-/g, '');
+    const raw = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) raw[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    w.bytes(raw);
+  } else {
+    w.byte(1);
+    w.string(actor);
+  }
+}
+
+function readActor(r: Reader): ActorId {
+  const tag = r.byte();
+  if (tag === 0) {
+    const raw = r.bytes(16);
+    let s = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+      s += HEX[raw[i]! >> 4]! + HEX[raw[i]! & 15]!;
+    }
+    return s;
+  }
+  if (tag === 1) {
+    const s = r.string(LIMITS.maxActorBytes);
+    if (s.length === 0) r.fail('empty actor id');
+    if (s.length === 36 && UUID_RE.test(s)) r.fail('non-canonical actor encoding');
+    return s;
+  }
+  return r.fail(`unknown actor tag ${tag}`);
+}
+
+/** Collects actors while encoding; `index(actor)` is stable once the table is written. */
+export class ActorTable {
+  readonly actors: ActorId[];
+  readonly #index = new Map<ActorId, number>();
+
+  constructor(actors: Iterable<ActorId>) {
+    this.actors = [...new Set(actors)].sort();
+    this.actors.forEach((a, i) => {
+      this.#index.set(a, i);
+    });
+  }
+
+  index(actor: ActorId): number {
+    const i = this.#index.get(actor);
+    if (i === undefined) throw new TypeError(`actor ${actor} missing from the table`);
+    return i;
+  }
+
+  write(w: Writer): void {
+    w.varuint(this.actors.length);
+    for (const a of this.actors) writeActor(w, a);
+  }
+
+  /** Reads a table; actors must be distinct. Minimum encoded actor size is 2 bytes. */
+  static read(r: Reader): ActorId[] {
+    const n = r.count(LIMITS.maxActors, 2, 'actors');
+    const out: ActorId[] = [];
+    const seen = new Set<ActorId>();
+    for (let i = 0; i < n; i++) {
+      const a = readActor(r);
+      if (seen.has(a)) r.fail(`duplicate actor ${a}`);
+      seen.add(a);
+      out.push(a);
+    }
+    return out;
+  }
+}
+
+export function readActorIndex(r: Reader, actors: readonly ActorId[]): ActorId {
+  const i = r.varuint();
+  const a = actors[i];
+  if (a === undefined) r.fail(`actor index ${i} out of range`);
+  return a;
+}
