@@ -1,0 +1,132 @@
+/**
+ * Prometheus metrics of the order path on a registry the server passes in. Orders/s is
+ * `rate(cartwheel_orders_processed_total[1m])`; lag and outbox backlog are gauges computed when
+ * scraped. Creating the metrics twice on one registry reuses the registered ones.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface OrderMetrics {
+  checkout(result: 'accepted' | 'replayed' | 'refused'): void;
+  processed(outcome: 'confirmed' | 'rejected' | 'duplicate' | 'malformed'): void;
+  rejection(reason: string): void;
+  inventoryUpdate(outcome: 'applied' | 'refused'): void;
+  confirmationSent(outcome: 'sent' | 'deduplicated'): void;
+  /** Called at scrape time. */
+  setLagSource(source: () => Promise<number>): void;
+  setBacklogSource(source: () => number): void;
+}
+
+function metric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export function createOrderMetrics(registry: Registry): OrderMetrics {
+  const registers = [registry];
+  let lagSource: () => Promise<number> = async () => 0;
+  let backlogSource: () => number = () => 0;
+  const checkout = metric(
+    registry,
+    'cartwheel_orders_checkout_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_orders_checkout_total',
+        help: 'Checkout requests',
+        labelNames: ['result'],
+        registers,
+      }),
+  );
+  const processed = metric(
+    registry,
+    'cartwheel_orders_processed_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_orders_processed_total',
+        help: 'Order events processed (rate = orders/s)',
+        labelNames: ['outcome'],
+        registers,
+      }),
+  );
+  const rejections = metric(
+    registry,
+    'cartwheel_orders_rejections_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_orders_rejections_total',
+        help: 'Rejected orders by reason',
+        labelNames: ['reason'],
+        registers,
+      }),
+  );
+  const inventory = metric(
+    registry,
+    'cartwheel_inventory_updates_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_inventory_updates_total',
+        help: 'Seller inventory updates',
+        labelNames: ['outcome'],
+        registers,
+      }),
+  );
+  const sent = metric(
+    registry,
+    'cartwheel_orders_confirmations_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_orders_confirmations_total',
+        help: 'Confirmation deliveries (deduplicated = the sink already had it)',
+        labelNames: ['outcome'],
+        registers,
+      }),
+  );
+  metric(
+    registry,
+    'cartwheel_orders_log_lag',
+    () =>
+      new Gauge({
+        name: 'cartwheel_orders_log_lag',
+        help: 'Records in the order log not yet checkpointed by the processor',
+        registers,
+        async collect() {
+          this.set(await lagSource().catch(() => 0));
+        },
+      }),
+  );
+  metric(
+    registry,
+    'cartwheel_orders_outbox_backlog',
+    () =>
+      new Gauge({
+        name: 'cartwheel_orders_outbox_backlog',
+        help: 'Confirmations waiting in the outbox',
+        registers,
+        collect() {
+          this.set(backlogSource());
+        },
+      }),
+  );
+  return {
+    checkout: (result) => checkout.inc({ result }),
+    processed: (outcome) => processed.inc({ outcome }),
+    rejection: (reason) => rejections.inc({ reason }),
+    inventoryUpdate: (outcome) => inventory.inc({ outcome }),
+    confirmationSent: (outcome) => sent.inc({ outcome }),
+    setLagSource: (source) => {
+      lagSource = source;
+    },
+    setBacklogSource: (source) => {
+      backlogSource = source;
+    },
+  };
+}
+
+/** Metrics that go nowhere (tests, the processor child process). */
+export const noopOrderMetrics: OrderMetrics = {
+  checkout: () => undefined,
+  processed: () => undefined,
+  rejection: () => undefined,
+  inventoryUpdate: () => undefined,
+  confirmationSent: () => undefined,
+  setLagSource: () => undefined,
+  setBacklogSource: () => undefined,
+};

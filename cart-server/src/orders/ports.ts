@@ -1,0 +1,46 @@
+/**
+ * What the orders subsystem needs from the rest of the server (hexagonal ports). The cart server
+ * implements CartPort over its replicated carts; the catalog implements CatalogPort.
+ */
+
+export type LineMetaValue = string | number | boolean;
+
+export interface SnapshotLine {
+  readonly productId: string;
+  readonly quantity: number;
+  /** Line metadata, e.g. `{ priceMinor: 1299, currency: 'EUR' }` (the price seen when added). */
+  readonly meta?: Readonly<Record<string, LineMetaValue>>;
+}
+
+/**
+ * The cart as it was read, with the causal context of that read (`encodeContext` bytes from
+ * @cartwheel/crdt). The order records the context, so it says exactly which cart state was
+ * bought; `removePurchased` removes only what this context observed (observed-remove), so items
+ * added concurrently — on another device, after the snapshot — stay in the cart.
+ */
+export interface CartSnapshot {
+  readonly lines: readonly SnapshotLine[];
+  readonly context: Uint8Array;
+}
+
+export interface CartPort {
+  /** Reads the user's cart (an empty cart has no lines). */
+  snapshot(userId: string, cartId: string): Promise<CartSnapshot>;
+  /** Removes the snapshot's lines as observed by its context; idempotent. */
+  removePurchased(userId: string, cartId: string, snapshot: CartSnapshot): Promise<void>;
+}
+
+export interface CatalogProductView {
+  readonly id: string;
+  readonly title: string;
+  /** Price in integer minor units (cents). */
+  readonly priceMinor: number;
+  /** ISO 4217 code, e.g. 'EUR'. */
+  readonly currency: string;
+  /** The catalog's availability flag; actual stock is enforced by the order processor. */
+  readonly available: boolean;
+}
+
+export interface CatalogPort {
+  getProduct(id: string): Promise<CatalogProductView | undefined>;
+}
