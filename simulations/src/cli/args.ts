@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { parseNemeses } from '../nemesis/nemesis.js';
+import { DEFAULT_CONFIG, type SimConfig, validateConfig } from '../run/config.js';
+import { defaultWorkers } from '../run/sweep.js';
+
+export interface CliOptions {
+  readonly config: SimConfig;
+  readonly seeds: number;
+  /** `--seed S` without `--seeds`: replay one seed verbosely. */
+  readonly replay: boolean;
+  readonly withControl: boolean;
+  readonly workers: number;
+  readonly json: boolean;
+  readonly report: string | undefined;
+  readonly history: string | undefined;
+  readonly help: boolean;
+}
+
+export const USAGE = `Usage: npm run sim -- [options]
+
+  --seeds N            number of seeds to run (default 100)
+  --seed S             first seed (alone: replay that one seed and print its violations)
+  --nodes K            nodes in the cluster (default 5)
+  --nemesis LIST       comma list of partition-halves, partition-random, bridge, kill, pause,
+                       clock-skew, loss, duplicate, reorder; or all / none
+                       (default partition-halves,kill,clock-skew)
+  --n --r --w --pr --pw  replication and quorum sizes (default 3/2/2/0/0)
+  --carts C --clients K --devices D --rate OPS   workload (per-client ops per simulated second)
+  --duration SEC       simulated seconds of workload and faults before the heal (default 60)
+  --quiesce SEC        simulated seconds allowed after the heal to converge (default 60)
+  --intensity X        mean fault windows per 10 simulated seconds (default 2)
+  --keep-unsynced      crashes keep writes whose fsync had not finished (default: lose them)
+  --no-control         skip the last-writer-wins negative control
+  --workers W          worker threads (default: one per core)
+  --json               print the JSON summary only
+  --report FILE        write a self-contained HTML report
+  --history FILE       with a single --seed: write its full history as JSON
+`;
+
+function num(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new TypeError(`--${name} expects a number, got "${v}"`);
+  return n;
+}
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      seeds: { type: 'string' },
+      seed: { type: 'string' },
+      nodes: { type: 'string' },
+      nemesis: { type: 'string' },
+      n: { type: 'string' },
+      r: { type: 'string' },
+      w: { type: 'string' },
+      pr: { type: 'string' },
+      pw: { type: 'string' },
+      carts: { type: 'string' },
+      clients: { type: 'string' },
+      devices: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      quiesce: { type: 'string' },
+      intensity: { type: 'string' },
+      'keep-unsynced': { type: 'boolean' },
+      'lose-unsynced': { type: 'boolean' },
+      'no-control': { type: 'boolean' },
+      workers: { type: 'string' },
+      json: { type: 'boolean' },
+      report: { type: 'string' },
+      history: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const d = DEFAULT_CONFIG;
+  const nodes = num(values.nodes, d.nodes, 'nodes');
+  const n = num(values.n, Math.min(d.n, nodes), 'n');
+  const config: SimConfig = {
+    ...d,
+    seed: num(values.seed, d.seed, 'seed'),
+    nodes,
+    nemeses: values.nemesis === undefined ? d.nemeses : parseNemeses(values.nemesis),
+    n,
+    r: num(values.r, Math.min(d.r, n), 'r'),
+    w: num(values.w, Math.min(d.w, n), 'w'),
+    pr: num(values.pr, d.pr, 'pr'),
+    pw: num(values.pw, d.pw, 'pw'),
+    carts: num(values.carts, d.carts, 'carts'),
+    clients: num(values.clients, d.clients, 'clients'),
+    devices: num(values.devices, d.devices, 'devices'),
+    rate: num(values.rate, d.rate, 'rate'),
+    durationMs: num(values.duration, d.durationMs / 1000, 'duration') * 1000,
+    quiesceMs: num(values.quiesce, d.quiesceMs / 1000, 'quiesce') * 1000,
+    intensity: num(values.intensity, d.intensity, 'intensity'),
+    loseUnsynced: values['keep-unsynced'] === true ? false : d.loseUnsynced,
+  };
+  validateConfig(config);
+  const replay = values.seed !== undefined && values.seeds === undefined;
+  const seeds = replay ? 1 : num(values.seeds, 100, 'seeds');
+  if (!Number.isInteger(seeds) || seeds < 1) throw new TypeError('--seeds must be a positive integer');
+  const workers = num(values.workers, replay ? 1 : defaultWorkers(), 'workers');
+  return {
+    config,
+    seeds,
+    replay,
+    withControl: values['no-control'] !== true,
+    workers,
+    json: values.json === true,
+    report: values.report,
+    history: values.history,
+    help: values.help === true,
+  };
+}

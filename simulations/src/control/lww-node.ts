@@ -1,0 +1,207 @@
+import type { NodeId } from '@cartwheel/crdt';
+import type {
+  NodeEnv,
+  QuorumOptions,
+  ReadOutcome,
+  SimCartOp,
+  StoreNode,
+  WriteOutcome,
+} from '../stores/store.js';
+import {
+  applyLww,
+  decodeLww,
+  EMPTY_LWW_CART,
+  encodeLww,
+  type LwwCart,
+  newer,
+  toObservedLines,
+  winner,
+} from './lww-cart.js';
+
+type Message =
+  | { readonly t: 'get'; readonly id: number; readonly key: string }
+  | { readonly t: 'got'; readonly id: number; readonly value: LwwCart | null }
+  | { readonly t: 'put'; readonly id: number; readonly key: string; readonly value: LwwCart }
+  | { readonly t: 'ack'; readonly id: number }
+  | { readonly t: 'ae'; readonly key: string; readonly value: LwwCart };
+
+const NS = 'lww';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** FNV-1a; placement only. */
+function hash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The N replicas of a key: consecutive members from the key's hash, as on a one-vnode ring. */
+export function lwwPreferenceList(key: string, members: readonly NodeId[], n: number): NodeId[] {
+  const start = hash(key) % members.length;
+  return Array.from(
+    { length: Math.min(n, members.length) },
+    (_, i) => members[(start + i) % members.length] as NodeId,
+  );
+}
+
+/**
+ * The negative control: a Dynamo-style store of whole carts with last-writer-wins by the
+ * coordinator's wall clock (Riak with `last_write_wins=true`, which Jepsen showed loses
+ * acknowledged writes). Quorum read, modify, quorum write; read repair; push anti-entropy.
+ * Deliberately simple and deliberately wrong; it runs on the same simulated network, clocks,
+ * disks and faults as Cartwheel.
+ */
+export class LwwNode implements StoreNode {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (from: NodeId, m: Message) => void>();
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly n: number,
+    private readonly nextWriteId: () => string,
+    private readonly aeIntervalMs = 1_000,
+  ) {
+    env.transport.onMessage((from, bytes) => this.receive(from, bytes));
+  }
+
+  async start(): Promise<void> {
+    this.scheduleAntiEntropy();
+  }
+
+  async update(cart: string, op: SimCartOp, q: QuorumOptions): Promise<WriteOutcome> {
+    const base = await this.quorumRead(cart, q);
+    const writeId = this.nextWriteId();
+    const { cart: value, observed } = applyLww(
+      winner(base.values),
+      op,
+      writeId,
+      this.env.clock.now(),
+      this.env.id,
+    );
+    const replicas = lwwPreferenceList(cart, this.env.members, this.n);
+    const id = this.nextId++;
+    await this.gather(id, replicas, { t: 'put', id, key: cart, value }, q.w, q.timeoutMs);
+    return { writeId, observed };
+  }
+
+  async read(cart: string, q: QuorumOptions): Promise<ReadOutcome> {
+    const { values } = await this.quorumRead(cart, q);
+    const best = winner(values);
+    const seen = new Set(best.seen);
+    const distinct = new Set(values.map((v) => `${v.ts}|${v.writer}`));
+    return { lines: toObservedLines(best), seen: (w) => seen.has(w), versions: distinct.size };
+  }
+
+  /** Used by devices: store a whole cart value they built offline. */
+  async write(cart: string, value: LwwCart, q: QuorumOptions): Promise<void> {
+    const replicas = lwwPreferenceList(cart, this.env.members, this.n);
+    const id = this.nextId++;
+    await this.gather(id, replicas, { t: 'put', id, key: cart, value }, q.w, q.timeoutMs);
+  }
+
+  async readValue(cart: string, q: QuorumOptions): Promise<LwwCart> {
+    return winner((await this.quorumRead(cart, q)).values);
+  }
+
+  private async quorumRead(cart: string, q: QuorumOptions): Promise<{ values: LwwCart[] }> {
+    const replicas = lwwPreferenceList(cart, this.env.members, this.n);
+    const id = this.nextId++;
+    const replies = await this.gather(id, replicas, { t: 'get', id, key: cart }, q.r, q.timeoutMs);
+    const values = replies.map(({ reply }) =>
+      reply.t === 'got' && reply.value !== null ? reply.value : EMPTY_LWW_CART,
+    );
+    const best = winner(values);
+    // Read repair of the replicas that answered with an older value.
+    for (const { from, reply } of replies)
+      if (reply.t === 'got' && (reply.value === null || newer(best, reply.value)))
+        this.send(from, { t: 'ae', key: cart, value: best });
+    return { values };
+  }
+
+  /** Sends to every replica, resolves with the first `need` replies. */
+  private gather(
+    id: number,
+    replicas: readonly NodeId[],
+    m: Message,
+    need: number,
+    timeoutMs: number,
+  ): Promise<Array<{ from: NodeId; reply: Message }>> {
+    return new Promise((resolve, reject) => {
+      const replies: Array<{ from: NodeId; reply: Message }> = [];
+      const timer = this.env.clock.setTimeout(timeoutMs, () => {
+        this.waiting.delete(id);
+        reject(new Error(`QUORUM_NOT_MET: ${replies.length}/${need}`));
+      });
+      this.waiting.set(id, (sender, reply) => {
+        if (replies.some((r) => r.from === sender)) return;
+        replies.push({ from: sender, reply });
+        if (replies.length >= need) {
+          this.waiting.delete(id);
+          timer.cancel();
+          resolve(replies);
+        }
+      });
+      for (const r of replicas) this.send(r, m);
+    });
+  }
+
+  private send(to: NodeId, m: Message): void {
+    if (to === this.env.id) {
+      // Local replica: handle in a later microtask like a loopback message.
+      void Promise.resolve().then(() => this.handle(this.env.id, m));
+      return;
+    }
+    this.env.transport.send(to, encoder.encode(JSON.stringify(m)));
+  }
+
+  private receive(from: NodeId, bytes: Uint8Array): void {
+    let m: Message;
+    try {
+      m = JSON.parse(decoder.decode(bytes)) as Message;
+    } catch {
+      return;
+    }
+    void this.handle(from, m);
+  }
+
+  private async handle(from: NodeId, m: Message): Promise<void> {
+    switch (m.t) {
+      case 'get': {
+        const bytes = await this.env.storage.get(NS, 0, m.key);
+        this.send(from, { t: 'got', id: m.id, value: bytes === undefined ? null : decodeLww(bytes) });
+        break;
+      }
+      case 'put':
+        await this.store(m.key, m.value);
+        this.send(from, { t: 'ack', id: m.id });
+        break;
+      case 'ae':
+        await this.store(m.key, m.value);
+        break;
+      default:
+        this.waiting.get(m.id)?.(from, m);
+    }
+  }
+
+  private async store(key: string, value: LwwCart): Promise<void> {
+    const bytes = await this.env.storage.get(NS, 0, key);
+    if (bytes !== undefined && !newer(value, decodeLww(bytes))) return;
+    await this.env.storage.put(NS, 0, key, encodeLww(value));
+  }
+
+  /** Every node pushes each value it holds to the key's other replicas, newest wins. */
+  private scheduleAntiEntropy(): void {
+    this.env.clock.setTimeout(this.aeIntervalMs, () => {
+      void this.antiEntropy().finally(() => this.scheduleAntiEntropy());
+    });
+  }
+
+  private async antiEntropy(): Promise<void> {
+    for await (const [key, bytes] of this.env.storage.entries(NS, 0)) {
+      const value = decodeLww(bytes);
+      for (const r of lwwPreferenceList(key, this.env.members, this.n))
+        if (r !== this.env.id) this.send(r, { t: 'ae', key, value });
+    }
+  }
+}

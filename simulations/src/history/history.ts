@@ -1,0 +1,95 @@
+import type { ObservedLine, QuorumOptions, SimCartOp } from '../stores/store.js';
+
+export type OpOutcome = 'ok' | 'fail' | 'unknown';
+export type OpFunction = SimCartOp['type'] | 'read' | 'sync';
+
+/**
+ * One operation of the history, Jepsen style: an invoke and its completion. `fail` means the
+ * operation certainly had no effect (the coordinator refused the connection); `unknown` means it
+ * may or may not have taken effect (timeout, quorum not met after a local write, crash).
+ */
+export interface HistoryOp {
+  readonly index: number;
+  readonly process: string;
+  readonly cart: string;
+  readonly f: OpFunction;
+  readonly productId: string | undefined;
+  readonly quantity: number | undefined;
+  readonly coordinator: string | undefined;
+  readonly invokeAt: number;
+  completeAt: number | undefined;
+  outcome: OpOutcome | 'pending';
+  writeId: string | undefined;
+  observed: readonly string[] | undefined;
+  readLines: readonly ObservedLine[] | undefined;
+  /** For reads: write ids of this process's earlier acknowledged writes the read had NOT seen. */
+  unseenOwnWrites: readonly string[] | undefined;
+  versions: number | undefined;
+  error: string | undefined;
+  readonly quorum: QuorumOptions | undefined;
+  readonly device: boolean;
+}
+
+export class History {
+  readonly ops: HistoryOp[] = [];
+
+  invoke(
+    at: number,
+    fields: Pick<HistoryOp, 'process' | 'cart' | 'f' | 'coordinator' | 'quorum' | 'device'> & {
+      productId?: string;
+      quantity?: number;
+    },
+  ): HistoryOp {
+    const op: HistoryOp = {
+      index: this.ops.length,
+      process: fields.process,
+      cart: fields.cart,
+      f: fields.f,
+      productId: fields.productId,
+      quantity: fields.quantity,
+      coordinator: fields.coordinator,
+      quorum: fields.quorum,
+      device: fields.device,
+      invokeAt: at,
+      completeAt: undefined,
+      outcome: 'pending',
+      writeId: undefined,
+      observed: undefined,
+      readLines: undefined,
+      unseenOwnWrites: undefined,
+      versions: undefined,
+      error: undefined,
+    };
+    this.ops.push(op);
+    return op;
+  }
+
+  complete(op: HistoryOp, at: number, outcome: OpOutcome, error?: string): void {
+    if (op.outcome !== 'pending') return;
+    op.outcome = outcome;
+    op.completeAt = at;
+    if (error !== undefined) op.error = error;
+  }
+
+  /** Operations still pending at the end of a run become `unknown` (Jepsen's `:info`). */
+  closePending(at: number): void {
+    for (const op of this.ops)
+      if (op.outcome === 'pending') this.complete(op, at, 'unknown', 'pending at end');
+  }
+
+  /** A compact fingerprint used to prove two runs of one seed are identical. */
+  fingerprint(): string {
+    let h = 0x811c9dc5;
+    const mix = (s: string) => {
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    };
+    for (const op of this.ops) {
+      mix(
+        `${op.index}|${op.process}|${op.f}|${op.cart}|${op.productId}|${op.quantity}|${op.coordinator}|` +
+          `${op.invokeAt}|${op.completeAt}|${op.outcome}|${op.writeId}|${op.observed?.join(',')}|` +
+          `${op.readLines?.map((l) => `${l.productId}:${l.quantity}:${l.ids.join('+')}`).join(';')}`,
+      );
+    }
+    return h.toString(16).padStart(8, '0');
+  }
+}
