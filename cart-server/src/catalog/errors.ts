@@ -1,0 +1,83 @@
+/**
+ * Catalog, search and popularity errors. Each class carries a stable `code` (listed in
+ * cart-server/docs/catalog.md) that the HTTP layer maps to a status in one place; the codes follow
+ * the cart server's suffix rule (`*_NOT_FOUND` → 404, `INVALID_*` → 400, `*_CONFLICT` → 409,
+ * `*_TOO_LARGE` → 413, `*_UNAVAILABLE` → 503).
+ */
+export class CatalogError extends Error {
+  readonly code: string;
+  readonly details: unknown;
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export class ProductNotFoundError extends CatalogError {
+  readonly productId: string;
+  constructor(productId: string) {
+    super('PRODUCT_NOT_FOUND', `product ${JSON.stringify(productId)} not found`);
+    this.productId = productId;
+  }
+}
+
+/** A product document or a product id failed schema validation. */
+export class InvalidProductError extends CatalogError {
+  constructor(message: string, options?: { cause?: unknown; details?: unknown }) {
+    super('INVALID_PRODUCT', message, options);
+  }
+}
+
+/** Query string / body of a catalog request failed validation. */
+export class InvalidCatalogRequestError extends CatalogError {
+  constructor(message: string, options?: { cause?: unknown; details?: unknown }) {
+    super('INVALID_CATALOG_REQUEST', message, options);
+  }
+}
+
+export class InvalidCursorError extends CatalogError {
+  constructor(message: string) {
+    super('INVALID_CURSOR', message);
+  }
+}
+
+export class PayloadTooLargeError extends CatalogError {
+  constructor(message: string) {
+    super('CATALOG_PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+export class ImageNotFoundError extends CatalogError {
+  constructor(name: string) {
+    super('IMAGE_NOT_FOUND', `image ${JSON.stringify(name)} not found`);
+  }
+}
+
+export class GenerationNotFoundError extends CatalogError {
+  constructor(id: string) {
+    super('GENERATION_NOT_FOUND', `search generation ${JSON.stringify(id)} not found`);
+  }
+}
+
+/** A rebuild is already running, the pointer moved under us, or there is nothing to roll back to. */
+export class GenerationConflictError extends CatalogError {
+  constructor(message: string) {
+    super('GENERATION_CONFLICT', message);
+  }
+}
+
+/** The cache backend (Redis) failed or timed out; readers fall back to the store. */
+export class CacheUnavailableError extends CatalogError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CACHE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The pointer store (Redis or LevelDB) could not be read or written. */
+export class PointerUnavailableError extends CatalogError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('GENERATION_POINTER_UNAVAILABLE', message, options);
+  }
+}

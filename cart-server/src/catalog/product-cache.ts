@@ -1,0 +1,32 @@
+/**
+ * A cache of serialized product documents (the exact JSON the HTTP layer sends, so a hit costs
+ * no serialization). Implementations: `LruProductCache` (in-process, used when no REDIS_URL),
+ * `RedisProductCache` (ioredis) and `TieredProductCache` (a short-lived in-process near cache in
+ * front of Redis). All run cart-server/test/catalog/product-cache.conformance.ts.
+ *
+ * A backend failure surfaces as `CacheUnavailableError`; `CachedProductReader` turns it into a
+ * cache miss so reads fall back to the store.
+ */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly errors: number;
+}
+
+export interface ProductCache {
+  readonly kind: string;
+  get(id: string): Promise<string | undefined>;
+  /** Optional synchronous probe of an in-process tier (no I/O, no stats side effects on Redis). */
+  peek?(id: string): string | undefined;
+  set(id: string, json: string): Promise<void>;
+  /** Preloading (top-K warm-up): one round trip for many entries. */
+  setMany(entries: ReadonlyArray<readonly [id: string, json: string]>): Promise<void>;
+  /** Invalidation on update. */
+  delete(id: string): Promise<void>;
+  /** True while the backend is believed reachable (always true in-process). */
+  available(): boolean;
+  stats(): CacheStats;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CACHE_TTL_MS = 10 * 60_000;

@@ -1,0 +1,209 @@
+/**
+ * `createCatalogRoutes(deps)`: the hono sub-app the cart server mounts at `/v1` —
+ * product reads, categories, search, images, and the admin actions under `/admin/catalog`
+ * (guarded by the `adminAuth` middleware the cart server supplies).
+ */
+import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
+import type { SearchQuery } from '../search/search-query.js';
+import {
+  InvalidCatalogRequestError,
+  InvalidProductError,
+  PayloadTooLargeError,
+  ProductNotFoundError,
+} from './errors.js';
+import { catalogErrorHandler } from './http-errors.js';
+import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from './images.js';
+import type { Catalog } from './open-catalog.js';
+import { CATEGORY_PATTERN, isProductId, MAX_PRODUCT_BYTES } from './product.js';
+
+export interface CatalogRoutesDeps {
+  readonly catalog: Catalog;
+  /** Guards `/admin/catalog/*` (e.g. the cart server's JWT check for role 'admin'). Required. */
+  readonly adminAuth: MiddlewareHandler;
+  /** Error handler for this sub-app (default: the catalog's local mapper). */
+  readonly onError?: ErrorHandler;
+  /** Bound on an import body (default 64 MiB). */
+  readonly maxImportBytes?: number;
+  /** Count product page views for popularity (default true). */
+  readonly recordViews?: boolean;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
+
+export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
+  if (typeof deps.adminAuth !== 'function')
+    throw new TypeError('createCatalogRoutes needs an adminAuth middleware');
+  const { catalog } = deps;
+  const recordViews = deps.recordViews ?? true;
+  const maxImport = deps.maxImportBytes ?? 64 * 1024 * 1024;
+  const app = new Hono();
+  app.onError(deps.onError ?? catalogErrorHandler);
+
+  app.get('/products/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!isProductId(id)) throw new InvalidProductError('invalid product id');
+    if (recordViews) catalog.record({ type: 'view', productId: id });
+    // Near-cache hit: no await, no serialization.
+    const hit = catalog.reader.peek(id);
+    if (hit !== undefined) return c.body(hit, 200, JSON_HEADERS);
+    return c.body(await catalog.service.getProductJson(id), 200, JSON_HEADERS);
+  });
+
+  app.get('/products', async (c) => {
+    const category = c.req.query('category');
+    if (category === undefined || !CATEGORY_PATTERN.test(category)) {
+      throw new InvalidCatalogRequestError('query parameter category (a category slug) is required');
+    }
+    const limit = intParam(c, 'limit', 1, 100) ?? 20;
+    const after = c.req.query('after');
+    if (after !== undefined && !isProductId(after)) throw new InvalidCatalogRequestError('invalid after');
+    const page = await catalog.service.listByCategory(
+      category,
+      after === undefined ? { limit } : { limit, after },
+    );
+    return c.json(page);
+  });
+
+  app.get('/categories', (c) => c.json({ categories: catalog.generations.current().index.categories() }));
+
+  app.get('/search', (c) => {
+    const categories = c.req
+      .queries('category')
+      ?.flatMap((v) => v.split(','))
+      .filter((v) => v !== '');
+    const query: SearchQuery = {
+      ...optional('q', c.req.query('q')),
+      ...optional('categories', categories !== undefined && categories.length > 0 ? categories : undefined),
+      ...optional('minPrice', intParam(c, 'minPrice', 0, Number.MAX_SAFE_INTEGER)),
+      ...optional('maxPrice', intParam(c, 'maxPrice', 0, Number.MAX_SAFE_INTEGER)),
+      ...optional('limit', intParam(c, 'limit', 1, 100)),
+      ...optional('cursor', c.req.query('cursor')),
+    };
+    return c.json(catalog.search(query));
+  });
+
+  app.get('/images/:name', async (c) => {
+    const image = await catalog.images.get(c.req.param('name'));
+    const etag = `"${image.hash}"`;
+    const headers = { etag, 'cache-control': IMMUTABLE_CACHE_CONTROL, 'content-type': image.contentType };
+    const inm = c.req.header('if-none-match');
+    if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      return c.body(null, 304, headers);
+    }
+    return c.body(new Uint8Array(image.bytes), 200, headers);
+  });
+
+  // ---- admin ----
+  const admin = new Hono();
+  admin.use('*', deps.adminAuth);
+
+  admin.put('/products/:id', async (c) => {
+    const body = await readJson(c, MAX_PRODUCT_BYTES);
+    if (typeof body !== 'object' || body === null || (body as { id?: unknown }).id !== c.req.param('id')) {
+      throw new InvalidProductError('body.id must equal the id in the path');
+    }
+    return c.json(await catalog.service.putProduct(body));
+  });
+
+  admin.delete('/products/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await catalog.service.deleteProduct(id))) throw new ProductNotFoundError(id);
+    return c.body(null, 204);
+  });
+
+  admin.post('/import', async (c) => {
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > maxImport) throw new PayloadTooLargeError(`import body larger than ${maxImport} bytes`);
+    const body = c.req.raw.body;
+    if (body === null) throw new InvalidCatalogRequestError('empty import body (JSONL expected)');
+    const report = await catalog.importJsonl(limitStream(body, maxImport));
+    const promote = c.req.query('promote') !== 'false';
+    if (!promote) return c.json({ report, generation: null });
+    await catalog.generations.rebuild();
+    const generation = await catalog.generations.promote();
+    return c.json({ report, generation });
+  });
+
+  admin.post('/rebuild', async (c) =>
+    c.json(await catalog.generations.rebuild({ rank: c.req.query('rank') !== 'false' })),
+  );
+
+  admin.post('/promote', async (c) => {
+    const body =
+      c.req.header('content-length') === '0' || c.req.header('content-length') === undefined
+        ? {}
+        : await readJson(c, 4096);
+    const id = (body as { generation?: unknown }).generation;
+    if (id !== undefined && typeof id !== 'string')
+      throw new InvalidCatalogRequestError('generation must be a string');
+    return c.json(await catalog.generations.promote(id));
+  });
+
+  admin.post('/rollback', async (c) => c.json(await catalog.generations.rollback()));
+
+  admin.get('/generations', (c) => c.json(catalog.generations.status()));
+
+  admin.post('/popularity/rank', async (c) => {
+    const r = await catalog.popularity.rank();
+    return c.json({
+      computedAt: r.computedAt,
+      ranked: Object.keys(r.scores).length,
+      top: r.top.slice(0, 50),
+    });
+  });
+
+  admin.post('/images', async (c) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > MAX_IMAGE_BYTES)
+      throw new PayloadTooLargeError(`image larger than ${MAX_IMAGE_BYTES} bytes`);
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    return c.json(await catalog.images.put(bytes, type), 201);
+  });
+
+  app.route('/admin/catalog', admin);
+  return app;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function intParam(c: Context, name: string, min: number, max: number): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidCatalogRequestError(`${name} must be an integer`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new InvalidCatalogRequestError(`${name} must be in ${min}..${max}`);
+  return n;
+}
+
+async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw new PayloadTooLargeError(`body larger than ${maxBytes} bytes`);
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > maxBytes)
+    throw new PayloadTooLargeError(`body larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidCatalogRequestError('body is not valid JSON', { cause: err });
+  }
+}
+
+/** Passes a byte stream through, failing once more than `max` bytes went by. */
+async function* limitStream(body: ReadableStream<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > max) throw new PayloadTooLargeError(`import body larger than ${max} bytes`);
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One generation of the search index: MiniSearch shards keyed by category × popularity band
+ * (the source design partitions its search cluster by category and popularity-score range).
+ * Each entry stores the product's mini description, so a result page needs no catalog read.
+ */
+import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
+import { type Product, type ProductSummary, summarize } from '../catalog/product.js';
+import type { Band, BandAssigner } from '../popularity/ranking.js';
+
+export type ShardKey = `${string}/${Band}`;
+
+export function shardKey(category: string, band: Band): ShardKey {
+  return `${category}/${band}`;
+}
+
+interface IndexDoc extends ProductSummary {
+  readonly description: string;
+  readonly brand: string;
+  readonly popularity: number;
+}
+
+/** The stored fields of a hit (the mini description plus the popularity used for ranking). */
+export interface StoredHit extends ProductSummary {
+  readonly popularity: number;
+}
+
+const FIELDS = ['title', 'brand', 'category', 'description'] as const;
+const STORE_FIELDS = [
+  'id',
+  'title',
+  'snippet',
+  'priceMinor',
+  'currency',
+  'category',
+  'image',
+  'availability',
+  'popularity',
+] as const;
+
+function newShard(): MiniSearch<IndexDoc> {
+  return new MiniSearch<IndexDoc>({
+    fields: [...FIELDS],
+    storeFields: [...STORE_FIELDS],
+    // Category slugs are indexed as words ("home-kitchen" → "home", "kitchen").
+    tokenize: (text) => text.split(/[\s\-.,;:!?()"'/]+/u).filter((t) => t.length > 0),
+  });
+}
+
+function toDoc(p: Product, popularity: number): IndexDoc {
+  const brand = p.attributes.brand;
+  return {
+    ...summarize(p),
+    description: p.description,
+    brand: typeof brand === 'string' ? brand : '',
+    popularity,
+  };
+}
+
+export interface ShardInfo {
+  readonly key: ShardKey;
+  readonly category: string;
+  readonly band: Band;
+  readonly documents: number;
+}
+
+export class ShardedIndex {
+  readonly #shards = new Map<ShardKey, MiniSearch<IndexDoc>>();
+  readonly #where = new Map<string, ShardKey>();
+  readonly #bands: BandAssigner;
+
+  constructor(bands: BandAssigner) {
+    this.#bands = bands;
+  }
+
+  get size(): number {
+    return this.#where.size;
+  }
+
+  /** Inserts or replaces a product (moving it if its category changed). */
+  upsert(p: Product): void {
+    const band = this.#bands.band(p.id);
+    const key = shardKey(p.category, band);
+    const old = this.#where.get(p.id);
+    if (old !== undefined) this.#shards.get(old)?.discard(p.id);
+    let shard = this.#shards.get(key);
+    if (shard === undefined) {
+      shard = newShard();
+      this.#shards.set(key, shard);
+    }
+    shard.add(toDoc(p, this.#bands.score(p.id)));
+    this.#where.set(p.id, key);
+  }
+
+  remove(id: string): boolean {
+    const key = this.#where.get(id);
+    if (key === undefined) return false;
+    this.#shards.get(key)?.discard(id);
+    this.#where.delete(id);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.#where.has(id);
+  }
+
+  shards(): ShardInfo[] {
+    return [...this.#shards]
+      .map(([key, ms]) => {
+        const slash = key.lastIndexOf('/');
+        return {
+          key,
+          category: key.slice(0, slash),
+          band: key.slice(slash + 1) as Band,
+          documents: ms.documentCount,
+        };
+      })
+      .filter((s) => s.documents > 0)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Category → product count, from the shard sizes (no store scan). */
+  categories(): Array<{ category: string; products: number }> {
+    const counts = new Map<string, number>();
+    for (const s of this.shards()) counts.set(s.category, (counts.get(s.category) ?? 0) + s.documents);
+    return [...counts]
+      .map(([category, products]) => ({ category, products }))
+      .sort((a, b) => (a.category < b.category ? -1 : 1));
+  }
+
+  /** Runs one query on the shards of the given categories (all when undefined). */
+  searchShards(
+    query: string | typeof MiniSearch.wildcard,
+    categories: ReadonlySet<string> | undefined,
+    options: SearchOptions,
+    visit: (hit: SearchResult & StoredHit) => void,
+  ): number {
+    let queried = 0;
+    for (const [key, shard] of this.#shards) {
+      if (categories !== undefined) {
+        const category = key.slice(0, key.lastIndexOf('/'));
+        if (!categories.has(category)) continue;
+      }
+      if (shard.documentCount === 0) continue;
+      queried++;
+      for (const r of shard.search(query, options)) visit(r as SearchResult & StoredHit);
+    }
+    return queried;
+  }
+}

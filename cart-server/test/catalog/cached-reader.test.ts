@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CachedProductReader } from '../../src/catalog/cached-reader.js';
+import { DefaultCatalogService } from '../../src/catalog/catalog-service.js';
+import { LruProductCache } from '../../src/catalog/lru-product-cache.js';
+import { MemoryProductStore } from '../../src/catalog/memory-product-store.js';
+import type { Product } from '../../src/catalog/product.js';
+import { createCatalogRedis, waitReady } from '../../src/catalog/redis-client.js';
+import { RedisProductCache } from '../../src/catalog/redis-product-cache.js';
+import { TieredProductCache } from '../../src/catalog/tiered-product-cache.js';
+import { type RedisProcess, startRedis } from '../support/redis.js';
+import { product, waitFor } from './helpers.js';
+
+/** A store that counts reads and can hold them open (to make concurrency deterministic). */
+class CountingStore extends MemoryProductStore {
+  reads = 0;
+  gate: Promise<void> | undefined;
+  override async get(id: string): Promise<Product | undefined> {
+    this.reads++;
+    if (this.gate !== undefined) await this.gate;
+    return super.get(id);
+  }
+}
+
+let redis: RedisProcess;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => redis?.stop());
+
+async function redisCache(prefix: string): Promise<RedisProductCache> {
+  const client = createCatalogRedis(redis.url, { commandTimeoutMs: 200 });
+  await waitReady(client, 10_000);
+  return new RedisProductCache(client, { keyPrefix: prefix });
+}
+
+describe('CachedProductReader (cache-aside over Redis)', () => {
+  it('miss reads the store and fills Redis; the next read is a hit; a write invalidates', async () => {
+    const store = new CountingStore();
+    const cache = await redisCache('r1:');
+    const reader = new CachedProductReader(store, cache);
+    const service = new DefaultCatalogService(store, reader);
+    await store.put(product('p1'));
+    expect(JSON.parse((await reader.getJson('p1'))!)).toEqual(product('p1'));
+    expect(store.reads).toBe(1);
+    expect(await cache.redis.get('r1:p:p1')).toBe(JSON.stringify(product('p1')));
+    expect(await cache.redis.pttl('r1:p:p1')).toBeGreaterThan(0);
+    await reader.getJson('p1');
+    expect(store.reads).toBe(1);
+    expect(cache.stats().hits).toBe(1);
+
+    await service.putProduct(product('p1', { title: 'Updated title' }));
+    expect(await cache.redis.get('r1:p:p1')).toBeNull();
+    expect((await service.getProduct('p1')).title).toBe('Updated title');
+    expect(store.reads).toBe(2);
+    expect(await reader.getJson('missing')).toBeUndefined();
+    await expect(service.getProduct('missing')).rejects.toMatchObject({ code: 'PRODUCT_NOT_FOUND' });
+    await cache.close();
+  });
+
+  it('single-flight: 200 concurrent reads of a cold key read the store once', async () => {
+    const store = new CountingStore();
+    const cache = await redisCache('r2:');
+    const reader = new CachedProductReader(store, cache);
+    await store.put(product('hot'));
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const reads = Array.from({ length: 200 }, () => reader.getJson('hot'));
+    await waitFor(() => store.reads === 1, 10_000, 'the one store read');
+    open();
+    const results = await Promise.all(reads);
+    expect(new Set(results).size).toBe(1);
+    expect(store.reads).toBe(1);
+    expect(reader.counters.coalesced).toBe(199);
+    expect(reader.inFlight).toBe(0);
+    await cache.close();
+  });
+
+  it('an update during an in-flight load neither caches nor serves the stale value', async () => {
+    const store = new CountingStore();
+    const cache = new LruProductCache();
+    const reader = new CachedProductReader(store, cache);
+    const service = new DefaultCatalogService(store, reader);
+    await store.put(product('race', { title: 'old' }));
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const stale = reader.getJson('race');
+    await waitFor(() => store.reads === 1, 10_000, 'load started');
+    store.gate = undefined;
+    await service.putProduct(product('race', { title: 'new' }));
+    const fresh = await reader.getJson('race'); // a new flight, not the detached one
+    open();
+    await stale;
+    expect(JSON.parse(fresh!).title).toBe('new');
+    expect(JSON.parse((await cache.get('race'))!).title).toBe('new');
+  });
+});
+
+describe('Redis dies mid-run', () => {
+  it('reads fall back to the store, nothing throws, and Redis is used again when it returns', async () => {
+    const store = new CountingStore();
+    const far = await redisCache('r3:');
+    const sub = createCatalogRedis(redis.url);
+    await waitReady(sub, 10_000);
+    // Near cache off for this check (TTL 1 ms) so every read goes to Redis or the store.
+    const cache = new TieredProductCache(far, { subscriber: sub, nearTtlMs: 1 });
+    const errors: unknown[] = [];
+    const reader = new CachedProductReader(store, cache, (e) => errors.push(e));
+    const service = new DefaultCatalogService(store, reader);
+    for (let i = 0; i < 20; i++) await store.put(product(`k${i}`));
+    for (let i = 0; i < 20; i++) await reader.getJson(`k${i}`);
+    expect(store.reads).toBe(20);
+
+    await redis.kill();
+    await waitFor(() => !cache.available(), 10_000, 'client to notice');
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) expect(await reader.getJson(`k${i}`)).toBe(JSON.stringify(product(`k${i}`)));
+    // Fail-fast: 20 reads with Redis gone take store time, not 20 command timeouts.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(store.reads).toBe(40);
+    expect(errors.length).toBeGreaterThan(0);
+    // A write while Redis is away: its invalidation is remembered.
+    await service.putProduct(product('k0', { title: 'written during outage' }));
+    expect(far.pendingInvalidations).toBe(1);
+
+    await redis.start(); // a fresh, empty server on the same port
+    await waitFor(() => cache.available(), 20_000, 'reconnect');
+    await waitFor(() => far.pendingInvalidations === 0, 10_000, 'pending invalidations flushed');
+    const before = store.reads;
+    await reader.getJson('k1'); // miss in the empty Redis → store → fills Redis
+    await reader.getJson('k1'); // now a Redis hit
+    expect(store.reads).toBe(before + 1);
+    expect(await far.redis.get('r3:p:k1')).not.toBeNull();
+    expect(JSON.parse((await reader.getJson('k0'))!).title).toBe('written during outage');
+    await cache.close();
+  });
+
+  it('a stale entry written before an outage is not served after it when an invalidation was missed', async () => {
+    const store = new CountingStore();
+    const far = await redisCache('r4:');
+    const reader = new CachedProductReader(store, far);
+    const service = new DefaultCatalogService(store, reader);
+    await store.put(product('s', { title: 'v1' }));
+    await reader.getJson('s'); // cached v1
+    // Redis "pauses": the client is disconnected while the server keeps its data.
+    far.redis.disconnect(true);
+    await waitFor(() => !far.available(), 10_000, 'disconnect');
+    await service.putProduct(product('s', { title: 'v2' }));
+    await waitFor(() => far.available(), 20_000, 'reconnect');
+    await waitFor(() => far.pendingInvalidations === 0, 10_000, 'flush');
+    expect(JSON.parse((await reader.getJson('s'))!).title).toBe('v2');
+    await far.close();
+  });
+});

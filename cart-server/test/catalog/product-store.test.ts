@@ -1,0 +1,11 @@
+import { LevelProductStore } from '../../src/catalog/level-product-store.js';
+import { MemoryProductStore } from '../../src/catalog/memory-product-store.js';
+import { diskDb } from './helpers.js';
+import { productStoreConformance } from './product-store.conformance.js';
+
+productStoreConformance('memory', async () => ({ store: new MemoryProductStore(), cleanup: async () => {} }));
+
+productStoreConformance('level (classic-level on disk)', async () => {
+  const d = await diskDb();
+  return { store: new LevelProductStore(d.db), cleanup: d.close };
+});
