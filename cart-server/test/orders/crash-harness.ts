@@ -1,0 +1,122 @@
+/**
+ * Drives `processor-main.ts` as a child process that can be SIGKILLed and restarted at any time.
+ * Requests in flight when the child dies are retried (with the same dedupe id) once it is back.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/orders/processor-main.ts', import.meta.url));
+
+type Reply =
+  | { t: 'appended'; id: number; partition: number; offset: number; duplicate: boolean }
+  | { t: 'status'; id: number; lag: number; backlog: number }
+  | { t: 'error'; id: number; message: string }
+  | { t: 'ready' };
+
+export class ProcessorChild {
+  #child: ChildProcess | undefined;
+  #ready: Promise<void> | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
+  starts = 0;
+  kills = 0;
+  stderr = '';
+
+  constructor(readonly args: string[]) {}
+
+  start(): Promise<void> {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...this.args], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.#child = child;
+    this.starts++;
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (m: Reply) => {
+        if (m.t === 'ready') resolve();
+        else {
+          const waiter = this.#pending.get(m.id);
+          this.#pending.delete(m.id);
+          waiter?.resolve(m);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        reject(new Error(`processor exited (${code ?? signal}) before ready: ${this.stderr}`));
+        for (const [, w] of this.#pending) w.reject(new Error('processor died'));
+        this.#pending.clear();
+      });
+    });
+    this.#ready.catch(() => undefined);
+    return this.#ready;
+  }
+
+  get alive(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    this.kills++;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    if (code !== 0) throw new Error(`processor did not stop cleanly (${code}): ${this.stderr}`);
+  }
+
+  /** Sends a request, retrying across crashes until it gets an answer. */
+  async request(
+    message: { t: 'append'; key: string; value: string; dedupeId?: string } | { t: 'status' },
+  ): Promise<Reply> {
+    for (;;) {
+      try {
+        await this.#ready;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      const child = this.#child;
+      if (child === undefined || !this.alive || !child.connected) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      const id = this.#nextId++;
+      try {
+        return await new Promise<Reply>((resolve, reject) => {
+          this.#pending.set(id, { resolve, reject });
+          child.send({ ...message, id }, (err) => {
+            if (err) {
+              this.#pending.delete(id);
+              reject(err);
+            }
+          });
+        });
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
