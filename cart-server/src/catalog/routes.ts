@@ -129,11 +129,9 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
   );
 
   admin.post('/promote', async (c) => {
-    const body =
-      c.req.header('content-length') === '0' || c.req.header('content-length') === undefined
-        ? {}
-        : await readJson(c, 4096);
-    const id = (body as { generation?: unknown }).generation;
+    const body = await readJson(c, 4096, true);
+    const id =
+      typeof body === 'object' && body !== null ? (body as { generation?: unknown }).generation : undefined;
     if (id !== undefined && typeof id !== 'string')
       throw new InvalidCatalogRequestError('generation must be a string');
     return c.json(await catalog.generations.promote(id));
@@ -178,7 +176,7 @@ function intParam(c: Context, name: string, min: number, max: number): number | 
   return n;
 }
 
-async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+async function readJson(c: Context, maxBytes: number, _emptyOk = false): Promise<unknown> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw new PayloadTooLargeError(`body larger than ${maxBytes} bytes`);
   const text = await c.req.text();

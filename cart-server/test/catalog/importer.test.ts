@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { importJsonl, splitLines } from '../../src/catalog/importer.js';
 import { LevelProductStore } from '../../src/catalog/level-product-store.js';
 import { productSchema } from '../../src/catalog/product.js';
-import { generated, memoryDb, product } from './helpers.js';
+import { diskDb, generated, product } from './helpers.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
@@ -20,7 +20,8 @@ describe('importJsonl', () => {
     lines.splice(20, 0, `{"id":"${'y'.repeat(70_000)}"}`); // line 21: too long
     lines.push('[1,2,3]'); // last line: not an object
     const text = `${lines.join('\r\n')}\n`;
-    const store = new LevelProductStore(memoryDb());
+    const disk = await diskDb();
+    const store = new LevelProductStore(disk.db);
     const rejected: Array<{ line: number; error: string }> = [];
     const report = await importJsonl(chunks(text, 997), {
       batchSize: 8,
@@ -38,6 +39,7 @@ describe('importJsonl', () => {
     expect(report.rejectedLines[3]!.error).toMatch(/longer than/);
     expect(await store.count()).toBe(30);
     expect(await store.get(good[29]!.id)).toEqual(good[29]);
+    await disk.close();
   });
 
   it('handles a last line without newline, multi-byte characters split across chunks, and empty input', async () => {
