@@ -17,3 +17,42 @@ export { decodeContext, encodeContext } from './codec/context-codec.js';
 export { LIMITS } from './codec/limits.js';
 export { CrdtDecodeError, CrdtError, CrdtInvalidOpError, CrdtLimitError } from './errors.js';
 export * from './replication/index.js';
+export {
+  Counter,
+  type CounterState,
+  counterToJSON,
+  decodeCounter,
+  encodeCounter,
+  joinCounter,
+} from './types/counter.js';
+export type { DotEntry, DotStoreState } from './types/dot-store.js';
+export {
+  decodeLWWRegister,
+  encodeLWWRegister,
+  joinLWWRegister,
+  LWWRegister,
+  type LWWRegisterState,
+  type LWWWrite,
+  lwwRegisterToJSON,
+} from './types/lww-register.js';
+export {
+  decodeMVRegister,
+  encodeMVRegister,
+  joinMVRegister,
+  MVRegister,
+  type MVRegisterState,
+  mvRegisterToJSON,
+} from './types/mv-register.js';
+export {
+  decodeORMap,
+  encodeORMap,
+  joinORMap,
+  type MapValue,
+  ORMap,
+  type ORMapKind,
+  type ORMapState,
+  type ORMapValue,
+  orMapToJSON,
+} from './types/or-map.js';
+export { decodeORSet, encodeORSet, joinORSet, ORSet, type ORSetState, orSetToJSON } from './types/or-set.js';
+export type { Scalar } from './types/scalar.js';
