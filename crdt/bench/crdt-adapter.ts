@@ -25,8 +25,6 @@ export interface CartReplica {
 
 export interface CartAdapter {
   readonly lib: LibName;
-  /** Library version, for the report. */
-  readonly libVersion: string;
   create(actorSeed: number): CartReplica;
   load(state: Uint8Array, actorSeed: number): CartReplica;
 }

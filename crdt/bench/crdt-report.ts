@@ -64,6 +64,8 @@ interface Row {
   readonly label: string;
   readonly metric: Metric;
   readonly format: (n: number) => string;
+  /** Counts that describe the run rather than compete (no ratio column). */
+  readonly noRatio?: true;
   /** Target on cartwheel ÷ peer, when the issue sets one. */
   readonly target?: { readonly peer: LibName; readonly op: '>=' | '<='; readonly ratio: number };
 }
@@ -88,7 +90,7 @@ const ROWS: readonly Row[] = [
   },
   { label: '(b) delta bytes, both ways', metric: 'mergeDeltaBytes', format: bytes },
   { label: '(b) version bytes, both ways', metric: 'versionBytes', format: bytes },
-  { label: '(b) items after merge', metric: 'mergedItems', format: int },
+  { label: '(b) items after merge', metric: 'mergedItems', format: int, noRatio: true },
   { label: '(c) state bytes after (a)', metric: 'stateBytes', format: bytes },
   {
     label: '(c) one-op delta: set quantity',
@@ -113,8 +115,8 @@ const ROWS: readonly Row[] = [
   { label: '(d)   of which after the 1k adds', metric: 'bigFillHeapMB', format: mbf },
   { label: '(d) RSS growth MB', metric: 'bigRssMB', format: mbf },
   { label: '(d) ops/s over the 100k ops', metric: 'bigOpsPerSec', format: int },
-  { label: '(d) live items at the end', metric: 'bigLiveItems', format: int },
-  { label: '(d) runs (median of)', metric: 'bigRuns', format: int },
+  { label: '(d) live items at the end', metric: 'bigLiveItems', format: int, noRatio: true },
+  { label: '(d) runs (median of)', metric: 'bigRuns', format: int, noRatio: true },
   { label: '(e) load ms, state of (a)', metric: 'loadMsA', format: ms },
   { label: '(e) load ms, state of (d)', metric: 'loadMsD', format: ms },
 ];
@@ -150,7 +152,9 @@ export function renderTable(summaries: readonly LibSummary[], options: TableOpti
     if (cw) {
       for (const p of peers) {
         const peer = byLib.get(p)!;
-        cells.push(peer[row.metric] === 0 ? '-' : `${(cw[row.metric] / peer[row.metric]).toFixed(3)}×`);
+        cells.push(
+          row.noRatio || peer[row.metric] === 0 ? '' : `${(cw[row.metric] / peer[row.metric]).toFixed(3)}×`,
+        );
       }
     }
     const t = row.target;

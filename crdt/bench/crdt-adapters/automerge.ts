@@ -88,7 +88,6 @@ class AutomergeReplica implements CartReplica {
 
 export const automergeAdapter: CartAdapter = {
   lib: 'automerge',
-  libVersion: '3.x',
   create(actorSeed) {
     return new AutomergeReplica(Automerge.init<CartDoc>({ actor: actorFor(actorSeed) }), []);
   },

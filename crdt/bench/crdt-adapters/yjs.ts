@@ -77,7 +77,6 @@ class YjsReplica implements CartReplica {
 
 export const yjsAdapter: CartAdapter = {
   lib: 'yjs',
-  libVersion: '13.x',
   create(actorSeed) {
     return new YjsReplica(newDoc(actorSeed));
   },
