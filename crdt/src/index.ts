@@ -1,5 +1,6 @@
 // Public entry of @cartwheel/crdt. Keep this list curated: everything exported here is API.
 
+export { retirableActors } from './cart/bounded-metadata.js';
 export { Cart, type CartOp, type CartOptions } from './cart/cart.js';
 export { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart/cart-codec.js';
 export { type CartEntryJSON, type CartJSON, cartFromJSON, cartToJSON } from './cart/cart-json.js';

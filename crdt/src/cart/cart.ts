@@ -342,6 +342,26 @@ export class Cart {
     return statesEqual(this.#lines, this.#ctx, other.#lines, other.#ctx);
   }
 
+  /**
+   * Bounded metadata: forgets retired actors' ranges in the causal context (after Akka Distributed
+   * Data's pruning of removed nodes). Only actors without live entries can be retired, and only once
+   * every replica has seen the same dots of them (see `retirableActors`) and they will never write
+   * again (a deregistered device, a vnode actor of a retired epoch): a delta of theirs arriving after
+   * retirement would be taken as new. Every replica must retire the same actors, since joining a
+   * context that still lists them brings the ranges back (harmless, but not smaller).
+   */
+  retireActors(actors: Iterable<ActorId>): void {
+    const list = [...actors];
+    for (const a of list) {
+      if (a === this.actor) throw new TypeError('a replica cannot retire its own actor');
+      for (const line of this.#lines.values()) {
+        if (line.entries.some((e) => e.actor === a)) throw new TypeError(`actor ${a} still has live entries`);
+      }
+    }
+    this.#ctx.retireActors(list);
+    if (this.#index !== null) for (const a of list) this.#index.delete(a);
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   #mint(): number {

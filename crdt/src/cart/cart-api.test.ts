@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CausalContext } from '../causal/causal-context.js';
+import { hlcPhysical } from '../causal/hlc.js';
+import { LIMITS } from '../codec/limits.js';
+import { CrdtDecodeError, CrdtInvalidOpError, CrdtLimitError } from '../errors.js';
+import { cartOpArb } from '../testing/type-harnesses.js';
+import { retirableActors } from './bounded-metadata.js';
+import { Cart, type CartOp } from './cart.js';
+import { decodeCart, encodeCart, encodeCartDelta } from './cart-codec.js';
+import { cartFromJSON, cartToJSON } from './cart-json.js';
+import { CartState } from './cart-state.js';
+import { cartType } from './cart-type.js';
+import { newDotActors, newDots } from './new-dots.js';
+import { decodeCartOp, encodeCartOp } from './op-codec.js';
+
+const T0 = 1_767_225_600_000 * 4096;
+
+describe('cartType (the replication core view)', () => {
+  it('apply validates the op and refuses invalid ones with CRDT_INVALID_OP', () => {
+    const bad: unknown[] = [
+      { type: 'add', productId: '', quantity: 1 },
+      { type: 'add', productId: 'x'.repeat(129), quantity: 1 },
+      { type: 'add', productId: 'p', quantity: 0 },
+      { type: 'add', productId: 'p', quantity: 10_001 },
+      { type: 'add', productId: 'p', quantity: 1.5 },
+      { type: 'add', productId: 'p', quantity: 1, meta: { a: { nested: true } } },
+      {
+        type: 'add',
+        productId: 'p',
+        quantity: 1,
+        meta: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])),
+      },
+      { type: 'add', productId: 'p', quantity: 1, meta: { s: 'x'.repeat(257) } },
+      { type: 'setQuantity', productId: 'p', quantity: -3 },
+      { type: 'remove', productId: 7 },
+      { type: 'explode' },
+      null,
+    ];
+    for (const op of bad) {
+      let err: unknown;
+      try {
+        cartType.apply(cartType.empty(), op as CartOp, 'n1#e1', T0);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(op)).toBeInstanceOf(CrdtInvalidOpError);
+      expect((err as CrdtInvalidOpError).code).toBe('CRDT_INVALID_OP');
+    }
+  });
+
+  it('apply stamps the given actor with its next dot and a timestamp >= now, without touching the state', () => {
+    const s0 = cartType.empty();
+    const d1 = cartType.apply(s0, { type: 'add', productId: 'p', quantity: 2 }, 'n1#e1', T0);
+    expect(newDots(d1, s0.context())).toEqual([{ actor: 'n1#e1', counter: 1 }]);
+    expect(s0.size).toBe(0);
+    const s1 = cartType.join(s0, d1);
+    const d2 = cartType.apply(s1, { type: 'setQuantity', productId: 'p', quantity: 5 }, 'n1#e1', T0);
+    expect(newDots(d2, s1.context())).toEqual([{ actor: 'n1#e1', counter: 2 }]);
+    const s2 = cartType.join(s1, d2);
+    expect(s2.get('p')?.quantity).toBe(5);
+    // a set issued "earlier" by a skewed clock still beats the register it observed
+    const d3 = cartType.apply(
+      s2,
+      { type: 'setQuantity', productId: 'p', quantity: 9 },
+      'a',
+      T0 - 10_000 * 4096,
+    );
+    expect(cartType.join(s2, d3).get('p')?.quantity).toBe(9);
+    expect(hlcPhysical(T0)).toBe(1_767_225_600_000);
+  });
+
+  it('op codec round-trips every valid op and rejects garbage with CrdtDecodeError only', () => {
+    fc.assert(
+      fc.property(cartOpArb, (op) => {
+        expect(decodeCartOp(encodeCartOp(op))).toEqual(op);
+        expect(cartType.decodeOp(cartType.encodeOp(op))).toEqual(op);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        try {
+          decodeCartOp(bytes);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CrdtDecodeError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('newDots', () => {
+  it('lists the dots a delta introduces beyond what is known, so a server can refuse forged actors', () => {
+    const server = Cart.create({ actor: 'server' });
+    const device = Cart.create({ actor: 'device-1' });
+    server.applyDelta(device.add('p1', 1));
+    device.applyDelta(server.add('p2', 1));
+    const d = device.setQuantity('p2', 3);
+    expect(newDots(d, server.context())).toEqual([{ actor: 'device-1', counter: 2 }]);
+    expect(newDotActors(d, server.context())).toEqual(['device-1']);
+    const forged = Cart.fromState(device.state(), { actor: 'server' }).add('p3', 1);
+    expect(newDotActors(forged, server.context())).toEqual(['server']);
+  });
+
+  it('refuses to enumerate an absurd number of dots (CRDT_LIMIT_EXCEEDED)', () => {
+    const huge = new CausalContext();
+    huge.addRange('x', 1, 2 ** 40);
+    const delta = new CartState(new Map(), huge);
+    expect(() => newDots(delta, new CausalContext())).toThrow(CrdtLimitError);
+    expect(newDotActors(delta, new CausalContext())).toEqual(['x']);
+    expect(LIMITS.maxEnumeratedDots).toBeGreaterThan(1000);
+  });
+});
+
+describe('deltaSince', () => {
+  function busyCart(ops: number): Cart {
+    const cart = Cart.create({
+      actor: '0b6f4a8e-3d2c-4e1f-9a7b-5c6d7e8f9a0b',
+      clock: () => 1_767_225_600_000,
+    });
+    for (let i = 0; i < ops; i++) {
+      const p = `sku-${String((i * 7919) % 1000).padStart(5, '0')}`;
+      if (!cart.get(p)) cart.add(p, 1 + (i % 5));
+      else if (i % 10 < 7) cart.setQuantity(p, 1 + (i % 9));
+      else cart.remove(p);
+    }
+    return cart;
+  }
+
+  it('sends an up-to-date peer nothing but O(live lines) of context, however long the history', () => {
+    const small = busyCart(2_000);
+    const big = busyCart(100_000);
+    const sizeFor = (c: Cart) => encodeCartDelta(c.deltaSince(c.context())).length;
+    expect(big.deltaSince(big.context()).size).toBe(0);
+    expect(sizeFor(big)).toBeLessThan(big.size * 8 + 64);
+    expect(encodeCart(big.state()).length).toBeLessThan(big.size * 36);
+    expect(sizeFor(big)).toBeLessThan(sizeFor(small) * 3);
+  });
+
+  it('sends a peer that missed a few ops only those ops plus the context', () => {
+    const cart = busyCart(5_000);
+    const peer = Cart.fromState(cart.state(), { actor: 'peer' });
+    const d1 = cart.setQuantity('sku-00001', 7);
+    cart.remove('sku-00002');
+    cart.add('new-product', 2);
+    const delta = cart.deltaSince(peer.context());
+    expect(delta.lines().map((l) => l.productId)).toEqual(['new-product', 'sku-00001']);
+    peer.applyDelta(delta);
+    expect(peer.lines()).toEqual(cart.lines());
+    expect(peer.equals(cart)).toBe(true);
+    expect(encodeCartDelta(d1).length).toBeLessThan(60);
+  });
+});
+
+describe('cart codecs', () => {
+  it('JSON form round-trips and rejects junk with CrdtDecodeError only', () => {
+    fc.assert(
+      fc.property(fc.array(cartOpArb, { maxLength: 30 }), (ops) => {
+        const a = Cart.create({ actor: 'a' });
+        for (const op of ops) a.apply(op);
+        const json = JSON.parse(JSON.stringify(cartToJSON(a.state())));
+        expect(cartFromJSON(json).equals(a.state())).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (json) => {
+        try {
+          cartFromJSON(json);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CrdtDecodeError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a length field claiming more than the input holds fails fast, without allocating', () => {
+    const bytes = encodeCart(Cart.create({ actor: 'a' }).state());
+    // header, actor table (0 actors), context (0 actors), hlc base, then a huge line count
+    const evil = new Uint8Array([bytes[0]!, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(() => decodeCart(evil)).toThrow(CrdtDecodeError);
+    expect(() => decodeCart(new Uint8Array([0x99]))).toThrow(/version/);
+  });
+});
+
+describe('bounded metadata', () => {
+  it('context size grows with actors, not operations, and retired actors disappear from it', () => {
+    const server = Cart.create({ actor: 'server' });
+    for (let d = 0; d < 50; d++) {
+      const device = Cart.fromState(server.state(), { actor: `device-${d}` });
+      for (let i = 0; i < 20; i++) server.applyDelta(device.add(`p${d}`, 1));
+      server.applyDelta(device.remove(`p${d}`));
+    }
+    server.add('kept', 1);
+    expect(server.context().actorCount).toBe(51);
+    expect(server.context().intervalCount()).toBe(51); // one range per actor, not one per op
+    const mirror = Cart.fromState(server.state(), { actor: 'mirror' });
+    const before = encodeCart(server.state()).length;
+    const retire = retirableActors(server.state(), [server.context(), mirror.context()]);
+    expect(retire).toHaveLength(50);
+    expect(() => server.retireActors(['server'])).toThrow(TypeError);
+    server.retireActors(retire);
+    mirror.retireActors(retire);
+    const after = encodeCart(server.state()).length;
+    expect(after).toBeLessThan(before / 5);
+    expect(server.lines()).toEqual([{ productId: 'kept', quantity: 1 }]);
+    server.applyDelta(mirror.add('more', 2));
+    mirror.merge(server);
+    expect(mirror.equals(server)).toBe(true);
+  });
+
+  it('refuses to retire an actor that still has live entries', () => {
+    const a = Cart.create({ actor: 'a' });
+    const b = Cart.create({ actor: 'b' });
+    a.applyDelta(b.add('p', 1));
+    expect(retirableActors(a.state(), [a.context(), b.context()])).toEqual([]);
+    expect(() => a.retireActors(['b'])).toThrow(TypeError);
+  });
+});
