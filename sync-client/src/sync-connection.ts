@@ -7,7 +7,7 @@
  * `deltaSince(serverContext)`. Only missing state travels, however long the device was offline,
  * and nothing depends on the server still holding per-device queues after a restart.
  */
-import { decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { type CartDelta, cartType, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SyncClientError } from './errors.js';
 import type { LocalChange, LocalReplica } from './local-replica.js';
@@ -57,6 +57,7 @@ export class SyncConnection {
   /** Sent delta seq → local log seqs it covers; acknowledged together. */
   readonly #inFlight = new Map<number, readonly number[]>();
   #queue: Promise<void> = Promise.resolve();
+  #batch: LocalChange[] = [];
   /** Connection attempts in a row that never opened (a refused upgrade looks like this). */
   #unopened = 0;
 
@@ -99,10 +100,26 @@ export class SyncConnection {
     }
   }
 
-  /** A local change was applied: send it at once when the session is ready. */
+  /**
+   * A local change was applied: send it when the session is ready. Changes made in the same
+   * task (a burst from a script, "add all") are joined into one frame, which keeps a burst
+   * under the server's per-connection message rate.
+   */
   localChange(change: LocalChange): void {
     if (this.#phase !== 'ready') return; // the next welcome's catch-up covers it
-    this.#sendDelta(encodeCartDelta(change.delta), [change.seq]);
+    this.#batch.push(change);
+    if (this.#batch.length > 1) return;
+    queueMicrotask(() => {
+      const batch = this.#batch;
+      this.#batch = [];
+      if (this.#phase !== 'ready' || batch.length === 0) return;
+      let delta: CartDelta = batch[0]!.delta;
+      for (let i = 1; i < batch.length; i++) delta = cartType.join(delta, batch[i]!.delta);
+      this.#sendDelta(
+        encodeCartDelta(delta),
+        batch.map((c) => c.seq),
+      );
+    });
   }
 
   #setPhase(phase: ConnectionPhase): void {

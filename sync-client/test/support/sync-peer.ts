@@ -4,11 +4,14 @@
  * client be tested before and independently of the real cart server, and it can misbehave on
  * demand (drop connections, delay acks, expire tokens, forget its state).
  *
- * User tokens are "user:<id>"; device tokens are opaque random strings.
+ * User tokens are "user:<id>" or any JWT (its `sub` is trusted unverified: this is a test peer);
+ * device tokens are opaque random strings. With `staticDir` it also serves the storefront.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
 import {
   Cart,
   decodeCartDelta,
@@ -60,12 +63,46 @@ export interface SyncPeer {
   restart(options?: { forgetState?: boolean }): Promise<void>;
 }
 
+function userOf(header: string): string | undefined {
+  const plain = /^Bearer user:([A-Za-z0-9_-]+)$/.exec(header);
+  if (plain !== null) return plain[1];
+  const jwt = /^Bearer [\w-]+\.([\w-]+)\.[\w-]+$/.exec(header);
+  if (jwt === null) return undefined;
+  try {
+    const sub = (JSON.parse(Buffer.from(jwt[1]!, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
+
+async function serveStatic(dir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+  if (!file.startsWith(normalize(dir)))
+    return json(res, 404, { error: { code: 'NOT_FOUND', message: 'no file' } });
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    json(res, 404, { error: { code: 'NOT_FOUND', message: 'no file' } });
+  }
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-export async function startSyncPeer(): Promise<SyncPeer> {
+export async function startSyncPeer(options: { staticDir?: string } = {}): Promise<SyncPeer> {
   const carts = new Map<string, Cart>();
   const devices = new Map<string, Device>(); // device token → device
   const actors = new Map<string, string>(); // actor → user
@@ -96,9 +133,9 @@ export async function startSyncPeer(): Promise<SyncPeer> {
   };
 
   async function register(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const auth = /^Bearer user:([A-Za-z0-9_-]+)$/.exec(req.headers.authorization ?? '');
-    if (auth === null) return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'no user token' } });
-    const user = auth[1]!;
+    const user = userOf(req.headers.authorization ?? '');
+    if (user === undefined)
+      return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'no user token' } });
     let body = '';
     for await (const chunk of req) body += chunk;
     const requested = (JSON.parse(body || '{}') as { actor?: unknown }).actor;
@@ -164,6 +201,8 @@ export async function startSyncPeer(): Promise<SyncPeer> {
         register(req, res).catch(() =>
           json(res, 400, { error: { code: 'BAD_REQUEST', message: 'bad body' } }),
         );
+      } else if (req.method === 'GET' && options.staticDir !== undefined && !req.url?.startsWith('/v1/')) {
+        void serveStatic(options.staticDir, req, res);
       } else json(res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
     });
     const ws = new WebSocketServer({ noServer: true });

@@ -1,0 +1,14 @@
+// Prints the minified + gzip size of the client library (target ≤ 30 KB gzip); `--json` for machines.
+import { measureClientBundle } from './bundle.js';
+
+const BUDGET_GZIP = 30 * 1024;
+const size = await measureClientBundle();
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ ...size, budgetGzipBytes: BUDGET_GZIP }));
+} else {
+  console.log('bundle                                   minified      gzip   budget');
+  console.log(
+    `SyncClient + createBrowserReplicaStore  ${String(size.minifiedBytes).padStart(9)} ${String(size.gzipBytes).padStart(9)} ${String(BUDGET_GZIP).padStart(8)}`,
+  );
+}
+if (size.gzipBytes > BUDGET_GZIP) process.exitCode = 1;

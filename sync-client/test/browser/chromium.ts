@@ -1,0 +1,93 @@
+/**
+ * Debian's Chromium driven by playwright-core (`npx playwright install` does not work here).
+ * A missing browser is a failure, never a skip: CI installs it with apt.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { PACKAGE_DIR } from '../../scripts/bundle.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}; install it (apt-get install chromium) — browser tests do not skip`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 60_000,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Runs `body`; on failure saves a screenshot of every page under sync-client/test-results/. */
+export async function withScreenshots(
+  name: string,
+  pages: () => Page[],
+  body: () => Promise<void>,
+): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const dir = join(PACKAGE_DIR, 'test-results');
+    mkdirSync(dir, { recursive: true });
+    let i = 0;
+    for (const page of pages()) {
+      const path = join(dir, `${name}-${i++}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => {});
+      console.error(`screenshot saved: ${path}`);
+    }
+    throw error;
+  }
+}
+
+/** The cart as the cart page shows it: "productId×quantity" per line. */
+export async function shownCart(page: Page): Promise<string[]> {
+  return page.$$eval('.cart-line', (rows) =>
+    rows.map(
+      (r) =>
+        `${(r as HTMLElement).dataset.productId}×${(r.querySelector('input.qty') as HTMLInputElement).value}`,
+    ),
+  );
+}
+
+export async function waitForCart(page: Page, expected: string[], timeoutMs = 10_000): Promise<void> {
+  const want = JSON.stringify(expected);
+  await page
+    .waitForFunction(
+      (w) =>
+        JSON.stringify(
+          [...document.querySelectorAll('.cart-line')].map(
+            (r) =>
+              `${(r as HTMLElement).dataset.productId}×${(r.querySelector('input.qty') as HTMLInputElement).value}`,
+          ),
+        ) === w,
+      want,
+      { timeout: timeoutMs, polling: 50 },
+    )
+    .catch(async (error: unknown) => {
+      throw new Error(`cart is ${JSON.stringify(await shownCart(page))}, expected ${want}`, { cause: error });
+    });
+}
+
+export async function waitForStatus(
+  page: Page,
+  status: 'online' | 'offline' | 'syncing',
+  timeoutMs = 10_000,
+): Promise<void> {
+  await page.waitForSelector(`#status[data-status="${status}"]`, { timeout: timeoutMs });
+}
+
+export async function pendingBadge(page: Page): Promise<number> {
+  return Number(await page.getAttribute('#pending', 'data-pending'));
+}

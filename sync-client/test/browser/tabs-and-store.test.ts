@@ -1,0 +1,114 @@
+/**
+ * In Chromium: the ReplicaStore conformance suite on IndexedDB (browser-level), and several tabs
+ * of one browser sharing one replica through Web Locks + BroadcastChannel.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStorefront, PACKAGE_DIR } from '../../scripts/bundle.js';
+import { signDevToken } from '../../scripts/dev-token.js';
+import { type SyncPeer, startSyncPeer } from '../support/sync-peer.js';
+import { launchChromium, waitForCart, waitForStatus, withScreenshots } from './chromium.js';
+
+let browser: Browser;
+let peer: SyncPeer;
+let dist: string;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  dist = mkdtempSync(join(tmpdir(), 'cw-storefront-'));
+  await buildStorefront(dist);
+  peer = await startSyncPeer({ staticDir: dist });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await peer?.stop();
+  rmSync(dist, { recursive: true, force: true });
+});
+
+const role = (page: Page) =>
+  page.evaluate(() => (globalThis as { cartwheel?: { client?: { role: string } } }).cartwheel?.client?.role);
+const actor = (page: Page) =>
+  page.evaluate(
+    () => (globalThis as { cartwheel?: { client?: { actor?: string } } }).cartwheel?.client?.actor,
+  );
+
+describe('Chromium', () => {
+  it('IndexedDB (browser-level) passes the ReplicaStore conformance suite', async () => {
+    const bundle = await build({
+      entryPoints: [join(PACKAGE_DIR, 'test', 'browser', 'conformance-entry.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      conditions: ['source'],
+      alias: { buffer: join(PACKAGE_DIR, 'scripts', 'shims', 'buffer.ts') },
+      logLevel: 'warning',
+    });
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`${peer.url}/`);
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+    const results = await page.evaluate(() =>
+      (
+        globalThis as unknown as { runConformance: () => Promise<Array<{ name: string; error?: string }>> }
+      ).runConformance(),
+    );
+    expect(results.length).toBeGreaterThanOrEqual(9);
+    expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('tabs of one browser share one replica with a single leader, and leadership moves on', async () => {
+    const token = signDevToken('tabs-user');
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    pages.push(first);
+    await first.goto(`${peer.url}/?token=${token}#/cart`);
+    await waitForStatus(first, 'online', 20_000);
+    const second = await context.newPage();
+    pages.push(second);
+    await second.goto(`${peer.url}/#/`);
+    await waitForStatus(second, 'online', 20_000);
+    await withScreenshots(
+      'tabs',
+      () => pages,
+      async () => {
+        expect(await role(first)).toBe('leader');
+        expect(await role(second)).toBe('follower');
+        expect(await actor(second)).toBe(await actor(first));
+
+        await second.click('[data-add="demo-tea"]');
+        await second.click('[data-add="demo-tea"]');
+        await waitForCart(first, ['demo-tea×2']);
+        await second.goto(`${peer.url}/#/cart`);
+        await waitForCart(second, ['demo-tea×2']);
+
+        const leaderActor = await actor(first);
+        await first.close();
+        await second.waitForFunction(
+          () =>
+            (globalThis as { cartwheel?: { client?: { role: string } } }).cartwheel?.client?.role ===
+            'leader',
+          undefined,
+          { timeout: 10_000 },
+        );
+        await waitForStatus(second, 'online', 15_000);
+        expect(await actor(second)).toBe(leaderActor);
+        await second.click('.cart-line[data-product-id="demo-tea"] .inc');
+        await waitForCart(second, ['demo-tea×3']);
+        await waitForStatus(second, 'online');
+        await expect
+          .poll(() => peer.cart('tabs-user', 'default').get('demo-tea')?.quantity, { timeout: 10_000 })
+          .toBe(3);
+        expect(peer.stats.registrations).toBeGreaterThanOrEqual(1);
+      },
+    );
+    await context.close();
+  }, 90_000);
+});
