@@ -41,6 +41,11 @@ export interface ServerConfig {
   readonly r: number;
   readonly w: number;
   readonly requestTimeoutMs: number;
+  /** Replication timers (ms): failure detection, hinted handoff, anti-entropy. */
+  readonly heartbeatIntervalMs: number;
+  readonly failureTimeoutMs: number;
+  readonly handoffIntervalMs: number;
+  readonly aaeIntervalMs: number;
   readonly fsync: FsyncPolicy;
   readonly jwtSecret: string;
   /** True when no secret was configured and the public development secret is in use. */
@@ -95,6 +100,26 @@ export const OPTIONS = {
     flag: 'request-timeout-ms',
     env: 'REQUEST_TIMEOUT_MS',
     help: 'quorum request timeout (default 3000)',
+  },
+  heartbeatIntervalMs: {
+    flag: 'heartbeat-interval-ms',
+    env: 'HEARTBEAT_INTERVAL_MS',
+    help: 'peer heartbeat (default 1000)',
+  },
+  failureTimeoutMs: {
+    flag: 'failure-timeout-ms',
+    env: 'FAILURE_TIMEOUT_MS',
+    help: 'a silent peer is down after this (default 5000)',
+  },
+  handoffIntervalMs: {
+    flag: 'handoff-interval-ms',
+    env: 'HANDOFF_INTERVAL_MS',
+    help: 'hinted/ownership handoff scan (default 2000)',
+  },
+  aaeIntervalMs: {
+    flag: 'aae-interval-ms',
+    env: 'AAE_INTERVAL_MS',
+    help: 'anti-entropy exchange period (default 5000)',
   },
   fsync: {
     flag: 'fsync',
@@ -260,6 +285,10 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   if (raw('w') !== undefined && wWanted > nWanted)
     problems.push(`--w (CART_W): ${wWanted} exceeds N=${nWanted}`);
   const requestTimeoutMs = read('requestTimeoutMs', int(10, 600_000), 3000);
+  const heartbeatIntervalMs = read('heartbeatIntervalMs', int(10, 600_000), 1000);
+  const failureTimeoutMs = read('failureTimeoutMs', int(10, 600_000), 5000);
+  const handoffIntervalMs = read('handoffIntervalMs', int(10, 600_000), 2000);
+  const aaeIntervalMs = read('aaeIntervalMs', int(10, 3_600_000), 5000);
   const fsync = read('fsync', z.enum(['always', 'never'], 'must be always or never'), 'always');
   const production = env.NODE_ENV === 'production';
   const secret = read('jwtSecret', z.string().min(32, 'must be at least 32 characters'), '');
@@ -298,6 +327,10 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     r: Math.min(rWanted, n),
     w: Math.min(wWanted, n),
     requestTimeoutMs,
+    heartbeatIntervalMs,
+    failureTimeoutMs,
+    handoffIntervalMs,
+    aaeIntervalMs,
     fsync,
     jwtSecret: secret === '' ? DEV_JWT_SECRET : secret,
     devSecret: secret === '',

@@ -1,0 +1,157 @@
+/**
+ * HTTP composition: `createApp(deps)` builds the one hono app every node serves. Cross-cutting
+ * middleware (metrics, per-connection rate limit, body limit, error mapping) wraps everything;
+ * the cart, device and ops routes are ours; the catalog/search and orders helpers' sub-apps are
+ * mounted at /v1 through `deps.mounts` (SPEC §3) and share the same error handler and limits.
+ */
+import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { Storage } from '@cartwheel/crdt';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { Logger } from 'pino';
+import { type AuthVariables, requireAuth } from './auth/middleware.js';
+import { createCartRoutes } from './carts/cart-routes.js';
+import type { CartService } from './carts/cart-service.js';
+import type { ServerConfig } from './config/config.js';
+import { createDeviceRoutes } from './devices/device-routes.js';
+import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
+import { openApiDocument } from './http/openapi.js';
+import { TokenBucket } from './limits/token-bucket.js';
+import type { ServerMetrics } from './ops/metrics.js';
+
+/** A sub-app another helper builds (catalog, search, orders), mounted under `path`. */
+export interface SubAppMount {
+  readonly path: string;
+  // biome-ignore lint/suspicious/noExplicitAny: sub-apps declare their own Env; mounting ignores it.
+  readonly app: Hono<any>;
+  /** OpenAPI `paths` the sub-app serves (merged into /openapi.json). */
+  readonly openApiPaths?: Record<string, unknown>;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<string, boolean>>;
+}
+
+export interface AppDeps {
+  readonly config: ServerConfig;
+  readonly carts: CartService;
+  readonly storage: Storage;
+  readonly metrics: ServerMetrics;
+  readonly log: Logger;
+  readonly readiness: () => Readiness;
+  readonly clusterStatus: () => unknown;
+  /** Admin-only routes (e.g. local replica inspection), mounted at /v1 behind auth. */
+  // biome-ignore lint/suspicious/noExplicitAny: mounted sub-app; its Env is its own.
+  readonly adminRoutes?: Hono<any>;
+  readonly mounts?: readonly SubAppMount[];
+  /** HTTP requests per second per keep-alive connection (burst 2×); 0 disables. */
+  readonly httpRequestsPerSecondPerConnection?: number;
+}
+
+type Bindings = { incoming: IncomingMessage };
+export type AppEnv = { Bindings: Bindings; Variables: AuthVariables };
+
+const DEFAULT_STOREFRONT = fileURLToPath(new URL('../../sync-client/storefront-dist/', import.meta.url));
+
+function requestMetrics(metrics: ServerMetrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const start = performance.now();
+    await next();
+    let route = 'unmatched';
+    try {
+      route = routePath(c, -1);
+    } catch {
+      // no matched route
+    }
+    if (route === '/*' || route === '*') route = c.res.status === 404 ? 'unmatched' : 'static';
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
+  };
+}
+
+/**
+ * One token bucket per TCP connection (keyed on the socket): a hostile client hammering one
+ * keep-alive connection is throttled with 429 without touching anyone else.
+ */
+function connectionRateLimit(perSecond: number): MiddlewareHandler<AppEnv> {
+  const buckets = new WeakMap<object, TokenBucket>();
+  return async (c, next) => {
+    const socket = c.env?.incoming?.socket;
+    if (socket !== undefined) {
+      let bucket = buckets.get(socket);
+      if (bucket === undefined) {
+        bucket = new TokenBucket(perSecond, perSecond * 2);
+        buckets.set(socket, bucket);
+      }
+      if (!bucket.take()) throw new ApiError('RATE_LIMITED', 'too many requests on this connection');
+    }
+    await next();
+  };
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config, metrics, log } = deps;
+  const app = new Hono<AppEnv>();
+  app.onError(
+    createErrorHandler((err, e) => {
+      if (e.code === 'QUORUM_NOT_MET') log.warn({ err }, 'quorum not met');
+      else log.error({ err, code: e.code }, 'request failed');
+    }),
+  );
+  app.notFound(handleNotFound);
+
+  app.use('*', requestMetrics(metrics));
+  const rate = deps.httpRequestsPerSecondPerConnection ?? 2000;
+  if (rate > 0) app.use('/v1/*', connectionRateLimit(rate));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.limits.maxBodyBytes,
+      onError: () => {
+        throw new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.limits.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  // ---- operations (no auth: probes and scrapers)
+  app.get('/healthz', (c) => c.json({ status: 'ok', node: config.nodeId }));
+  app.get('/readyz', (c) => {
+    const r = deps.readiness();
+    return c.json({ ready: r.ready, checks: r.checks }, r.ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+  const extraPaths = Object.assign({}, ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}));
+  const openapi = openApiDocument(extraPaths);
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/v1/cluster/status', (c) => c.json(deps.clusterStatus() as object));
+
+  // ---- carts and devices: always the authenticated user's own
+  const auth = requireAuth(config.jwtSecret);
+  app.use('/v1/carts/*', auth);
+  app.use('/v1/devices', auth);
+  app.use('/v1/admin/carts/*', auth);
+  if (deps.adminRoutes !== undefined) app.route('/v1', deps.adminRoutes);
+  app.route('/v1', createCartRoutes(deps.carts));
+  app.route('/v1', createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }));
+
+  // ---- sub-apps of the other helpers (catalog/search at /v1, orders at /v1): SPEC §3
+  for (const m of deps.mounts ?? []) app.route(m.path, m.app);
+
+  // ---- storefront (static files built by sync-client), when present
+  const storefront = config.storefrontDir ?? DEFAULT_STOREFRONT;
+  if (existsSync(storefront)) {
+    app.use(
+      '/*',
+      serveStatic({ root: storefront, rewriteRequestPath: (p) => (p === '/' ? '/index.html' : p) }),
+    );
+  }
+  return app;
+}

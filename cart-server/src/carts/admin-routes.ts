@@ -1,0 +1,35 @@
+/**
+ * Admin-only inspection of one node's *local* replicas of a cart, without any quorum round: how
+ * tests and operators check that a node caught up (hinted handoff, anti-entropy) after a failure.
+ */
+import { Cart, type CartOp, type CartState, cartType, type ReplicaNode } from '@cartwheel/crdt';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AuthVariables } from '../auth/middleware.js';
+import { requireRole } from '../auth/middleware.js';
+import { USER_ID } from '../auth/tokens.js';
+import { cartKey } from './cart-service.js';
+import { cartIdSchema, parseParam } from './validation.js';
+
+export function createAdminCartRoutes(
+  replica: ReplicaNode<CartState, CartOp>,
+): Hono<{ Variables: AuthVariables }> {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.get('/admin/carts/:userId/:cartId/local', requireRole('admin'), async (c) => {
+    const userId = parseParam(z.string().regex(USER_ID, 'bad user id'), c.req.param('userId'));
+    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+    const key = cartKey(userId, cartId);
+    let state = cartType.empty();
+    const partitions: number[] = [];
+    for (const e of replica.preferenceList(key)) {
+      if (e.node !== replica.id) continue;
+      const local = await replica.localState(e.partition, key);
+      if (local !== undefined) {
+        partitions.push(e.partition);
+        state = cartType.join(state, local);
+      }
+    }
+    return c.json({ node: replica.id, partitions, lines: Cart.fromState(state).lines() });
+  });
+  return app;
+}

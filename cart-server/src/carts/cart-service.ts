@@ -1,0 +1,193 @@
+/**
+ * Carts on top of the replication core: the one code path for a single node (members [self], N=1)
+ * and for a cluster. Keys are `${userId}/${cartId}` (SPEC §3), so a user can only ever address
+ * their own carts; the HTTP and WebSocket layers pass the authenticated user id, never a client one.
+ *
+ * Observed-remove needs the remover to have *observed* what it removes: before a setQuantity,
+ * remove or clear, the service does a quorum read (R). With R + W > N that read intersects the
+ * write quorum of every acknowledged add, and its read repair (started as soon as the replies are
+ * in) brings those adds into the coordinating replica, so the remove's context covers them
+ * (Dynamo §4.4 shows what happens otherwise: deleted items resurface). The repair is asynchronous,
+ * so this narrows the window rather than closing it; an add it misses survives (add-wins), it is
+ * never lost.
+ */
+import { createHash } from 'node:crypto';
+import {
+  Cart,
+  type CartDelta,
+  type CartLine,
+  type CartOp,
+  type CartState,
+  cartFromJSON,
+  cartToJSON,
+  decodeContext,
+  encodeContext,
+  newDotActors,
+  type ReplicaNode,
+} from '@cartwheel/crdt';
+import { ApiError } from '../http/errors.js';
+
+export type CartReplica = ReplicaNode<CartState, CartOp>;
+
+export interface CartServiceOptions {
+  readonly maxLinesPerCart: number;
+  readonly onQuorumFailure?: (op: string) => void;
+  readonly onOperation?: (op: string) => void;
+}
+
+export type CartListener = (delta: CartDelta, state: CartState) => void;
+
+export function cartKey(userId: string, cartId: string): string {
+  return `${userId}/${cartId}`;
+}
+
+/**
+ * What the orders adapter buys (its CartPort, cart-server/src/orders/ports.ts): the lines and the
+ * causal context of the read, so the order records exactly which cart state was bought.
+ */
+export interface CartSnapshot {
+  readonly lines: readonly CartLine[];
+  readonly context: Uint8Array;
+}
+
+export class CartService {
+  private readonly listeners = new Map<string, Set<CartListener>>();
+
+  constructor(
+    private readonly replica: CartReplica,
+    private readonly options: CartServiceOptions,
+  ) {}
+
+  /** Called by the ReplicaNode's onChange hook: a local replica of `key` changed. */
+  notifyChange(key: string, state: CartState, delta: CartDelta): void {
+    const set = this.listeners.get(key);
+    if (set === undefined) return;
+    for (const fn of set) fn(delta, state);
+  }
+
+  /** Subscribes to changes of one cart (for WebSocket pushes); returns the unsubscribe function. */
+  subscribe(userId: string, cartId: string, listener: CartListener): () => void {
+    const key = cartKey(userId, cartId);
+    let set = this.listeners.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      const s = this.listeners.get(key);
+      if (s === undefined) return;
+      s.delete(listener);
+      if (s.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  /** Quorum read (R replies, merged, read-repaired). A cart never written is empty, not missing. */
+  async read(userId: string, cartId: string): Promise<CartState> {
+    const { state } = await this.guard('get', this.replica.get(cartKey(userId, cartId)));
+    return state;
+  }
+
+  /** Applies one cart operation with W acknowledgements; returns the merged state after it. */
+  async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
+    const key = cartKey(userId, cartId);
+    if (op.type === 'add') {
+      // Approximate under concurrency by design: a bound against abuse, not an invariant.
+      const { state } = await this.guard('get', this.replica.get(key, { r: 1 }));
+      const current = Cart.fromState(state);
+      if (current.get(op.productId) === undefined && current.size >= this.options.maxLinesPerCart) {
+        throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
+      }
+    } else {
+      await this.guard('get', this.replica.get(key));
+    }
+    const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
+    this.options.onOperation?.(op.type);
+    this.notifyLocal(key, state, delta);
+    return state;
+  }
+
+  /**
+   * Merges a device's delta. Every dot the delta introduces (not yet in the cart's context after a
+   * quorum read) must belong to `actor`, the device's registered actor: a device can never forge
+   * another device's or a server vnode's dots.
+   */
+  async merge(userId: string, cartId: string, actor: string, delta: CartDelta): Promise<CartState> {
+    const key = cartKey(userId, cartId);
+    const { state } = await this.guard('get', this.replica.get(key));
+    const current = Cart.fromState(state);
+    // newDotActors is newDots grouped by actor without enumerating them (a compact context can
+    // name 2^53 dots in a few bytes).
+    const forged = newDotActors(delta, current.context()).filter((a) => a !== actor);
+    if (forged.length > 0) {
+      throw new ApiError(
+        'FORBIDDEN_DOTS',
+        `delta introduces dots of ${forged.length} actor(s) other than this device's (${actor})`,
+      );
+    }
+    const before = current.size;
+    current.applyDelta(delta);
+    if (current.size > this.options.maxLinesPerCart && current.size > before) {
+      throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
+    }
+    const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
+    this.options.onOperation?.('merge');
+    this.notifyLocal(key, result.state, delta);
+    return result.state;
+  }
+
+  /** Orders adapter port: the cart as it is now, with the context that says exactly what was bought. */
+  async snapshot(userId: string, cartId: string): Promise<CartSnapshot> {
+    const cart = Cart.fromState(await this.read(userId, cartId));
+    return { lines: cart.lines(), context: encodeContext(cart.context()) };
+  }
+
+  /**
+   * Orders adapter port: removes the purchased lines *as observed by the snapshot's context* —
+   * only entries whose dots the snapshot saw are removed, so items added (or re-added) after the
+   * snapshot stay (observed-remove). Like any remove, the delta mints one dot so that other
+   * replicas learn it through deltaSince; its actor is derived from the snapshot, which makes a
+   * retried call the very same delta (idempotent).
+   */
+  async removePurchased(userId: string, cartId: string, snapshot: CartSnapshot): Promise<void> {
+    const observed = decodeContext(snapshot.context);
+    const current = cartToJSON(await this.read(userId, cartId));
+    const removed: Record<string, Array<[number, number]>> = {};
+    for (const line of snapshot.lines) {
+      for (const e of current.lines[line.productId] ?? []) {
+        if (!observed.hasDot(e.actor, e.counter)) continue;
+        const ranges = removed[e.actor] ?? [];
+        ranges.push([e.counter, e.counter]);
+        removed[e.actor] = ranges;
+      }
+    }
+    const hash = createHash('sha256').update(snapshot.context);
+    for (const line of snapshot.lines) hash.update(`\0${line.productId}`);
+    removed[`order-${hash.digest('hex').slice(0, 32)}`] = [[1, 1]];
+    for (const ranges of Object.values(removed)) ranges.sort((a, b) => a[0] - b[0]);
+    const delta = cartFromJSON({ version: 1, context: removed, lines: {} });
+    const key = cartKey(userId, cartId);
+    const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
+    this.notifyLocal(key, result.state, delta);
+  }
+
+  /**
+   * Changes coordinated here reach subscribers even when this node holds no replica of the key
+   * (onChange only fires on replicas); on a replica, onChange already pushed them.
+   */
+  private notifyLocal(key: string, state: CartState, delta: CartDelta): void {
+    if (!this.listeners.has(key)) return;
+    const self = this.replica.id;
+    if (this.replica.preferenceList(key).some((e) => e.node === self)) return; // onChange covers it
+    this.notifyChange(key, state, delta);
+  }
+
+  private async guard<T>(op: string, p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'QUORUM_NOT_MET') this.options.onQuorumFailure?.(op);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The OpenAPI 3.1 document served at /openapi.json, written by hand next to the zod schemas it
+ * describes (cart-server/src/carts/validation.ts). Sub-apps (catalog, search, orders) contribute
+ * their own `paths` through `createApp`'s mounts.
+ */
+import { MAX_QUANTITY } from '@cartwheel/crdt';
+
+type Json = { [key: string]: unknown };
+
+const error = (description: string): Json => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const cartResponse: Json = {
+  description: 'The cart after the operation (W replicas acknowledged)',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Cart' } } },
+};
+const common: Json = {
+  '400': error('Bad input (VALIDATION_FAILED, INVALID_JSON, CRDT_DECODE_ERROR, CART_TOO_LARGE)'),
+  '401': error('Missing or invalid bearer token'),
+  '413': error('Body too large'),
+  '429': error('Rate limited'),
+  '503': error('Quorum not met (QUORUM_NOT_MET) or shutting down'),
+};
+const cartId = {
+  name: 'cartId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+};
+const productId = {
+  name: 'productId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+};
+const secured = [{ bearer: [] }];
+const jsonBody = (ref: string): Json => ({
+  required: true,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+
+export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cartwheel cart server',
+      version: '0.1.0',
+      description:
+        'Carts are CRDTs replicated over a Riak-style ring. Every cart belongs to the authenticated user: ' +
+        '/v1/carts/{cartId} is always the caller\'s own cart. Errors are {"error":{"code","message"}}.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256)' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+            },
+          },
+        },
+        CartLine: {
+          type: 'object',
+          required: ['productId', 'quantity'],
+          properties: {
+            productId: { type: 'string' },
+            quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY },
+            meta: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+          },
+        },
+        Cart: {
+          type: 'object',
+          required: ['cartId', 'lines', 'totalQuantity', 'context'],
+          properties: {
+            cartId: { type: 'string' },
+            lines: { type: 'array', items: { $ref: '#/components/schemas/CartLine' } },
+            totalQuantity: { type: 'integer' },
+            context: { type: 'string', description: 'base64 encodeContext of the causal context' },
+          },
+        },
+        AddItem: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['productId'],
+          properties: {
+            productId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+            quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
+            meta: { type: 'object', maxProperties: 16 },
+          },
+        },
+        SetQuantity: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['quantity'],
+          properties: { quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY } },
+        },
+        Merge: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['delta'],
+          properties: { delta: { type: 'string', description: 'base64 encodeCartDelta' } },
+        },
+        Device: {
+          type: 'object',
+          required: ['actor', 'token'],
+          properties: { actor: { type: 'string', format: 'uuid' }, token: { type: 'string' } },
+        },
+      },
+    },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Process is up' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: storage open, replica started, not draining',
+          responses: { '200': { description: 'Ready' }, '503': error('Not ready') },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain' } } },
+      },
+      '/v1/cluster/status': {
+        get: {
+          summary: 'Ring ownership, peers up/down, hinted-handoff backlog, handoffs, counters',
+          responses: { '200': { description: 'ReplicaStatus' } },
+        },
+      },
+      '/v1/devices': {
+        post: {
+          summary: 'Register a sync device: mints an actor id and a token carrying it (claim act)',
+          security: secured,
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': { schema: { type: 'object', properties: { name: { type: 'string' } } } },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'Registered',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Device' } } },
+            },
+            ...common,
+          },
+        },
+        get: {
+          summary: "List the user's devices",
+          security: secured,
+          responses: { '200': { description: 'ok' } },
+        },
+      },
+      '/v1/carts/{cartId}': {
+        parameters: [cartId],
+        get: {
+          summary: 'Read the cart (quorum read, R)',
+          security: secured,
+          responses: { '200': cartResponse, ...common },
+        },
+        delete: {
+          summary: 'Clear the cart (observed-remove)',
+          security: secured,
+          responses: { '200': cartResponse, ...common },
+        },
+      },
+      '/v1/carts/{cartId}/items': {
+        parameters: [cartId],
+        post: {
+          summary: 'Add a quantity of a product (concurrent adds are never lost)',
+          security: secured,
+          requestBody: jsonBody('AddItem'),
+          responses: { '200': cartResponse, ...common },
+        },
+      },
+      '/v1/carts/{cartId}/items/{productId}': {
+        parameters: [cartId, productId],
+        put: {
+          summary: 'Set the quantity of a line (0 removes it)',
+          security: secured,
+          requestBody: jsonBody('SetQuantity'),
+          responses: { '200': cartResponse, ...common },
+        },
+        delete: {
+          summary: 'Remove a line (observed-remove)',
+          security: secured,
+          responses: { '200': cartResponse, ...common },
+        },
+      },
+      '/v1/carts/{cartId}/merge': {
+        parameters: [cartId],
+        post: {
+          summary: "Merge a device's delta; every new dot must belong to the token's device actor",
+          security: secured,
+          requestBody: jsonBody('Merge'),
+          responses: { '200': cartResponse, '403': error('FORBIDDEN_DOTS or DEVICE_REQUIRED'), ...common },
+        },
+      },
+      '/v1/sync': {
+        get: {
+          summary: 'WebSocket client sync (hello/welcome/delta/ack/error JSON frames, see README)',
+          parameters: [{ name: 'token', in: 'query', schema: { type: 'string' } }],
+          responses: { '101': { description: 'Switching protocols' }, '401': error('Bad token') },
+        },
+      },
+      ...extraPaths,
+    },
+  };
+}

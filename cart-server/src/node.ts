@@ -1,0 +1,240 @@
+/**
+ * One cart-server node: LevelDB storage, the replication core, the WebSocket cluster transport,
+ * the hono app and the WebSocket endpoints on one port. A single node is the same code with
+ * members [self] (N, R, W clamped to 1) — one code path, not two.
+ */
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type CartOp, type CartState, type Clock, cartType, ReplicaNode } from '@cartwheel/crdt';
+import { serve } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { createApp, type SubAppMount } from './app.js';
+import { createAdminCartRoutes } from './carts/admin-routes.js';
+import { CartService } from './carts/cart-service.js';
+import { createClusterEndpoint } from './cluster/cluster-endpoint.js';
+import { WsTransport } from './cluster/ws-transport.js';
+import type { ServerConfig } from './config/config.js';
+import { ServerMetrics } from './ops/metrics.js';
+import { LevelStorage } from './storage/level-storage.js';
+import { createSyncEndpoint } from './sync/sync-endpoint.js';
+import { attachUpgradeRoutes } from './ws/upgrade.js';
+
+export interface PlatformContext {
+  readonly config: ServerConfig;
+  readonly carts: CartService;
+  readonly storage: LevelStorage;
+  readonly log: Logger;
+  readonly metrics: ServerMetrics;
+}
+
+export interface StartOptions {
+  readonly log?: Logger;
+  /**
+   * Builds the catalog/search and orders sub-apps (SPEC §3). The mount point for the other
+   * helpers' `createCatalogRoutes` / `createOrderRoutes` factories; see src/platform.ts.
+   */
+  readonly mounts?: (ctx: PlatformContext) => Promise<readonly SubAppMount[]> | readonly SubAppMount[];
+  /** Closed after the HTTP server stops and before storage closes (catalog, order log...). */
+  readonly onClose?: () => Promise<void>;
+}
+
+export interface CartServerNode {
+  readonly url: string;
+  readonly port: number;
+  readonly config: ServerConfig;
+  readonly replica: ReplicaNode<CartState, CartOp>;
+  readonly carts: CartService;
+  readonly log: Logger;
+  /** Graceful stop: refuse new work, drain in-flight requests, close sockets, flush and close LevelDB. */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export async function startCartServer(
+  config: ServerConfig,
+  options: StartOptions = {},
+): Promise<CartServerNode> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { node: config.nodeId } });
+  if (config.devSecret)
+    log.warn('JWT_SECRET not set: using the public development secret (never in production)');
+  const location = join(config.dataDir, config.nodeId);
+  mkdirSync(location, { recursive: true });
+  const storage = await LevelStorage.open({ location, fsync: config.fsync });
+  const metrics = new ServerMetrics({ node: config.nodeId });
+
+  const transport = new WsTransport({
+    self: config.nodeId,
+    peers: new Map(config.peers.map((p) => [p.id, p.url])),
+    secret: config.jwtSecret,
+    maxMessageBytes: Math.max(config.limits.maxWsPayloadBytes, 8 * 1024 * 1024),
+    onDrop: (reason) => metrics.clusterDropped.inc({ reason }),
+    onPeerState: (peer, up) => log.info({ peer, up }, up ? 'peer connected' : 'peer disconnected'),
+  });
+
+  let carts: CartService | undefined;
+  const replica = new ReplicaNode<CartState, CartOp>({
+    id: config.nodeId,
+    type: cartType,
+    transport,
+    clock: systemClock,
+    random: { next: Math.random },
+    storage,
+    members: [config.nodeId, ...config.peers.map((p) => p.id)],
+    config: {
+      n: config.n,
+      r: config.r,
+      w: config.w,
+      ringSize: config.ringSize,
+      requestTimeoutMs: config.requestTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      failureTimeoutMs: config.failureTimeoutMs,
+      handoffIntervalMs: config.handoffIntervalMs,
+      aae: { intervalMs: config.aaeIntervalMs, maxKeysPerExchange: 256 },
+    },
+    onChange: (key, state, delta) => carts?.notifyChange(key, state, delta),
+  });
+  carts = new CartService(replica, {
+    maxLinesPerCart: config.limits.maxLinesPerCart,
+    onQuorumFailure: (op) => metrics.quorumFailures.inc({ op }),
+    onOperation: (op) => metrics.cartOps.inc({ op }),
+  });
+  await replica.start();
+  metrics.setReplicationSource({
+    sample: () => {
+      const s = replica.status();
+      const peers = s.members.filter((m) => m.node !== config.nodeId);
+      return {
+        hintBacklog: s.hintBacklog,
+        aaeRepairs: s.counters.aaeRepairs,
+        peersUp: peers.filter((m) => m.up).length,
+        peersDown: peers.filter((m) => !m.up).length,
+        handoffs: s.handoffs.length,
+      };
+    },
+  });
+
+  let draining = false;
+  const ctx: PlatformContext = { config, carts, storage, log, metrics };
+  const mounts = options.mounts === undefined ? [] : await options.mounts(ctx);
+  const app = createApp({
+    config,
+    carts,
+    storage,
+    metrics,
+    log,
+    mounts,
+    readiness: () => ({
+      ready: !draining,
+      checks: { storage: true, replica: true, draining },
+    }),
+    adminRoutes: createAdminCartRoutes(replica),
+    clusterStatus: () => ({ ...replica.status(), transport: { connectedPeers: transport.connectedPeers() } }),
+  });
+
+  // In-flight requests, so a graceful stop can wait for exactly those (not for idle keep-alives).
+  let inflight = 0;
+  const server = serve({
+    fetch: async (req, env) => {
+      inflight++;
+      try {
+        return await app.fetch(req, env);
+      } finally {
+        inflight--;
+      }
+    },
+    port: config.port,
+    hostname: config.host,
+  }) as Server;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const sync = createSyncEndpoint({
+    secret: config.jwtSecret,
+    carts,
+    accepting: () => !draining,
+    limits: {
+      messagesPerSecond: config.limits.wsMessagesPerSecond,
+      maxSubscriptions: config.limits.maxSubscriptionsPerConnection,
+      maxBufferedBytes: config.limits.maxWsBufferedBytes,
+      maxPayloadBytes: config.limits.maxWsPayloadBytes,
+    },
+    hooks: {
+      onConnection: (open) => metrics.wsConnections.inc({ kind: 'sync' }, open ? 1 : -1),
+      onMessage: (direction) => metrics.wsMessages.inc({ kind: 'sync', direction }),
+      onRejected: (reason) => metrics.wsRejected.inc({ kind: 'sync', reason }),
+      onError: (err) => log.error({ err }, 'sync request failed'),
+    },
+  });
+  const cluster = createClusterEndpoint({
+    transport,
+    secret: config.jwtSecret,
+    members: new Set(config.peers.map((p) => p.id)),
+    maxPayloadBytes: Math.max(config.limits.maxWsPayloadBytes, 8 * 1024 * 1024),
+    onConnection: (_peer, open) => metrics.wsConnections.inc({ kind: 'cluster' }, open ? 1 : -1),
+  });
+  attachUpgradeRoutes(
+    server,
+    new Map([
+      ['/v1/sync', sync.handler],
+      ['/v1/cluster', cluster.handler],
+    ]),
+  );
+  if (!server.listening) {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]) => {
+        throw err;
+      }),
+    ]);
+  }
+  const port = (server.address() as AddressInfo).port;
+  transport.start();
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info(
+    {
+      url,
+      members: [config.nodeId, ...config.peers.map((p) => p.id)],
+      n: config.n,
+      r: config.r,
+      w: config.w,
+    },
+    'cart server listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      log.info('shutting down: draining requests');
+      server.close();
+      server.closeIdleConnections();
+      await sync.close();
+      log.debug('stopped: %s', 'sync');
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+      await replica.stop();
+      log.debug('stopped: %s', 'replica');
+      await transport.close();
+      log.debug('stopped: %s', 'transport');
+      cluster.close();
+      await options.onClose?.();
+      await storage.close();
+      log.debug('stopped: %s', 'storage');
+      log.info('shut down cleanly');
+    })();
+    return closing;
+  };
+
+  return { url, port, config, replica, carts, log, close };
+}

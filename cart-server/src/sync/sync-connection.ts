@@ -1,0 +1,151 @@
+/**
+ * One client sync connection (SPEC §3). hello → welcome carries exactly what the client lacks
+ * (deltaSince of its context); the client then sends what the server lacks as deltas, each acked
+ * only after W replicas stored it; changes from other devices and nodes are pushed as they happen.
+ *
+ * Bounds: messages per second (token bucket; over it → error frame, persistent abuse → close 1008),
+ * subscriptions per connection, and the socket's send buffer (a reader slower than its pushes is
+ * closed with 1013 instead of growing server memory). Frame size is bounded by ws `maxPayload`.
+ */
+import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import type WebSocket from 'ws';
+import type { AuthClaims } from '../auth/tokens.js';
+import type { CartService } from '../carts/cart-service.js';
+import { classifyError } from '../http/errors.js';
+import { TokenBucket } from '../limits/token-bucket.js';
+import { clientFrameSchema, fromBase64, type ServerFrame, toBase64 } from './sync-frames.js';
+
+export interface SyncLimits {
+  readonly messagesPerSecond: number;
+  readonly maxSubscriptions: number;
+  readonly maxBufferedBytes: number;
+}
+
+export interface SyncHooks {
+  onMessage?(direction: 'in' | 'out'): void;
+  onRejected?(reason: string): void;
+  onError?(err: unknown): void;
+}
+
+export class SyncConnection {
+  private readonly bucket: TokenBucket;
+  private readonly subscriptions = new Map<string, () => void>();
+  private violations = 0;
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly claims: AuthClaims,
+    private readonly carts: CartService,
+    private readonly limits: SyncLimits,
+    private readonly hooks: SyncHooks = {},
+  ) {
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messagesPerSecond * 2);
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('close', () => this.dispose());
+    socket.on('error', () => socket.terminate());
+  }
+
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of this.subscriptions.values()) unsubscribe();
+    this.subscriptions.clear();
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.hooks.onRejected?.('slow-reader');
+      this.socket.close(1013, 'client too slow');
+      this.dispose();
+      return;
+    }
+    this.hooks.onMessage?.('out');
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private fail(code: string, message: string, seq?: number): void {
+    this.send(seq === undefined ? { t: 'error', code, message } : { t: 'error', code, message, seq });
+  }
+
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    this.hooks.onMessage?.('in');
+    if (!this.bucket.take()) {
+      this.hooks.onRejected?.('rate');
+      this.violations++;
+      if (this.violations > this.limits.messagesPerSecond * 4) {
+        this.socket.close(1008, 'rate limit exceeded');
+        this.dispose();
+        return;
+      }
+      this.fail('RATE_LIMITED', 'too many messages; slow down');
+      return;
+    }
+    if (isBinary) {
+      this.fail('BAD_REQUEST', 'frames are JSON text');
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(data.toString());
+    } catch {
+      this.fail('INVALID_JSON', 'frame is not valid JSON');
+      return;
+    }
+    const parsed = clientFrameSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const seq = (value as { seq?: unknown } | null)?.seq;
+      const message = `bad frame: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim();
+      this.fail(
+        'VALIDATION_FAILED',
+        message,
+        typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : undefined,
+      );
+      return;
+    }
+    const frame = parsed.data;
+    const work = frame.t === 'hello' ? this.hello(frame.cartId, frame.context) : this.delta(frame);
+    work.catch((err: unknown) => {
+      const e = classifyError(err);
+      if (e.status >= 500 && e.code !== 'QUORUM_NOT_MET') this.hooks.onError?.(err);
+      this.fail(e.code, e.message, frame.t === 'delta' ? frame.seq : undefined);
+    });
+  }
+
+  private async hello(cartId: string, contextB64: string): Promise<void> {
+    const clientContext = decodeContext(fromBase64(contextB64));
+    if (!this.subscriptions.has(cartId)) {
+      if (this.subscriptions.size >= this.limits.maxSubscriptions) {
+        this.fail('RATE_LIMITED', `at most ${this.limits.maxSubscriptions} carts per connection`);
+        return;
+      }
+      // Subscribe before reading, so no change between the read and the subscription is missed.
+      const unsubscribe = this.carts.subscribe(this.claims.sub, cartId, (delta) => {
+        this.send({ t: 'delta', cartId, delta: toBase64(encodeCartDelta(delta)) });
+      });
+      this.subscriptions.set(cartId, unsubscribe);
+    }
+    const state = await this.carts.read(this.claims.sub, cartId);
+    const cart = Cart.fromState(state);
+    this.send({
+      t: 'welcome',
+      cartId,
+      delta: toBase64(encodeCartDelta(cart.deltaSince(clientContext))),
+      context: toBase64(encodeContext(cart.context())),
+    });
+  }
+
+  private async delta(frame: { cartId: string; seq: number; delta: string }): Promise<void> {
+    const actor = this.claims.act;
+    if (actor === undefined) {
+      this.fail('DEVICE_REQUIRED', 'sending deltas needs a device token (POST /v1/devices)', frame.seq);
+      return;
+    }
+    const delta = decodeCartDelta(fromBase64(frame.delta));
+    await this.carts.merge(this.claims.sub, frame.cartId, actor, delta);
+    this.send({ t: 'ack', seq: frame.seq });
+  }
+}

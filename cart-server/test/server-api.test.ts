@@ -1,0 +1,264 @@
+import { once } from 'node:events';
+import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { api, createServer, removeTempDirs, type ServerProcess, token } from './support/server-process.js';
+
+let server: ServerProcess;
+
+beforeAll(async () => {
+  server = await createServer({ args: ['--max-body-bytes', '4096', '--max-lines-per-cart', '20'] });
+  await server.start();
+});
+
+afterAll(async () => {
+  const code = await server?.stop();
+  expect(code).toBe(0);
+  removeTempDirs();
+});
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+
+interface CartBody {
+  lines: { productId: string; quantity: number; meta?: Record<string, unknown> }[];
+  totalQuantity: number;
+  context: string;
+}
+
+async function registerDevice(user: string): Promise<{ actor: string; token: string }> {
+  const res = await api(server.url, await token(user))('POST', '/v1/devices', { name: 'laptop' });
+  expect(res.status).toBe(201);
+  return res.json as { actor: string; token: string };
+}
+
+/** A small client for the sync protocol that records every frame. */
+class SyncPeer {
+  readonly frames: Record<string, unknown>[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+  }
+  static async open(url: string, bearer: string, via: 'query' | 'protocol' = 'query'): Promise<SyncPeer> {
+    const wsUrl = `${url.replace('http', 'ws')}/v1/sync${via === 'query' ? `?token=${bearer}` : ''}`;
+    const ws = via === 'query' ? new WebSocket(wsUrl) : new WebSocket(wsUrl, [`bearer.${bearer}`]);
+    await once(ws, 'open');
+    return new SyncPeer(ws);
+  }
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+  async next(
+    pred: (f: Record<string, unknown>) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<Record<string, unknown>> {
+    const start = Date.now();
+    for (;;) {
+      const i = this.frames.findIndex(pred);
+      if (i >= 0) return this.frames.splice(i, 1)[0]!;
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+describe('cart server API (one real process)', () => {
+  it('serves health, readiness, metrics and the OpenAPI document', async () => {
+    const call = api(server.url);
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect((await call('GET', '/readyz')).json).toMatchObject({ ready: true });
+    const openapi = (await call('GET', '/openapi.json')).json as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toContain('/v1/carts/{cartId}/items');
+    const status = (await call('GET', '/v1/cluster/status')).json as {
+      node: string;
+      ownership: Record<string, number>;
+    };
+    expect(status.node).toBe('n1');
+    expect(status.ownership.n1).toBe(64);
+    await call('GET', '/nope');
+    const metrics = (await call('GET', '/metrics')).json as string;
+    expect(metrics).toContain('cartwheel_http_requests_total');
+    expect(metrics).toContain('cartwheel_hinted_handoff_backlog');
+    expect(metrics).toContain('cartwheel_quorum_failures_total');
+  });
+
+  it('adds, sets, removes and clears lines of the caller’s own cart', async () => {
+    const alice = api(server.url, await token('alice'));
+    let res = await alice('GET', '/v1/carts/main');
+    expect(res.status).toBe(200);
+    expect((res.json as CartBody).lines).toEqual([]);
+    res = await alice('POST', '/v1/carts/main/items', {
+      productId: 'sku-1',
+      quantity: 2,
+      meta: { priceMinor: 1299 },
+    });
+    expect(res.status).toBe(200);
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-1', quantity: 3 });
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-2' });
+    expect((res.json as CartBody).lines).toEqual([
+      { productId: 'sku-1', quantity: 5, meta: { priceMinor: 1299 } },
+      { productId: 'sku-2', quantity: 1 },
+    ]);
+    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 7 });
+    expect((res.json as CartBody).lines[0]).toMatchObject({ productId: 'sku-1', quantity: 7 });
+    res = await alice('DELETE', '/v1/carts/main/items/sku-2');
+    expect((res.json as CartBody).lines.map((l) => l.productId)).toEqual(['sku-1']);
+    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 0 });
+    expect((res.json as CartBody).lines).toEqual([]);
+    await alice('POST', '/v1/carts/main/items', { productId: 'sku-3' });
+    res = await alice('DELETE', '/v1/carts/main');
+    expect(res.json).toMatchObject({ lines: [], totalQuantity: 0 });
+  });
+
+  it('never lets a user read or change another user’s cart', async () => {
+    const alice = api(server.url, await token('alice2'));
+    const bob = api(server.url, await token('bob2'));
+    await alice('POST', '/v1/carts/shared-name/items', { productId: 'alice-item' });
+    expect(((await bob('GET', '/v1/carts/shared-name')).json as CartBody).lines).toEqual([]);
+    await bob('DELETE', '/v1/carts/shared-name');
+    await bob('POST', '/v1/carts/shared-name/items', { productId: 'bob-item' });
+    expect(
+      ((await alice('GET', '/v1/carts/shared-name')).json as CartBody).lines.map((l) => l.productId),
+    ).toEqual(['alice-item']);
+    // There is no way to name another user's cart: ids with '/' do not route or do not validate.
+    expect((await bob('GET', '/v1/carts/alice2%2Fshared-name')).status).toBe(400);
+    // The admin-only local view is refused to users.
+    expect((await bob('GET', '/v1/admin/carts/alice2/shared-name/local')).status).toBe(403);
+  });
+
+  it('refuses missing, forged and expired tokens with 401', async () => {
+    expect((await api(server.url)('GET', '/v1/carts/main')).status).toBe(401);
+    const forged = (await token('mallory')).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const res = await api(server.url, forged)('GET', '/v1/carts/main');
+    expect(res.status).toBe(401);
+    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    const { signToken } = await import('../src/auth/tokens.js');
+    const expired = await signToken(
+      'cart-server-test-secret-0123456789abcdef',
+      { sub: 'late', role: 'user' },
+      { ttlSeconds: 1, now: () => Date.now() - 3_600_000 },
+    );
+    expect((await api(server.url, expired)('GET', '/v1/carts/main')).json).toMatchObject({
+      error: { code: 'TOKEN_EXPIRED' },
+    });
+  });
+
+  it('answers bad input with typed 4xx errors', async () => {
+    const u = api(server.url, await token('validator'));
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/v1/carts/main/items', '{not json', 400, 'INVALID_JSON'],
+      ['POST', '/v1/carts/main/items', { productId: '', quantity: 1 }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/main/items', { productId: 'a', quantity: 0 }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/main/items', { productId: 'a', quantity: 1e9 }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/main/items', { productId: 'a', quantity: 1.5 }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/main/items', { productId: 'a', extra: true }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/bad%20id/items', { productId: 'a' }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/carts/main/items', { productId: 'x'.repeat(5000) }, 413, 'PAYLOAD_TOO_LARGE'],
+      ['POST', '/v1/carts/main/merge', { delta: 'AAAA' }, 403, 'DEVICE_REQUIRED'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const res = await u(method, path, body);
+      expect({ path, body, status: res.status, json: res.json }).toMatchObject({
+        status,
+        json: { error: { code } },
+      });
+    }
+  });
+
+  it('bounds lines per cart', async () => {
+    const u = api(server.url, await token('hoarder'));
+    for (let i = 0; i < 20; i++)
+      expect((await u('POST', '/v1/carts/big/items', { productId: `p${i}` })).status).toBe(200);
+    const res = await u('POST', '/v1/carts/big/items', { productId: 'one-too-many' });
+    expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
+    expect((await u('POST', '/v1/carts/big/items', { productId: 'p3' })).status).toBe(200);
+  });
+
+  it('merges a device delta over HTTP and refuses forged dots', async () => {
+    const device = await registerDevice('carol');
+    const carol = api(server.url, device.token);
+    const replica = Cart.create({ actor: device.actor });
+    const d1 = replica.add('sku-9', 4);
+    let res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(d1)) });
+    expect(res.status).toBe(200);
+    expect((res.json as CartBody).lines).toEqual([{ productId: 'sku-9', quantity: 4 }]);
+    // A delta minting dots of another actor (another device, or a server vnode) is refused.
+    const impostor = Cart.create({ actor: '3f1b9a0e-2c4d-4e5f-8a6b-7c8d9e0f1a2b' });
+    res = await carol('POST', '/v1/carts/main/merge', {
+      delta: b64(encodeCartDelta(impostor.add('sku-9', 100))),
+    });
+    expect(res).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN_DOTS' } } });
+    res = await carol('POST', '/v1/carts/main/merge', { delta: b64(new Uint8Array([1, 2, 3, 4, 5])) });
+    expect(res).toMatchObject({ status: 400, json: { error: { code: 'CRDT_DECODE_ERROR' } } });
+    expect(((await carol('GET', '/v1/carts/main')).json as CartBody).lines).toEqual([
+      { productId: 'sku-9', quantity: 4 },
+    ]);
+    const devices = (await carol('GET', '/v1/devices')).json as { devices: { actor: string }[] };
+    expect(devices.devices.map((d) => d.actor)).toContain(device.actor);
+  });
+
+  it('syncs over WebSocket: welcome with what the client lacks, acks, pushes to other devices', async () => {
+    const phone = await registerDevice('dave');
+    const laptop = await registerDevice('dave');
+    const daveHttp = api(server.url, await token('dave'));
+    await daveHttp('POST', '/v1/carts/main/items', { productId: 'from-http', quantity: 2 });
+
+    const a = await SyncPeer.open(server.url, phone.token, 'protocol');
+    const b = await SyncPeer.open(server.url, laptop.token);
+    const phoneCart = Cart.create({ actor: phone.actor });
+    a.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(phoneCart.context())) });
+    const welcome = await a.next((f) => f.t === 'welcome');
+    phoneCart.applyDelta(decodeCartDelta(unb64(welcome.delta as string)));
+    expect(phoneCart.lines()).toEqual([{ productId: 'from-http', quantity: 2 }]);
+    expect(decodeContext(unb64(welcome.context as string))).toBeDefined();
+    b.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(Cart.create().context())) });
+    await b.next((f) => f.t === 'welcome');
+
+    const delta = phoneCart.add('from-phone', 1);
+    a.send({ t: 'delta', cartId: 'main', seq: 1, delta: b64(encodeCartDelta(delta)) });
+    expect(await a.next((f) => f.t === 'ack' || f.t === 'error')).toEqual({ t: 'ack', seq: 1 });
+    const pushed = await b.next((f) => f.t === 'delta');
+    const laptopCart = Cart.create({ actor: laptop.actor });
+    laptopCart.applyDelta(decodeCartDelta(unb64(pushed.delta as string)));
+    expect(laptopCart.get('from-phone')?.quantity).toBe(1);
+    // HTTP changes are pushed too.
+    await daveHttp('POST', '/v1/carts/main/items', { productId: 'later', quantity: 1 });
+    await b.next((f) => f.t === 'delta' && decodeCartDelta(unb64(f.delta as string)) !== undefined);
+
+    // The laptop may not mint the phone's dots.
+    const forged = Cart.create({ actor: phone.actor });
+    forged.applyDelta(phoneCart.state());
+    a.send({ t: 'delta', cartId: 'main', seq: 2, delta: b64(encodeCartDelta(forged.add('stolen', 9))) });
+    expect(await a.next((f) => f.t === 'ack' || f.t === 'error')).toEqual({ t: 'ack', seq: 2 });
+    // A dot of the phone's actor the server has not seen yet, sent from the laptop's connection.
+    const stolenByLaptop = Cart.fromState(forged.state(), { actor: phone.actor }).add('x', 1);
+    b.send({ t: 'delta', cartId: 'main', seq: 7, delta: b64(encodeCartDelta(stolenByLaptop)) });
+    expect(await b.next((f) => f.t === 'error')).toMatchObject({ code: 'FORBIDDEN_DOTS', seq: 7 });
+    a.close();
+    b.close();
+  });
+
+  it('refuses WebSocket upgrades without a valid token and deltas without a device', async () => {
+    const bad = new WebSocket(`${server.url.replace('http', 'ws')}/v1/sync?token=nope`);
+    const [, res] = (await once(bad, 'unexpected-response')) as [unknown, { statusCode: number }];
+    expect(res.statusCode).toBe(401);
+    bad.on('error', () => {});
+    bad.terminate();
+    const userOnly = await SyncPeer.open(server.url, await token('erin'));
+    userOnly.send({
+      t: 'delta',
+      cartId: 'main',
+      seq: 3,
+      delta: b64(encodeCartDelta(Cart.create().add('a', 1))),
+    });
+    expect(await userOnly.next((f) => f.t === 'error')).toMatchObject({ code: 'DEVICE_REQUIRED', seq: 3 });
+    userOnly.close();
+  });
+});
