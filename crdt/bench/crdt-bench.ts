@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       mergedItems: sb.mergedItems,
       stateBytes: sc.stateBytes,
       opDeltaBytes: sc.setDeltaBytes,
+      setOtherDeltaBytes: sc.setOtherDeltaBytes,
       addDeltaBytes: sc.addDeltaBytes,
       removeDeltaBytes: sc.removeDeltaBytes,
       bigStateBytes: sd.state.byteLength,

@@ -11,6 +11,7 @@ export interface LibSummary {
   readonly mergedItems: number;
   readonly stateBytes: number;
   readonly opDeltaBytes: number;
+  readonly setOtherDeltaBytes: number;
   readonly addDeltaBytes: number;
   readonly removeDeltaBytes: number;
   readonly bigStateBytes: number;
@@ -93,11 +94,12 @@ const ROWS: readonly Row[] = [
   { label: '(b) items after merge', metric: 'mergedItems', format: int, noRatio: true },
   { label: '(c) state bytes after (a)', metric: 'stateBytes', format: bytes },
   {
-    label: '(c) one-op delta: set quantity',
+    label: '(c) one-op delta: set quantity, same device',
     metric: 'opDeltaBytes',
     format: bytes,
     target: { peer: 'yjs', op: '<=', ratio: 1 },
   },
+  { label: '(c) one-op delta: set, other device', metric: 'setOtherDeltaBytes', format: bytes },
   { label: '(c) one-op delta: remove', metric: 'removeDeltaBytes', format: bytes },
   { label: '(c) one-op delta: add', metric: 'addDeltaBytes', format: bytes },
   {

@@ -39,6 +39,9 @@ export const QUICK_CONFIG: BenchConfig = {
 
 export type Progress = (line: string) => void;
 
+/** Actor seed of the (a) replicas. */
+const A_ACTOR_SEED = (config: BenchConfig): number => config.seed + 2;
+
 export interface StageA {
   readonly opsPerSec: number;
   readonly replica: CartReplica;
@@ -54,6 +57,7 @@ export interface StageB {
 export interface StageC {
   readonly stateBytes: number;
   readonly setDeltaBytes: number;
+  readonly setOtherDeltaBytes: number;
   readonly addDeltaBytes: number;
   readonly removeDeltaBytes: number;
 }
@@ -98,7 +102,7 @@ export function stageA(
   for (const adapter of adapters) applyAll(adapter.create(config.seed + 1), warmOps);
   for (let run = 0; run < config.runs; run++) {
     for (const adapter of adapters) {
-      const replica = adapter.create(config.seed + 2);
+      const replica = adapter.create(A_ACTOR_SEED(config));
       const ms = timeMs(() => applyAll(replica, ops));
       assertCart(adapter.lib, '(a) replica', replica.read(), expected);
       times.set(adapter.lib, [...(times.get(adapter.lib) ?? []), ms]);
@@ -171,7 +175,11 @@ export function stageB(
   return out;
 }
 
-/** (c) Full state bytes after (a), and the bytes of one-op deltas on that state. */
+/**
+ * (c) Full state bytes after (a), and the bytes of one-op deltas on that state: made by the (a)
+ * replica itself (same actor/client id, a device changing its own cart) and, for set-quantity,
+ * also by another device (a fork with a new actor) that changes a line the first one wrote.
+ */
 export function stageC(
   adapters: readonly CartAdapter[],
   config: BenchConfig,
@@ -183,20 +191,23 @@ export function stageC(
   for (const adapter of adapters) {
     const base = bases.get(adapter.lib)!.replica;
     const stateBytes = base.encodeState().byteLength;
-    const replica = base.fork(config.seed + 5);
-    const ops = workload.fork(config.seed + 300);
-    const set = ops.setOnPresent();
-    const setDeltaBytes = replica.applyWithDelta(set).byteLength;
+    // Same actor seed as the (a) replicas: this copy continues the (a) history as the same device.
+    const same = base.fork(A_ACTOR_SEED(config));
+    const set = workload.fork(config.seed + 300).setOnPresent();
+    const setDeltaBytes = same.applyWithDelta(set).byteLength;
     // Removing and re-adding the same product: the other two op kinds, on the same line.
-    const removeDeltaBytes = replica.applyWithDelta({ kind: 'remove', productId: set.productId }).byteLength;
-    const addDeltaBytes = replica.applyWithDelta({
+    const removeDeltaBytes = same.applyWithDelta({ kind: 'remove', productId: set.productId }).byteLength;
+    const addDeltaBytes = same.applyWithDelta({
       kind: 'add',
       productId: set.productId,
       quantity: 3,
     }).byteLength;
-    out.set(adapter.lib, { stateBytes, setDeltaBytes, addDeltaBytes, removeDeltaBytes });
+    const other = base.fork(config.seed + 5);
+    const setOtherDeltaBytes = other.applyWithDelta(set).byteLength;
+    out.set(adapter.lib, { stateBytes, setDeltaBytes, setOtherDeltaBytes, addDeltaBytes, removeDeltaBytes });
     progress(
-      `(c) ${adapter.lib}: state ${stateBytes} B; one-op delta set ${setDeltaBytes} B, remove ${removeDeltaBytes} B, add ${addDeltaBytes} B`,
+      `(c) ${adapter.lib}: state ${stateBytes} B; one-op delta set ${setDeltaBytes} B ` +
+        `(other device ${setOtherDeltaBytes} B), remove ${removeDeltaBytes} B, add ${addDeltaBytes} B`,
     );
   }
   return out;
