@@ -85,9 +85,9 @@ async function check(s: Scenario): Promise<void> {
   const acked = new Map<string, Set<string>>();
   let n = 0;
   const ack = (key: string, value: string) => () => {
-    let set = acked.get(key);
-    if (set === undefined) acked.set(key, (set = new Set()));
+    const set = acked.get(key) ?? new Set<string>();
     set.add(value);
+    acked.set(key, set);
   };
   for (const a of s.actions) {
     const id = ids[('node' in a ? a.node : 0) % s.nodes]!;
