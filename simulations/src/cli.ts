@@ -29,7 +29,17 @@ async function main(): Promise<number> {
     const result = await runSeed(options.config, storeFactory(options.config.store), { keepHistory: true });
     writeFileSync(
       options.history,
-      JSON.stringify({ seed: result.seed, store: result.store, ops: result.history?.ops }, null, 1),
+      JSON.stringify(
+        {
+          seed: result.seed,
+          store: result.store,
+          violations: result.details,
+          final: result.finalCarts,
+          ops: result.history?.ops,
+        },
+        null,
+        1,
+      ),
     );
     process.stderr.write(
       `history of seed ${result.seed} (${result.history?.ops.length} ops) written to ${options.history}\n`,

@@ -27,7 +27,7 @@ export const USAGE = `Usage: npm run sim -- [options]
   --n --r --w --pr --pw  replication and quorum sizes (default 3/2/2/0/0)
   --carts C --clients K --devices D --rate OPS   workload (per-client ops per simulated second)
   --duration SEC       simulated seconds of workload and faults before the heal (default 60)
-  --quiesce SEC        simulated seconds allowed after the heal to converge (default 60)
+  --quiesce SEC        simulated seconds allowed after the heal to converge (default 90)
   --intensity X        mean fault windows per 10 simulated seconds (default 2)
   --keep-unsynced      crashes keep writes whose fsync had not finished (default: lose them)
   --no-control         skip the last-writer-wins negative control

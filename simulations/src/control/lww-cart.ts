@@ -85,15 +85,26 @@ export function toObservedLines(cart: LwwCart): ObservedLine[] {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Encoded as "ts|writer\n" + JSON, so anti-entropy can read the version without parsing. */
 export function encodeLww(cart: LwwCart): Uint8Array {
-  return encoder.encode(JSON.stringify(cart));
+  return encoder.encode(`${cart.ts}|${cart.writer}\n${JSON.stringify(cart)}`);
 }
 
 export function decodeLww(bytes: Uint8Array): LwwCart {
-  const value: unknown = JSON.parse(decoder.decode(bytes));
+  const text = decoder.decode(bytes);
+  const value: unknown = JSON.parse(text.slice(text.indexOf('\n') + 1));
   if (typeof value !== 'object' || value === null || !('ts' in value) || !('lines' in value))
     throw new TypeError('not an LWW cart');
   return value as LwwCart;
+}
+
+/** The (ts, writer) version of an encoded cart. */
+export function peekVersion(bytes: Uint8Array): { ts: number; writer: string } {
+  let end = bytes.indexOf(10);
+  if (end < 0) end = bytes.length;
+  const head = decoder.decode(bytes.subarray(0, end));
+  const bar = head.indexOf('|');
+  return { ts: Number(head.slice(0, bar)), writer: head.slice(bar + 1) };
 }
 
 export function digestLww(cart: LwwCart): string {

@@ -14,6 +14,7 @@ import {
   encodeLww,
   type LwwCart,
   newer,
+  peekVersion,
   toObservedLines,
   winner,
 } from './lww-cart.js';
@@ -23,7 +24,9 @@ type Message =
   | { readonly t: 'got'; readonly id: number; readonly value: LwwCart | null }
   | { readonly t: 'put'; readonly id: number; readonly key: string; readonly value: LwwCart }
   | { readonly t: 'ack'; readonly id: number }
-  | { readonly t: 'ae'; readonly key: string; readonly value: LwwCart };
+  | { readonly t: 'ae'; readonly key: string; readonly value: LwwCart }
+  /** Anti-entropy digest: only the version travels; the newer side then pushes the value. */
+  | { readonly t: 'ae-digest'; readonly key: string; readonly ts: number; readonly writer: string };
 
 const NS = 'lww';
 const encoder = new TextEncoder();
@@ -179,6 +182,16 @@ export class LwwNode implements StoreNode {
       case 'ae':
         await this.store(m.key, m.value);
         break;
+      case 'ae-digest': {
+        const bytes = await this.env.storage.get(NS, 0, m.key);
+        const mine = bytes === undefined ? EMPTY_LWW_CART : { ...EMPTY_LWW_CART, ...peekVersion(bytes) };
+        const theirs = { ...EMPTY_LWW_CART, ts: m.ts, writer: m.writer };
+        if (bytes !== undefined && newer(mine, theirs))
+          this.send(from, { t: 'ae', key: m.key, value: decodeLww(bytes) });
+        else if (newer(theirs, mine))
+          this.send(from, { t: 'ae-digest', key: m.key, ts: mine.ts, writer: mine.writer });
+        break;
+      }
       default:
         this.waiting.get(m.id)?.(from, m);
     }
@@ -186,11 +199,11 @@ export class LwwNode implements StoreNode {
 
   private async store(key: string, value: LwwCart): Promise<void> {
     const bytes = await this.env.storage.get(NS, 0, key);
-    if (bytes !== undefined && !newer(value, decodeLww(bytes))) return;
+    if (bytes !== undefined && !newer(value, { ...EMPTY_LWW_CART, ...peekVersion(bytes) })) return;
     await this.env.storage.put(NS, 0, key, encodeLww(value));
   }
 
-  /** Every node pushes each value it holds to the key's other replicas, newest wins. */
+  /** Every node offers the version of each value it holds to the key's other replicas; newest wins. */
   private scheduleAntiEntropy(): void {
     this.env.clock.setTimeout(this.aeIntervalMs, () => {
       void this.antiEntropy().finally(() => this.scheduleAntiEntropy());

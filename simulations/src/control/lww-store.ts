@@ -73,6 +73,10 @@ export class LwwStore implements SimStore<LwwNode> {
     return new LwwDevice(actor, cart, wallClock);
   }
 
+  converged(cart: string, disks: ReadonlyMap<NodeId, SimDisk>): boolean {
+    return new Set(this.inspect(cart, disks).replicas.map((r) => r.digest)).size <= 1;
+  }
+
   inspect(cart: string, disks: ReadonlyMap<NodeId, SimDisk>): CartInspection {
     const members = [...disks.keys()];
     const values: LwwCart[] = [];

@@ -47,7 +47,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   devices: 2,
   rate: 2,
   durationMs: 60_000,
-  quiesceMs: 60_000,
+  quiesceMs: 90_000,
   intensity: 2,
   loseUnsynced: true,
   requestTimeoutMs: 1_000,

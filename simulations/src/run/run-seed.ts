@@ -48,6 +48,8 @@ export interface SeedResult {
   readonly restarts: number;
   readonly fingerprint: string;
   readonly history?: History;
+  /** Final replicas per cart (with `keepHistory`). */
+  readonly finalCarts?: Record<string, CartInspection>;
 }
 
 /** Anything the store needs beyond the config (the Cartwheel adapter takes the crdt module). */
@@ -69,8 +71,8 @@ function inspectAll(
   return out;
 }
 
-function allConverged(inspections: ReadonlyMap<string, CartInspection>): boolean {
-  for (const i of inspections.values()) if (new Set(i.replicas.map((r) => r.digest)).size > 1) return false;
+function allConverged(store: SimStore<StoreNode>, cluster: SimCluster<StoreNode>, carts: number): boolean {
+  for (let i = 0; i < carts; i++) if (!store.converged(cartKey(i), cluster.disks)) return false;
   return true;
 }
 
@@ -180,7 +182,7 @@ export async function runSeed(
   while (sim.now < deadline) {
     await sim.runUntil(Math.min(deadline, sim.now + pollMs));
     if (!clientsDone.every(Boolean) || !devices.every((d) => d.done)) continue;
-    if (allConverged(inspectAll(store, cluster, config.carts))) {
+    if (allConverged(store, cluster, config.carts)) {
       convergeMs = sim.now - healAt;
       break;
     }
@@ -225,6 +227,6 @@ export async function runSeed(
     wallMs: performance.now() - started,
     restarts: cluster.restarts,
     fingerprint: `${history.fingerprint()}-${sim.rng.draws}-${sim.events}`,
-    ...(options.keepHistory === true ? { history } : {}),
+    ...(options.keepHistory === true ? { history, finalCarts: Object.fromEntries(carts) } : {}),
   };
 }

@@ -84,4 +84,6 @@ export interface SimStore<N extends StoreNode = StoreNode> {
   createNode(env: NodeEnv): N;
   createDevice(cart: string, actor: string, wallClock: () => number): DeviceReplica<N>;
   inspect(cart: string, disks: ReadonlyMap<NodeId, SimDisk>): CartInspection;
+  /** Cheap convergence test for polling (same verdict as `inspect`'s replicas agreeing). */
+  converged(cart: string, disks: ReadonlyMap<NodeId, SimDisk>): boolean;
 }
