@@ -3,7 +3,15 @@
  * before reporting it done, and converges with the server and every other device over the
  * sync protocol of SPEC §3. See README.md for the model and examples.
  */
-import { Cart, type CartLine, type CartOp, decodeCart, encodeCart, type LineMeta } from '@cartwheel/crdt';
+import {
+  Cart,
+  type CartLine,
+  type CartOp,
+  CartState,
+  decodeCart,
+  encodeCart,
+  type LineMeta,
+} from '@cartwheel/crdt';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { type FetchLike, registerDevice } from './device.js';
 import { SyncClientError } from './errors.js';
@@ -146,6 +154,11 @@ export class SyncClient {
 
   get(productId: string): CartLine | undefined {
     return this.#cart()?.get(productId);
+  }
+
+  /** An immutable snapshot of the replica's CRDT state (e.g. to encode or merge elsewhere). */
+  state(): CartState {
+    return this.#cart()?.state() ?? CartState.empty();
   }
 
   get status(): SyncStatus {

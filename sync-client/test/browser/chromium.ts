@@ -67,7 +67,7 @@ export async function waitForCart(page: Page, expected: string[], timeoutMs = 10
     .waitForFunction(
       (w) =>
         JSON.stringify(
-          [...document.querySelectorAll('.cart-line')].map(
+          Array.from(document.querySelectorAll('.cart-line')).map(
             (r) =>
               `${(r as HTMLElement).dataset.productId}×${(r.querySelector('input.qty') as HTMLInputElement).value}`,
           ),

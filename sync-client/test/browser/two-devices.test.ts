@@ -1,5 +1,5 @@
 /**
- * The issue's scenario in a real browser: two browser contexts are two devices of one user.
+ * The issue's scenario in a real browser against a real cart-server process: two browser contexts are two devices of one user.
  * A goes offline, changes the cart, reloads (the cart comes back from IndexedDB, the page from
  * the service worker); B changes the same cart online; A comes back; both pages converge, and
  * the item B removed while A added it again is present (add-wins).
@@ -10,25 +10,24 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStorefront } from '../../scripts/bundle.js';
-import { signDevToken } from '../../scripts/dev-token.js';
-import { type SyncPeer, startSyncPeer } from '../support/sync-peer.js';
+import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
 import { launchChromium, pendingBadge, waitForCart, waitForStatus, withScreenshots } from './chromium.js';
 
 let browser: Browser;
-let peer: SyncPeer;
+let server: CartServerProcess;
 let dist: string;
 const pages: Page[] = [];
 
 beforeAll(async () => {
   dist = mkdtempSync(join(tmpdir(), 'cw-storefront-'));
   await buildStorefront(dist);
-  peer = await startSyncPeer({ staticDir: dist });
+  server = await startCartServer({ storefrontDir: dist });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await peer?.stop();
+  await server?.dispose();
   rmSync(dist, { recursive: true, force: true });
 });
 
@@ -36,14 +35,14 @@ async function device(token: string, hash: string): Promise<{ context: BrowserCo
   const context = await browser.newContext();
   const page = await context.newPage();
   pages.push(page);
-  await page.goto(`${peer.url}/?token=${token}${hash}`);
+  await page.goto(`${server.url}/?token=${token}${hash}`);
   await waitForStatus(page, 'online', 20_000);
   return { context, page };
 }
 
 describe('storefront in Chromium', () => {
   it('two devices: offline changes survive a reload and converge with add-wins', async () => {
-    const token = signDevToken('shopper-1');
+    const token = server.userToken('shopper-1');
     const a = await device(token, '#/');
     const b = await device(token, '#/cart');
     await withScreenshots(
@@ -64,7 +63,7 @@ describe('storefront in Chromium', () => {
         await waitForStatus(a.page, 'offline');
         await a.page.click('[data-add="demo-kettle"]');
         await a.page.click('[data-add="demo-espresso"]'); // concurrent with B's removal below
-        await a.page.goto(`${peer.url}/#/cart`);
+        await a.page.goto(`${server.url}/#/cart`);
         await waitForCart(a.page, ['demo-espresso×3', 'demo-kettle×1', 'demo-mug×1']);
         await a.page.click('.cart-line[data-product-id="demo-mug"] .remove');
         await waitForCart(a.page, ['demo-espresso×3', 'demo-kettle×1']);
@@ -87,12 +86,7 @@ describe('storefront in Chromium', () => {
         await waitForStatus(a.page, 'online');
         expect(await pendingBadge(a.page)).toBe(0);
         expect(await a.page.isHidden('#pending')).toBe(true);
-        expect(
-          peer
-            .cart('shopper-1', 'default')
-            .lines()
-            .map((l) => `${l.productId}×${l.quantity}`),
-        ).toEqual(converged);
+        expect(await server.cartLines('shopper-1', 'default')).toEqual(converged);
       },
     );
   }, 120_000);
