@@ -30,10 +30,6 @@ import { CartState } from './cart-state.js';
 import { Entry, type EntryKind, INC, Line, META, SET } from './line.js';
 import { MAX_QUANTITY } from './validate.js';
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function encodeCart(state: CartState): Uint8Array {
   if (!(state instanceof CartState)) throw new TypeError('encodeCart expects a CartState');
   const ctx = state._ctx;
@@ -52,8 +48,11 @@ export function encodeCart(state: CartState): Uint8Array {
   writeContextBody(w, ctx, table);
   const base = basePhysical(hlcs);
   w.varuint(base);
-  const pids = [...state._lines.keys()].sort(compareStrings);
+  // default sort compares UTF-16 code units, the same order as `<` used by the decoder's check
+  const pids = [...state._lines.keys()].sort();
   w.varuint(pids.length);
+  let lastActor = '';
+  let lastIndex = 0;
   for (const pid of pids) {
     const entries = state._lines.get(pid)!.entries;
     w.string(pid);
@@ -65,7 +64,11 @@ export function encodeCart(state: CartState): Uint8Array {
             .slice()
             .sort((a, b) => table.index(a.actor) - table.index(b.actor) || a.counter - b.counter);
     for (const e of sorted) {
-      w.varuint(table.index(e.actor) * 4 + e.kind);
+      if (e.actor !== lastActor) {
+        lastActor = e.actor;
+        lastIndex = table.index(e.actor);
+      }
+      w.varuint(lastIndex * 4 + e.kind);
       w.varuint(e.counter);
       if (e.kind === INC) w.varuint(e.value);
       else if (e.kind === SET) {

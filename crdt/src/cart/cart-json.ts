@@ -60,10 +60,14 @@ export function cartFromJSON(json: unknown): CartState {
   for (const a of actors) {
     const ranges = json.context[a];
     if (!Array.isArray(ranges) || ranges.length > LIMITS.maxIntervals) fail(`bad ranges for ${a}`);
+    let prevHi = -1;
     for (const r of ranges) {
       if (!Array.isArray(r) || r.length !== 2) fail('a range is [lo, hi]');
       const [lo, hi] = r as unknown[];
       if (typeof lo !== 'number' || typeof hi !== 'number') fail('range bounds must be numbers');
+      // sorted, disjoint, non-adjacent (as toJSON writes them): keeps decoding linear
+      if (lo <= prevHi + 1) fail('ranges must be sorted and separated by gaps');
+      prevHi = hi;
       try {
         ctx.addRange(a, lo, hi);
       } catch (e) {

@@ -12,7 +12,7 @@
  */
 import { v4 as uuidv4 } from 'uuid';
 import { CausalContext } from '../causal/causal-context.js';
-import type { ActorId } from '../causal/dot.js';
+import { type ActorId, checkActorId } from '../causal/dot.js';
 import { Hlc, hlcPhysical } from '../causal/hlc.js';
 import {
   addValue,
@@ -452,9 +452,5 @@ function lineHas(line: Line | undefined, actor: ActorId, counter: number): boole
 }
 
 function checkActor(actor: ActorId | undefined): ActorId {
-  if (actor === undefined) return uuidv4();
-  if (typeof actor !== 'string' || actor.length === 0 || actor.length > 128) {
-    throw new TypeError('actor must be a non-empty string of at most 128 characters');
-  }
-  return actor;
+  return actor === undefined ? uuidv4() : checkActorId(actor);
 }

@@ -28,3 +28,18 @@ export function assertDot(dot: Dot): void {
   if (!isValidCounter(dot.counter))
     throw new TypeError(`dot counter must be a safe integer >= 1, got ${dot.counter}`);
 }
+
+const utf8 = new TextEncoder();
+
+/** Actor ids must fit the codecs: non-empty, at most 128 UTF-8 bytes. Throws TypeError otherwise. */
+export function checkActorId(actor: unknown): ActorId {
+  if (
+    typeof actor !== 'string' ||
+    actor.length === 0 ||
+    actor.length > 128 ||
+    utf8.encode(actor).length > 128
+  ) {
+    throw new TypeError('an actor id is a non-empty string of at most 128 UTF-8 bytes');
+  }
+  return actor;
+}

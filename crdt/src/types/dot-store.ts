@@ -9,7 +9,7 @@
  * only as a dot inside the (compressed) causal context.
  */
 import { CausalContext } from '../causal/causal-context.js';
-import type { ActorId, Dot } from '../causal/dot.js';
+import { type ActorId, checkActorId, type Dot } from '../causal/dot.js';
 import {
   addValue,
   differenceIntervals,
@@ -142,9 +142,7 @@ export class DotStoreReplica<V> {
   protected readonly ctx: CausalContext;
 
   protected constructor(actor: ActorId, state: DotStoreState<V>) {
-    if (typeof actor !== 'string' || actor.length === 0)
-      throw new TypeError('actor must be a non-empty string');
-    this.actor = actor;
+    this.actor = checkActorId(actor);
     this.entries = copyEntries(state.entries);
     this.ctx = state.context.clone();
   }

@@ -3,7 +3,7 @@
  * causally later write win even when wall clocks are skewed or jump backwards: set() stamps a time
  * greater than the one it observed. A state is its own delta; join keeps the greater write.
  */
-import type { ActorId } from '../causal/dot.js';
+import { type ActorId, checkActorId } from '../causal/dot.js';
 import { Hlc, isValidHlc } from '../causal/hlc.js';
 import { ActorTable, readActorIndex } from '../codec/actor-table.js';
 import { KIND, readHeader, writeHeader } from '../codec/header.js';
@@ -39,9 +39,7 @@ export class LWWRegister {
   #state: LWWRegisterState;
 
   private constructor(actor: ActorId, state: LWWRegisterState, clock?: () => number) {
-    if (typeof actor !== 'string' || actor.length === 0)
-      throw new TypeError('actor must be a non-empty string');
-    this.actor = actor;
+    this.actor = checkActorId(actor);
     this.#hlc = new Hlc(clock);
     this.#state = state;
     if (state) this.#hlc.observe(state.hlc);
