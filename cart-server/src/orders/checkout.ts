@@ -60,11 +60,15 @@ export class OrderQuery {
   }
 
   async get(orderId: string): Promise<OrderView | undefined> {
+    // Every order is in the log before it can be processed, so one index lookup answers the
+    // common case (a new key) without touching the processor's state.
+    const position = await this.#log.find(orderId, orderId);
+    if (position === undefined) return undefined;
     const processed = await this.#store.order(orderId);
     if (processed !== undefined) return processed;
-    const pending = await this.#placed(orderId);
+    const pending = await this.#read(position);
     if (pending === undefined) return undefined;
-    const { event, position } = pending;
+    const event = pending;
     return {
       orderId,
       userId: event.userId,
@@ -81,15 +85,14 @@ export class OrderQuery {
 
   /** The order event as appended (with the cart snapshot it recorded). */
   async placed(orderId: string): Promise<OrderPlaced | undefined> {
-    return (await this.#placed(orderId))?.event;
+    const position = await this.#log.find(orderId, orderId);
+    return position === undefined ? undefined : this.#read(position);
   }
 
-  async #placed(orderId: string): Promise<{ event: OrderPlaced; position: LogPosition } | undefined> {
-    const position = await this.#log.find(orderId, orderId);
-    if (position === undefined) return undefined;
+  async #read(position: LogPosition): Promise<OrderPlaced | undefined> {
     const [record] = await this.#log.read(position.partition, position.offset, 1);
     const event = record === undefined ? undefined : decodeLogEvent(record.value);
-    return event?.type === 'order.placed' ? { event, position } : undefined;
+    return event?.type === 'order.placed' ? event : undefined;
   }
 }
 

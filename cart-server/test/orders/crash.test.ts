@@ -17,7 +17,7 @@ import type { OrderLog } from '../../src/orders/log/order-log.js';
 import { RedisOrderLog } from '../../src/orders/log/redis-order-log.js';
 import { ProcessorStore } from '../../src/orders/processor-store.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
-import { ProcessorChild, prng } from './crash-harness.js';
+import { bundleProcessorMain, ProcessorChild, prng } from './crash-harness.js';
 
 const ORDERS = Number(process.env.CRASH_ORDERS ?? 5000);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -26,11 +26,16 @@ const PRODUCTS = 40;
 const KILLS = 3;
 
 let redis: RedisProcess;
+let bundleDir: string;
+let entry: string;
 beforeAll(async () => {
   redis = await startRedis();
+  bundleDir = await mkdtemp(join(tmpdir(), 'cw-crash-bundle-'));
+  entry = await bundleProcessorMain(bundleDir);
 });
 afterAll(async () => {
   await redis?.stop();
+  await rm(bundleDir, { recursive: true, force: true });
 });
 
 interface Workload {
@@ -144,7 +149,7 @@ for (const backend of ['level', 'redis'] as const) {
         '200',
       ];
       if (backend === 'redis') args.push('--redis-url', redis.url, '--redis-prefix', prefix);
-      const child = new ProcessorChild(args);
+      const child = new ProcessorChild(args, entry);
       const { events, initial } = workload(SEED);
       const rand = prng(SEED ^ 0x5eed);
       let appendLog: OrderLog | undefined;
