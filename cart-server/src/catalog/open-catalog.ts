@@ -44,6 +44,8 @@ export interface CatalogOptions {
   /** An already open database (tests pass a memory-level one). */
   readonly db?: LevelLike;
   readonly redisUrl?: string;
+  /** Use this cache instead of the Redis / LRU choice (benchmarks, tests). */
+  readonly cache?: ProductCache;
   /** Near cache in front of Redis (default true). */
   readonly nearCache?: boolean;
   readonly cacheTtlMs?: number;
@@ -91,7 +93,10 @@ export async function openCatalog(options: CatalogOptions = {}): Promise<Catalog
   const redises: Redis[] = [];
   let cache: ProductCache;
   let pointer: GenerationPointer;
-  if (options.redisUrl !== undefined && options.redisUrl !== '') {
+  if (options.cache !== undefined) {
+    cache = options.cache;
+    pointer = new LevelGenerationPointer(db);
+  } else if (options.redisUrl !== undefined && options.redisUrl !== '') {
     const onError = (() => {
       let last = 0;
       return (err: Error): void => {

@@ -8,7 +8,7 @@
  * dfs_query_then_fetch): each shard computes IDF from its own documents, so raw relevance is
  * comparable within a shard and approximately so across shards.
  */
-import MiniSearch, { type SearchOptions } from 'minisearch';
+import type { SearchOptions } from 'minisearch';
 import { InvalidCursorError } from '../catalog/errors.js';
 import {
   type Cursor,
@@ -25,6 +25,8 @@ import type { ShardedIndex, StoredHit } from './sharded-index.js';
 export const DEFAULT_PAGE_SIZE = 20;
 /** How much popularity can lift a hit: a top product counts up to (1 + w)× its relevance. */
 export const POPULARITY_WEIGHT = 1;
+/** Queries with fewer exact (+prefix) matches than this are re-run with typo tolerance ("did you mean"). */
+export const FUZZY_FALLBACK_BELOW = 1;
 
 export interface IndexGenerationView {
   readonly id: string;
@@ -55,35 +57,70 @@ export function searchIndex(view: IndexGenerationView, raw: SearchQuery): Search
   const text = (query.q ?? '').trim();
   const min = query.minPrice;
   const max = query.maxPrice;
-  const options: SearchOptions = {
-    combineWith: 'AND',
-    boost: { title: 3, brand: 2, category: 1.5, description: 1 },
-    // Type-ahead on the last word only; small typo tolerance on longer words.
-    prefix: (_term, i, terms) => i === terms.length - 1,
-    fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
-    ...(min === undefined && max === undefined
-      ? {}
-      : {
-          filter: (r) => {
-            const price = (r as unknown as StoredHit).priceMinor;
-            return (min === undefined || price >= min) && (max === undefined || price <= max);
-          },
-        }),
-  };
+  const priceOk = (price: number): boolean =>
+    (min === undefined || price >= min) && (max === undefined || price <= max);
   const categories = query.categories === undefined ? undefined : new Set(query.categories);
+  const keep = limit + 1; // one more than a page tells whether a next page exists
+  const after = cursor === undefined ? undefined : { score: cursor.s, id: cursor.i };
 
-  // Bounded selection of the best limit+1 hits after the cursor (the +1 tells us a next page exists).
-  const keep = limit + 1;
-  const best: SearchHit[] = [];
-  let total = 0;
-  const visit = (r: StoredHit & { score: number }): void => {
-    total++;
-    const relevance = text === '' ? 1 : r.score;
-    const popularity = r.popularity ?? 0;
-    const score = relevance * (1 + POPULARITY_WEIGHT * popularity);
-    if (cursor !== undefined && !before(cursor.s, cursor.i, score, r.id)) return;
-    if (best.length === keep) {
-      const worst = best[keep - 1]!;
+  const result =
+    text === ''
+      ? browse(view, categories, min === undefined && max === undefined ? undefined : priceOk, after, keep)
+      : fullText(
+          view,
+          text,
+          categories,
+          min === undefined && max === undefined ? undefined : priceOk,
+          after,
+          keep,
+        );
+  const items = result.best.slice(0, limit);
+  const last = items[items.length - 1];
+  const page: SearchPage = { items, total: result.total, generation: view.id, shardsQueried: result.shards };
+  if (result.best.length > limit && last !== undefined) {
+    return { ...page, nextCursor: encodeCursor({ g: view.id, s: last.score, i: last.id, f: fp }) };
+  }
+  return page;
+}
+
+interface Partial {
+  best: SearchHit[];
+  total: number;
+  shards: number;
+}
+
+function toHit(r: StoredHit, relevance: number, score: number): SearchHit {
+  return {
+    id: r.id,
+    title: r.title,
+    snippet: r.snippet,
+    priceMinor: r.priceMinor,
+    currency: r.currency,
+    category: r.category,
+    image: r.image,
+    availability: r.availability,
+    score,
+    relevance,
+    popularity: r.popularity,
+  };
+}
+
+/** Bounded top-k by (score desc, id asc), skipping everything at or before the cursor. */
+class TopK {
+  readonly best: SearchHit[] = [];
+  readonly #keep: number;
+  readonly #after: { score: number; id: string } | undefined;
+  constructor(keep: number, after: { score: number; id: string } | undefined) {
+    this.#keep = keep;
+    this.#after = after;
+  }
+  offer(r: StoredHit, relevance: number): void {
+    const score = relevance * (1 + POPULARITY_WEIGHT * r.popularity);
+    const after = this.#after;
+    if (after !== undefined && !before(after.score, after.id, score, r.id)) return;
+    const best = this.best;
+    if (best.length === this.#keep) {
+      const worst = best[this.#keep - 1]!;
       if (!before(score, r.id, worst.score, worst.id)) return;
       best.pop();
     }
@@ -95,33 +132,91 @@ export function searchIndex(view: IndexGenerationView, raw: SearchQuery): Search
       if (before(m.score, m.id, score, r.id)) lo = mid + 1;
       else hi = mid;
     }
-    best.splice(lo, 0, {
-      id: r.id,
-      title: r.title,
-      snippet: r.snippet,
-      priceMinor: r.priceMinor,
-      currency: r.currency,
-      category: r.category,
-      image: r.image,
-      availability: r.availability,
-      score,
-      relevance,
-      popularity,
-    });
-  };
-  const shardsQueried = view.index.searchShards(
-    text === '' ? MiniSearch.wildcard : text,
-    categories,
-    options,
-    visit,
-  );
-  const items = best.slice(0, limit);
-  const last = items[items.length - 1];
-  const page: SearchPage = { items, total, generation: view.id, shardsQueried };
-  if (best.length > limit && last !== undefined) {
-    return { ...page, nextCursor: encodeCursor({ g: view.id, s: last.score, i: last.id, f: fp }) };
+    best.splice(lo, 0, toHit(r, relevance, score));
   }
-  return page;
+}
+
+function fullText(
+  view: IndexGenerationView,
+  text: string,
+  categories: ReadonlySet<string> | undefined,
+  priceOk: ((price: number) => boolean) | undefined,
+  after: { score: number; id: string } | undefined,
+  keep: number,
+): Partial {
+  const run = (fuzzy: boolean): Partial => {
+    const top = new TopK(keep, after);
+    let total = 0;
+    const options: SearchOptions = {
+      combineWith: 'AND',
+      boost: { title: 3, brand: 2, category: 1.5, keywords: 1.2, description: 0.6 },
+      // Type-ahead on the last word only.
+      prefix: (_term, i, terms) => i === terms.length - 1,
+      fuzzy: fuzzy ? (term) => (term.length >= 5 ? 0.2 : false) : false,
+      maxFuzzy: 1,
+      ...(priceOk === undefined ? {} : { filter: (r) => priceOk((r as unknown as StoredHit).priceMinor) }),
+    };
+    const shards = view.index.searchShards(text, categories, options, (r) => {
+      total++;
+      top.offer(r, r.score);
+    });
+    return { best: top.best, total, shards };
+  };
+  const exact = run(false);
+  // Typo tolerance only when the exact (+ prefix) search finds nothing: fuzzy matching walks far
+  // more of every shard's term tree, so it is a fallback, not the default. The switch depends
+  // on the query alone (not the page), so every page of a query uses the same matching.
+  return exact.total >= FUZZY_FALLBACK_BELOW ? exact : run(true);
+}
+
+/** Empty query: k-way merge of the shards' lists, already in browse order. */
+function browse(
+  view: IndexGenerationView,
+  categories: ReadonlySet<string> | undefined,
+  priceOk: ((price: number) => boolean) | undefined,
+  after: { score: number; id: string } | undefined,
+  keep: number,
+): Partial {
+  const lists = view.index.browseLists(categories);
+  let total = 0;
+  for (const list of lists) {
+    if (priceOk === undefined) total += list.length;
+    else for (const h of list) if (priceOk(h.priceMinor)) total++;
+  }
+  const score = (h: StoredHit): number => 1 + POPULARITY_WEIGHT * h.popularity;
+  // Start each list just after the cursor (binary search: lists are sorted in result order).
+  const pos = lists.map((list) => {
+    if (after === undefined) return 0;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const h = list[mid]!;
+      if (before(after.score, after.id, score(h), h.id)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  });
+  const best: SearchHit[] = [];
+  while (best.length < keep) {
+    let pick = -1;
+    let pickHit: StoredHit | undefined;
+    for (let i = 0; i < lists.length; i++) {
+      const list = lists[i]!;
+      let p = pos[i]!;
+      while (p < list.length && priceOk !== undefined && !priceOk(list[p]!.priceMinor)) p++;
+      pos[i] = p;
+      const h = list[p];
+      if (h !== undefined && (pickHit === undefined || before(score(h), h.id, score(pickHit), pickHit.id))) {
+        pick = i;
+        pickHit = h;
+      }
+    }
+    if (pickHit === undefined) break;
+    pos[pick] = pos[pick]! + 1;
+    best.push(toHit(pickHit, 1, score(pickHit)));
+  }
+  return { best, total, shards: lists.length };
 }
 
 /** Search against the active generation, or the generation a cursor pins. */

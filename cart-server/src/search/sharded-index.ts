@@ -16,6 +16,7 @@ export function shardKey(category: string, band: Band): ShardKey {
 interface IndexDoc extends ProductSummary {
   readonly description: string;
   readonly brand: string;
+  readonly keywords: string;
   readonly popularity: number;
 }
 
@@ -24,7 +25,12 @@ export interface StoredHit extends ProductSummary {
   readonly popularity: number;
 }
 
-const FIELDS = ['title', 'brand', 'category', 'description'] as const;
+/**
+ * Indexed fields. The description is indexed through its mini form (the stored snippet) plus
+ * the attribute words (colour, material, size): full descriptions tripled the build time
+ * for little extra recall on product search.
+ */
+const FIELDS = ['title', 'brand', 'category', 'keywords', 'description'] as const;
 const STORE_FIELDS = [
   'id',
   'title',
@@ -48,12 +54,36 @@ function newShard(): MiniSearch<IndexDoc> {
 
 function toDoc(p: Product, popularity: number): IndexDoc {
   const brand = p.attributes.brand;
+  const summary = summarize(p);
+  const keywords: string[] = [];
+  for (const [k, v] of Object.entries(p.attributes))
+    if (k !== 'brand' && typeof v === 'string') keywords.push(v);
   return {
-    ...summarize(p),
-    description: p.description,
+    ...summary,
+    description: summary.snippet,
     brand: typeof brand === 'string' ? brand : '',
+    keywords: keywords.join(' '),
     popularity,
   };
+}
+
+function hitOf(d: IndexDoc): StoredHit {
+  return {
+    id: d.id,
+    title: d.title,
+    snippet: d.snippet,
+    priceMinor: d.priceMinor,
+    currency: d.currency,
+    category: d.category,
+    image: d.image,
+    availability: d.availability,
+    popularity: d.popularity,
+  };
+}
+
+/** Browse order: popularity desc, then id asc. */
+function browseOrder(a: StoredHit, b: StoredHit): number {
+  return b.popularity - a.popularity || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export interface ShardInfo {
@@ -66,6 +96,9 @@ export interface ShardInfo {
 export class ShardedIndex {
   readonly #shards = new Map<ShardKey, MiniSearch<IndexDoc>>();
   readonly #where = new Map<string, ShardKey>();
+  /** Per shard: its hits in browse order, rebuilt lazily after writes (empty-query browsing). */
+  readonly #hits = new Map<ShardKey, Map<string, StoredHit>>();
+  readonly #sorted = new Map<ShardKey, StoredHit[]>();
   readonly #bands: BandAssigner;
 
   constructor(bands: BandAssigner) {
@@ -82,12 +115,22 @@ export class ShardedIndex {
     const key = shardKey(p.category, band);
     const old = this.#where.get(p.id);
     if (old !== undefined) this.#shards.get(old)?.discard(p.id);
-    let shard = this.#shards.get(key);
-    if (shard === undefined) {
-      shard = newShard();
-      this.#shards.set(key, shard);
+    if (old !== undefined) {
+      this.#hits.get(old)?.delete(p.id);
+      this.#sorted.delete(old);
     }
-    shard.add(toDoc(p, this.#bands.score(p.id)));
+    let shard = this.#shards.get(key);
+    let hits = this.#hits.get(key);
+    if (shard === undefined || hits === undefined) {
+      shard = newShard();
+      hits = new Map();
+      this.#shards.set(key, shard);
+      this.#hits.set(key, hits);
+    }
+    const doc = toDoc(p, this.#bands.score(p.id));
+    shard.add(doc);
+    hits.set(p.id, hitOf(doc));
+    this.#sorted.delete(key);
     this.#where.set(p.id, key);
   }
 
@@ -95,8 +138,26 @@ export class ShardedIndex {
     const key = this.#where.get(id);
     if (key === undefined) return false;
     this.#shards.get(key)?.discard(id);
+    this.#hits.get(key)?.delete(id);
+    this.#sorted.delete(key);
     this.#where.delete(id);
     return true;
+  }
+
+  /** Each selected shard's hits in browse order (popularity desc, id asc). */
+  browseLists(categories: ReadonlySet<string> | undefined): StoredHit[][] {
+    const lists: StoredHit[][] = [];
+    for (const [key, hits] of this.#hits) {
+      if (hits.size === 0) continue;
+      if (categories !== undefined && !categories.has(key.slice(0, key.lastIndexOf('/')))) continue;
+      let sorted = this.#sorted.get(key);
+      if (sorted === undefined) {
+        sorted = [...hits.values()].sort(browseOrder);
+        this.#sorted.set(key, sorted);
+      }
+      lists.push(sorted);
+    }
+    return lists;
   }
 
   has(id: string): boolean {

@@ -149,7 +149,7 @@ describe('pagination', () => {
   it('pages concatenate to the one-shot ranking: deterministic, no duplicates, no gaps', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('', 'black', 'steel', 'wireless', 'classic shoes', 'pro', 'organic'),
+        fc.constantFrom('', 'black', 'steel', 'wireless', 'classic shoes', 'pro', 'organic', 'headphnes'),
         fc.integer({ min: 1, max: 40 }),
         (q, limit) => {
           const paged = allPages(view, { q, limit });

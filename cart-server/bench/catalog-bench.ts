@@ -1,0 +1,361 @@
+/**
+ * `npm run bench:catalog [-- --json] [--products 100000] [--duration 10] [--connections 50]`
+ *
+ * One run: (a) a bare hono hello-world, (b) cached product GET (near cache + Redis, top-K ids),
+ * (c) uncached product GET (every request reads LevelDB), each in its own server process driven
+ * by autocannon from this one; (d) search latency/throughput of the engine on N generated
+ * products (sequential queries, in-process) and over HTTP; (e) index build time of a generation.
+ * Uses REDIS_URL when set, else starts a private redis-server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { Level } from 'level';
+import { CatalogGenerator, mulberry32 } from '../src/catalog/generator.js';
+import { CATEGORIES, COLORS } from '../src/catalog/generator-data.js';
+import { LevelProductStore } from '../src/catalog/level-product-store.js';
+import type { LevelLike } from '../src/catalog/level-types.js';
+import { openCatalog } from '../src/catalog/open-catalog.js';
+import type { CacheStats, ProductCache } from '../src/catalog/product-cache.js';
+import { createCatalogRoutes } from '../src/catalog/routes.js';
+import { PopularityService } from '../src/popularity/popularity-service.js';
+import { LevelGenerationPointer } from '../src/search/generation-pointer.js';
+import { SearchGenerations } from '../src/search/generations.js';
+import { search } from '../src/search/search-engine.js';
+import type { SearchQuery } from '../src/search/search-query.js';
+import { startRedis } from '../test/support/redis.js';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  setupRequest?: (req: { path?: string }) => { path?: string };
+}
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests?: AutocannonRequest[];
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i !== -1 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+};
+
+/** A cache that never hits: the "uncached" server reads LevelDB on every request. */
+class NoCache implements ProductCache {
+  readonly kind = 'none';
+  async get(): Promise<string | undefined> {
+    return undefined;
+  }
+  async set(): Promise<void> {}
+  async setMany(): Promise<void> {}
+  async delete(): Promise<void> {}
+  available(): boolean {
+    return true;
+  }
+  stats(): CacheStats {
+    return { hits: 0, misses: 0, errors: 0 };
+  }
+  async close(): Promise<void> {}
+}
+
+// ---------------------------------------------------------------- child: a server process
+if (argv[0] === '--serve') {
+  const kind = argv[1];
+  let app: Hono;
+  if (kind === 'hello') {
+    app = new Hono();
+    app.get('/', (c) => c.text('Hello Hono!'));
+  } else {
+    const catalog = await openCatalog({
+      dataDir: flag('data-dir', ''),
+      demoProducts: 0,
+      followIntervalMs: 0,
+      ...(kind === 'uncached' ? { cache: new NoCache() } : { redisUrl: flag('redis', '') }),
+    });
+    app = new Hono();
+    app.route('/v1', createCatalogRoutes({ catalog, adminAuth: async (c) => c.text('no', 403) }));
+  }
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+    process.stdout.write(`${JSON.stringify({ port: info.port })}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    process.exit(0);
+  });
+} else {
+  await main();
+}
+
+async function startServer(kind: string, extra: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', self, '--serve', kind, ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const rl = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([
+    once(rl, 'line'),
+    once(child, 'exit').then(() => {
+      throw new Error(`${kind} server exited before listening`);
+    }),
+  ])) as [string];
+  const { port } = JSON.parse(line) as { port: number };
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function queryMix(count: number, brands: string[], seed: number): SearchQuery[] {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const out: SearchQuery[] = [];
+  for (let i = 0; i < count; i++) {
+    const cat = pick(CATEGORIES);
+    const noun = pick(cat.nouns).toLowerCase();
+    const roll = rnd();
+    if (roll < 0.3) out.push({ q: noun });
+    else if (roll < 0.45)
+      out.push({ q: `${pick(['wireless', 'classic', 'premium', 'compact', 'portable', 'eco'])} ${noun}` });
+    else if (roll < 0.6) out.push({ q: pick(brands) });
+    else if (roll < 0.7) out.push({ q: `${pick(COLORS).toLowerCase()} ${noun}` });
+    else if (roll < 0.8)
+      out.push({ q: noun, categories: [cat.slug], minPrice: cat.minPrice, maxPrice: cat.minPrice * 4 });
+    else if (roll < 0.87)
+      out.push({ q: noun.slice(0, Math.max(3, noun.length - 3)) }); // typing, prefix
+    else if (roll < 0.92)
+      out.push({ q: `${noun.slice(0, -2)}${noun.slice(-1)}` }); // a typo
+    else out.push({ categories: [cat.slug], limit: 20 }); // browse by popularity
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const json = argv.includes('--json');
+  const products = Number(flag('products', '100000'));
+  const duration = Number(flag('duration', '10'));
+  const connections = Number(flag('connections', '50'));
+  const log = (msg: string): void => {
+    process.stderr.write(`[bench:catalog] ${msg}\n`);
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'cw-catalog-bench-'));
+  const redis = process.env.REDIS_URL === undefined ? await startRedis() : undefined;
+  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const children: ChildProcess[] = [];
+  try {
+    // 1. catalog of N generated products in LevelDB
+    log(`generating ${products.toLocaleString('en')} products`);
+    const level = new Level<string, string>(join(dir, 'catalog'), { valueEncoding: 'utf8' });
+    await level.open();
+    const db = level as unknown as LevelLike;
+    const store = new LevelProductStore(db);
+    const gen = new CatalogGenerator({ seed: 1 });
+    const t0 = performance.now();
+    for (let i = 0; i < products; i += 5000)
+      await store.putMany([...gen.products(Math.min(5000, products - i), i)]);
+    const loadMs = Math.round(performance.now() - t0);
+    const brands = [...new Set([...gen.products(2000)].map((p) => String(p.attributes.brand)))];
+
+    // 2. popularity: Zipf-distributed views, cart adds and orders, then the ranking job
+    const popularity = new PopularityService(db, { flushIntervalMs: 0, topK: 1000 });
+    const rnd = mulberry32(99);
+    for (let i = 0; i < 300_000; i++) {
+      const idx = Math.min(products - 1, Math.floor(products * rnd() ** 4));
+      const r = rnd();
+      popularity.record({
+        type: r < 0.9 ? 'view' : r < 0.98 ? 'cart_add' : 'order',
+        productId: gen.product(idx).id,
+      });
+    }
+    const ranking = await popularity.rank();
+    log(`ranked ${Object.keys(ranking.scores).length.toLocaleString('en')} products with a signal`);
+
+    // 3. index build (a standby generation, the real rebuild path)
+    const generations = new SearchGenerations({ store, pointer: new LevelGenerationPointer(db), popularity });
+    await generations.start();
+    const standby = await generations.rebuild({ rank: false });
+    await generations.promote();
+    const indexBuildMs = standby.buildMs;
+    log(`index build ${indexBuildMs} ms, ${standby.shards} shards`);
+
+    // 4. search engine latency, sequential
+    const queries = queryMix(4000, brands, 7);
+    for (const q of queries.slice(0, 300)) search(generations, q); // warm-up (JIT)
+    const lat: number[] = [];
+    const s0 = performance.now();
+    for (const q of queries) {
+      const a = performance.now();
+      search(generations, q);
+      lat.push(performance.now() - a);
+    }
+    const searchMs = performance.now() - s0;
+    lat.sort((a, b) => a - b);
+    const searchResult = {
+      products,
+      qps: Math.round(queries.length / (searchMs / 1000)),
+      p50Ms: round(percentile(lat, 50)),
+      p99Ms: round(percentile(lat, 99)),
+      maxMs: round(lat[lat.length - 1] ?? 0),
+    };
+    log(`search p50 ${searchResult.p50Ms} ms p99 ${searchResult.p99Ms} ms`);
+    await popularity.close();
+    await level.close();
+
+    // 5. HTTP under autocannon, each server in its own process
+    const run = async (url: string, paths: () => string): Promise<AutocannonResult> =>
+      autocannon({
+        url,
+        connections,
+        duration,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
+      });
+
+    log('hello-world');
+    const hello = await startServer('hello', []);
+    children.push(hello.child);
+    const helloR = await run(hello.url, () => '/');
+    await stopServer(hello.child);
+
+    log('cached GET (near cache + redis) — server builds its search index first');
+    const cached = await startServer('cached', ['--data-dir', dir, '--redis', redisUrl]);
+    children.push(cached.child);
+    const top = ranking.top;
+    let n = 0;
+    const cachedR = await run(cached.url, () => `/v1/products/${top[n++ % top.length]}`);
+    log('search over HTTP');
+    const httpQueries = queries.slice(0, 1000).map((q) => {
+      const p = new URLSearchParams();
+      if (q.q !== undefined) p.set('q', q.q);
+      if (q.categories !== undefined) p.set('category', q.categories.join(','));
+      if (q.minPrice !== undefined) p.set('minPrice', String(q.minPrice));
+      if (q.maxPrice !== undefined) p.set('maxPrice', String(q.maxPrice));
+      return `/v1/search?${p}`;
+    });
+    let m = 0;
+    const searchHttpR = await run(cached.url, () => httpQueries[m++ % httpQueries.length]!);
+    await stopServer(cached.child);
+
+    log('uncached GET (LevelDB on every request)');
+    const uncached = await startServer('uncached', ['--data-dir', dir]);
+    children.push(uncached.child);
+    const rnd2 = mulberry32(5);
+    const uncachedR = await run(
+      uncached.url,
+      () => `/v1/products/${gen.product(Math.floor(rnd2() * products)).id}`,
+    );
+    await stopServer(uncached.child);
+
+    for (const [name, r] of [
+      ['hello', helloR],
+      ['cachedGet', cachedR],
+      ['uncachedGet', uncachedR],
+      ['searchHttp', searchHttpR],
+    ] as const) {
+      if (r.non2xx > 0 || r.errors > 0)
+        log(`WARNING ${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+    }
+    const out = {
+      hello: { reqPerSec: Math.round(helloR.requests.average), p99Ms: helloR.latency.p99 },
+      cachedGet: {
+        reqPerSec: Math.round(cachedR.requests.average),
+        p99Ms: cachedR.latency.p99,
+        ratio: ratio(cachedR, helloR),
+      },
+      uncachedGet: {
+        reqPerSec: Math.round(uncachedR.requests.average),
+        p99Ms: uncachedR.latency.p99,
+        ratio: ratio(uncachedR, helloR),
+      },
+      search: searchResult,
+      searchHttp: { reqPerSec: Math.round(searchHttpR.requests.average), p99Ms: searchHttpR.latency.p99 },
+      indexBuildMs,
+      loadMs,
+      shards: standby.shards,
+      connections,
+      durationSec: duration,
+    };
+    if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
+    else {
+      const rows: Array<[string, string, string, string]> = [
+        ['hello-world', fmt(out.hello.reqPerSec), String(out.hello.p99Ms), '1.00'],
+        [
+          'cached GET',
+          fmt(out.cachedGet.reqPerSec),
+          String(out.cachedGet.p99Ms),
+          out.cachedGet.ratio.toFixed(2),
+        ],
+        [
+          'uncached GET',
+          fmt(out.uncachedGet.reqPerSec),
+          String(out.uncachedGet.p99Ms),
+          out.uncachedGet.ratio.toFixed(2),
+        ],
+        [
+          'search (HTTP)',
+          fmt(out.searchHttp.reqPerSec),
+          String(out.searchHttp.p99Ms),
+          (out.searchHttp.reqPerSec / out.hello.reqPerSec).toFixed(2),
+        ],
+      ];
+      process.stdout.write(`\ncatalog benchmark (autocannon -c ${connections}, ${duration} s each)\n`);
+      process.stdout.write(
+        `${'case'.padEnd(16)}${'req/s'.padStart(10)}${'p99 ms'.padStart(9)}${'× hello'.padStart(9)}\n`,
+      );
+      for (const r of rows)
+        process.stdout.write(
+          `${r[0].padEnd(16)}${r[1].padStart(10)}${r[2].padStart(9)}${r[3].padStart(9)}\n`,
+        );
+      process.stdout.write(
+        `\nsearch engine on ${fmt(products)} products, ${out.shards} shards: ${fmt(searchResult.qps)} queries/s sequential, ` +
+          `p50 ${searchResult.p50Ms} ms, p99 ${searchResult.p99Ms} ms, max ${searchResult.maxMs} ms\n` +
+          `index build ${fmt(indexBuildMs)} ms; LevelDB load ${fmt(loadMs)} ms\n` +
+          `targets: cached GET ≥ 0.60 × hello (${out.cachedGet.ratio >= 0.6 ? 'met' : 'NOT met'}); search p99 ≤ 20 ms (${searchResult.p99Ms <= 20 ? 'met' : 'NOT met'})\n`,
+      );
+    }
+  } finally {
+    for (const c of children) await stopServer(c).catch(() => undefined);
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function ratio(a: AutocannonResult, hello: AutocannonResult): number {
+  return Math.round((a.requests.average / hello.requests.average) * 100) / 100;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en');
+}
