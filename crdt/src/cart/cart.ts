@@ -22,7 +22,7 @@ import {
   type Intervals,
   intervalsFromSorted,
 } from '../causal/interval-set.js';
-import { CrdtInvalidOpError } from '../errors.js';
+import { CrdtInvalidOpError, CrdtLimitError } from '../errors.js';
 import {
   type CartDelta,
   type CartLine,
@@ -365,6 +365,7 @@ export class Cart {
   // ---- internals ------------------------------------------------------------------------------
 
   #mint(): number {
+    if (this.#counter >= Number.MAX_SAFE_INTEGER) throw new CrdtLimitError('dot counter space exhausted');
     const c = ++this.#counter;
     this.#ctx.addDot(this.actor, c);
     return c;

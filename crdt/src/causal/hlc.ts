@@ -8,6 +8,8 @@
  * (hlc, actor) never lets it lose to what it observed. If more than 4096 events share one
  * millisecond the logical part carries into the physical part, which keeps monotonicity.
  */
+import { CrdtLimitError } from '../errors.js';
+
 export const HLC_LOGICAL_BITS = 12;
 const SCALE = 2 ** HLC_LOGICAL_BITS;
 /** Largest packed value accepted from the outside. */
@@ -42,6 +44,8 @@ export class Hlc {
   now(): number {
     const wall = Math.floor(this.#wallClock()) * SCALE;
     const next = wall > this.#last ? wall : this.#last + 1;
+    // only reachable by observing a hostile timestamp near 2^53 (year ~10889)
+    if (next > HLC_MAX) throw new CrdtLimitError('HLC timestamp space exhausted');
     this.#last = next;
     return next;
   }
