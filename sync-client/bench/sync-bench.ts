@@ -7,7 +7,7 @@
  *   npm run bench:sync [-- --json] [-- --url http://127.0.0.1:8080]   (default: in-process peer)
  *
  * With --url it runs against a real cart server using development tokens (JWT_SECRET or the dev
- * secret).
+ * secret); start that server with `--max-lines-per-cart 5000` (its default cap is 500 lines).
  */
 import { encodeCart } from '@cartwheel/crdt';
 import { WebSocket } from 'ws';

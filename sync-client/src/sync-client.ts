@@ -101,7 +101,10 @@ export class SyncClient {
   #rejectReady!: (error: unknown) => void;
   #opId = 0;
   readonly #waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
-  readonly #onOnline = () => this.#connection?.wake();
+  readonly #onOnline = () => {
+    if (this.#wantOnline) this.#connection?.wake();
+  };
+  #leaderTab: string | undefined;
   readonly #onOffline = () => this.#connection?.stop();
 
   constructor(options: SyncClientOptions) {
@@ -242,6 +245,7 @@ export class SyncClient {
     assertOp(op);
     if (this.#closed) throw new SyncClientError('SYNC_CLIENT_CLOSED', 'client is closed');
     if (this.#role !== 'leader' && this.#tabs !== undefined) {
+      await this.ready; // a leader exists once its first state arrived
       await this.#forward(op);
       return;
     }
@@ -339,12 +343,7 @@ export class SyncClient {
       events.addEventListener?.('offline', this.#onOffline);
       if (this.#wantOnline && events.navigator?.onLine !== false) this.#connection.start();
       this.#resolveReady();
-      // Operations this tab forwarded to a leader that vanished were maybe never stored:
-      // fail them so the caller can retry, rather than applying an add twice.
-      for (const w of this.#waiting.values()) {
-        w.reject(new SyncClientError('SYNC_NOT_LEADER', 'the leader tab went away; retry the change'));
-      }
-      this.#waiting.clear();
+      this.#failForwarded();
       this.#changed();
     } catch (error) {
       this.#o.onError?.(error);
@@ -387,6 +386,17 @@ export class SyncClient {
     return this.#role === 'leader' ? this.#replica?.cart : this.#mirror;
   }
 
+  /**
+   * Operations forwarded to a leader tab that went away may or may not have been stored: fail
+   * them (the cart shows what happened) rather than apply an add twice.
+   */
+  #failForwarded(): void {
+    for (const w of this.#waiting.values()) {
+      w.reject(new SyncClientError('SYNC_NOT_LEADER', 'the leader tab went away; check the cart and retry'));
+    }
+    this.#waiting.clear();
+  }
+
   #forward(op: CartOp): Promise<void> {
     const tabs = this.#tabs!;
     const id = ++this.#opId;
@@ -413,6 +423,8 @@ export class SyncClient {
       this.#mirrorStatus = m.status;
       this.#mirrorPending = m.pending;
       this.#mirrorActor = m.actor;
+      if (this.#leaderTab !== undefined && this.#leaderTab !== m.leader) this.#failForwarded();
+      this.#leaderTab = m.leader;
       this.#resolveReady();
       this.#notify();
     } else if (m.k === 'done' && m.to === this.#tabId) {
@@ -442,6 +454,7 @@ export class SyncClient {
     if (this.#tabs === undefined || replica === undefined || this.#closed) return;
     this.#tabs.post({
       k: 'state',
+      leader: this.#tabId,
       state: encodeCart(replica.cart.state()),
       status: this.status,
       pending: this.pendingCount,

@@ -15,6 +15,8 @@ export type TabMessage =
   | { readonly k: 'hello'; readonly from: string }
   | {
       readonly k: 'state';
+      /** The leader tab's id: a change of leader fails the operations sent to the old one. */
+      readonly leader: string;
       readonly state: Uint8Array;
       readonly status: SyncStatus;
       readonly pending: number;

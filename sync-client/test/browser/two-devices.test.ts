@@ -82,7 +82,7 @@ describe('storefront in Chromium', () => {
         await a.context.setOffline(false);
         // B removed the two espressos it had seen; A's concurrent third one survives.
         const converged = ['demo-espresso×1', 'demo-kettle×1'];
-        await Promise.all([waitForCart(a.page, converged, 8_000), waitForCart(b.page, converged, 8_000)]);
+        await Promise.all([waitForCart(a.page, converged, 15_000), waitForCart(b.page, converged, 15_000)]);
         await waitForStatus(a.page, 'online');
         expect(await pendingBadge(a.page)).toBe(0);
         expect(await a.page.isHidden('#pending')).toBe(true);
