@@ -23,7 +23,6 @@ export {
   ProductNotFoundError,
 } from './errors.js';
 export { CatalogGenerator, mulberry32 } from './generator.js';
-export { catalogErrorHandler, catalogStatus } from './http-errors.js';
 export { ImageStore, imageUrlFor } from './images.js';
 export type { ImportReport, RejectedLine } from './importer.js';
 export { importJsonl } from './importer.js';

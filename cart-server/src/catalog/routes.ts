@@ -11,7 +11,6 @@ import {
   PayloadTooLargeError,
   ProductNotFoundError,
 } from './errors.js';
-import { catalogErrorHandler } from './http-errors.js';
 import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from './images.js';
 import type { Catalog } from './open-catalog.js';
 import { CATEGORY_PATTERN, isProductId, MAX_PRODUCT_BYTES } from './product.js';
@@ -20,7 +19,10 @@ export interface CatalogRoutesDeps {
   readonly catalog: Catalog;
   /** Guards `/admin/catalog/*` (e.g. the cart server's JWT check for role 'admin'). Required. */
   readonly adminAuth: MiddlewareHandler;
-  /** Error handler for this sub-app (default: the catalog's local mapper). */
+  /**
+   * Error handler for this sub-app. Default: none, so the mounting app's handler (the cart
+   * server's `createErrorHandler` in src/http/errors.ts) maps the catalog's error codes.
+   */
   readonly onError?: ErrorHandler;
   /** Bound on an import body (default 64 MiB). */
   readonly maxImportBytes?: number;
@@ -37,7 +39,7 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
   const recordViews = deps.recordViews ?? true;
   const maxImport = deps.maxImportBytes ?? 64 * 1024 * 1024;
   const app = new Hono();
-  app.onError(deps.onError ?? catalogErrorHandler);
+  if (deps.onError !== undefined) app.onError(deps.onError);
 
   app.get('/products/:id', async (c) => {
     const id = c.req.param('id');

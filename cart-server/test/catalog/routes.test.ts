@@ -5,6 +5,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, openCatalog } from '../../src/catalog/open-catalog.js';
 import { createCatalogRoutes } from '../../src/catalog/routes.js';
+import { handleError, handleNotFound } from '../../src/http/errors.js';
 import type { SearchPage } from '../../src/search/search-query.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { generated, product } from './helpers.js';
@@ -26,7 +27,10 @@ beforeAll(async () => {
   redis = await startRedis();
   dir = await mkdtemp(join(tmpdir(), 'cw-catalog-routes-'));
   catalog = await openCatalog({ dataDir: dir, redisUrl: redis.url, demoProducts: 200, popularityFlushMs: 0 });
+  // Mounted as the cart server mounts it: the parent app's error handler maps the codes.
   app = new Hono();
+  app.onError(handleError);
+  app.notFound(handleNotFound);
   app.route('/v1', createCatalogRoutes({ catalog, adminAuth }));
 });
 afterAll(async () => {
