@@ -1,4 +1,6 @@
 // Public API of the orders & inventory subsystem (mounted by the cart server).
+
+export { type CatalogProductLike, cartServerAuthenticator, catalogPortFrom } from './adapters.js';
 export {
   type CheckoutRequest,
   type CheckoutResult,
@@ -40,6 +42,8 @@ export {
 } from './log/order-log.js';
 export { RedisOrderLog, type RedisOrderLogOptions } from './log/redis-order-log.js';
 export { createOrderMetrics, noopOrderMetrics, type OrderMetrics } from './metrics.js';
+export { createOrderMount, type OrderMount, type OrderMountOptions } from './mount.js';
+export { orderOpenApiPaths } from './openapi.js';
 export { type MessageSink, OutboxSender, type OutboxSenderOptions } from './outbox.js';
 export type { CartPort, CartSnapshot, CatalogPort, CatalogProductView, SnapshotLine } from './ports.js';
 export { OrderProcessor, type OrderProcessorOptions } from './processor.js';
