@@ -1,18 +1,19 @@
 /** Hono middleware that authenticates a bearer token and exposes its claims as `c.var.auth`. */
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../http/errors.js';
-import { type AuthClaims, bearerFromHeader, type Role, verifyToken } from './tokens.js';
+import { type AuthClaims, bearerFromHeader, type Role, TokenVerifier } from './tokens.js';
 
 export type AuthVariables = { auth: AuthClaims };
 
-export function requireAuth(secret: string): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function requireAuth(secret: string | TokenVerifier): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const verifier = typeof secret === 'string' ? new TokenVerifier(secret) : secret;
   return async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     if (token === undefined) {
       c.header('www-authenticate', 'Bearer');
       throw new ApiError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <jwt>)');
     }
-    c.set('auth', await verifyToken(secret, token));
+    c.set('auth', await verifier.verify(token));
     await next();
   };
 }

@@ -77,6 +77,48 @@ export async function verifyToken(secret: string, token: string): Promise<AuthCl
   return act === undefined ? { sub, role } : { sub, act, role };
 }
 
+/**
+ * A verifier that remembers tokens it has already verified (until their `exp`), bounded in size.
+ * hono's verify goes through WebCrypto (importKey + HMAC on the libuv thread pool) on every call;
+ * a client reuses its token for many requests, so caching the *result* removes that round trip
+ * from the hot path without weakening anything: the cache key is the whole signed token.
+ */
+export class TokenVerifier {
+  private readonly cache = new Map<string, { claims: AuthClaims; expiresAtMs: number }>();
+  constructor(
+    private readonly secret: string,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async verify(token: string): Promise<AuthClaims> {
+    const hit = this.cache.get(token);
+    if (hit !== undefined) {
+      if (hit.expiresAtMs > this.now()) return hit.claims;
+      this.cache.delete(token);
+    }
+    const claims = await verifyToken(this.secret, token);
+    const exp = (decodeExp(token) ?? Number.POSITIVE_INFINITY) * 1000;
+    if (this.cache.size >= this.maxEntries) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done !== true) this.cache.delete(oldest.value);
+    }
+    this.cache.set(token, { claims, expiresAtMs: Math.min(exp, this.now() + 3_600_000) });
+    return claims;
+  }
+}
+
+function decodeExp(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Extracts the JWT from `Authorization: Bearer <jwt>`; undefined when absent. */
 export function bearerFromHeader(header: string | undefined | null): string | undefined {
   if (header === undefined || header === null) return undefined;

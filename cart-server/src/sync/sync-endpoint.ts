@@ -4,7 +4,7 @@
  * SyncConnection per socket.
  */
 import { WebSocketServer } from 'ws';
-import { bearerFromUpgrade, verifyToken } from '../auth/tokens.js';
+import { bearerFromUpgrade, TokenVerifier } from '../auth/tokens.js';
 import type { CartService } from '../carts/cart-service.js';
 import { rejectUpgrade, type UpgradeHandler } from '../ws/upgrade.js';
 import { SyncConnection, type SyncHooks, type SyncLimits } from './sync-connection.js';
@@ -34,6 +34,7 @@ export function createSyncEndpoint(options: {
         : ([...protocols].find((p) => p.startsWith('bearer.')) ?? false),
   });
   const live = new Set<SyncConnection>();
+  const verifier = new TokenVerifier(options.secret);
 
   const handler: UpgradeHandler = (req, socket, head, url) => {
     if (!options.accepting()) {
@@ -50,7 +51,7 @@ export function createSyncEndpoint(options: {
       );
       return;
     }
-    verifyToken(options.secret, token).then(
+    verifier.verify(token).then(
       (claims) => {
         if (socket.destroyed) return;
         wss.handleUpgrade(req, socket, head, (ws) => {
