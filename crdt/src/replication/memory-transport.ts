@@ -54,6 +54,10 @@ export class MemoryNetwork {
   private dup: number;
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, bytes: 0 };
   private inFlightCount = 0;
+  // Zero-delay deliveries wait in one FIFO drained by a single microtask (queueMicrotask per
+  // message costs an async resource each in Node).
+  private readonly queue: (() => void)[] = [];
+  private draining = false;
 
   constructor(private readonly options: MemoryNetworkOptions) {
     this.minDelay = options.minDelayMs ?? 0;
@@ -140,8 +144,28 @@ export class MemoryNetwork {
         e.handler(from, message);
       };
       const clock = this.options.clock;
-      if (clock === undefined || this.maxDelay <= 0) queueMicrotask(deliver);
+      if (clock === undefined || this.maxDelay <= 0) this.enqueue(deliver);
       else clock.setTimeout(this.minDelay + r.next() * (this.maxDelay - this.minDelay), deliver);
     }
+  }
+
+  private enqueue(fn: () => void): void {
+    this.queue.push(fn);
+    if (this.draining) return;
+    this.draining = true;
+    void Promise.resolve().then(() => this.drain());
+  }
+
+  private drain(): void {
+    // Deliver in send order, including messages sent while delivering.
+    for (let i = 0; i < this.queue.length; i++) {
+      try {
+        this.queue[i]!();
+      } catch {
+        // A throwing handler must not stop delivery to the others.
+      }
+    }
+    this.queue.length = 0;
+    this.draining = false;
   }
 }

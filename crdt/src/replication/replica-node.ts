@@ -121,6 +121,12 @@ export class ReplicaNode<S, Op> {
   private actor = '';
   private actorReady: Promise<void> = Promise.resolve();
   private nextReqId: number;
+  private readonly preflists = new Map<number, readonly PreflistEntry[]>();
+  private preflistRing: Ring | undefined;
+  private upSignature = '';
+  private upCheckedAt = Number.NaN;
+  private targetsRing: Ring | undefined;
+  private targets: readonly NodeId[] = [];
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly counters: ReplicaCounters = {
     gets: 0,
@@ -254,9 +260,36 @@ export class ReplicaNode<S, Op> {
     return this.fd.isUp(node);
   }
 
-  preferenceList(key: string): PreflistEntry[] {
+  preferenceList(key: string): readonly PreflistEntry[] {
     validateKey(key);
-    return this.ring.preferenceList(key, this.config.n, (n) => this.fd.isUp(n));
+    const p = this.ring.partitionOf(key);
+    // Preference lists only change with the ring or the up/down view: cache them per partition
+    // and recheck the view at most once per clock tick (a millisecond).
+    const now = this.clock.now();
+    if (now !== this.upCheckedAt || this.preflistRing !== this.ring) {
+      this.upCheckedAt = now;
+      let sig = '';
+      for (const m of this.gossipTargetsCached()) sig += this.fd.isUp(m) ? '1' : '0';
+      if (sig !== this.upSignature || this.preflistRing !== this.ring) {
+        this.upSignature = sig;
+        this.preflistRing = this.ring;
+        this.preflists.clear();
+      }
+    }
+    let pl = this.preflists.get(p);
+    if (pl === undefined) {
+      pl = Object.freeze(this.ring.preferenceList(p, this.config.n, (n) => this.fd.isUp(n)));
+      this.preflists.set(p, pl);
+    }
+    return pl;
+  }
+
+  private gossipTargetsCached(): readonly NodeId[] {
+    if (this.targetsRing !== this.ring) {
+      this.targetsRing = this.ring;
+      this.targets = this.gossipTargets();
+    }
+    return this.targets;
   }
 
   // ---------------------------------------------------------------- timers and messaging

@@ -30,8 +30,6 @@ export interface MergeResult<S> {
   readonly changed: boolean;
 }
 
-const noop = (): void => {};
-
 export class VnodeStore<S, Op> {
   private readonly cache = new Map<string, Cached<S>>();
   private readonly locks = new Map<string, Promise<void>>();
@@ -105,11 +103,11 @@ export class VnodeStore<S, Op> {
     const lk = `${q}\u0000${key}`;
     const prev = this.locks.get(lk);
     const run = prev === undefined ? fn() : prev.then(fn);
-    const tail = run.then(noop, noop);
-    this.locks.set(lk, tail);
-    void tail.then(() => {
+    const release = (): void => {
       if (this.locks.get(lk) === tail) this.locks.delete(lk);
-    });
+    };
+    const tail: Promise<void> = run.then(release, release);
+    this.locks.set(lk, tail);
     return run;
   }
 
@@ -147,7 +145,7 @@ export class VnodeStore<S, Op> {
 
   /** As merge, for a caller already holding the (q, key) lock. */
   async mergeLocked(q: number, key: string, delta: S): Promise<MergeResult<S>> {
-    const old = await this.get(q, key, true);
+    const old = this.cache.get(`${q}\u0000${key}`) ?? (await this.get(q, key, true));
     const next = old === undefined ? delta : this.type.join(old.state, delta);
     if (old !== undefined && this.type.equals(next, old.state)) {
       return { state: old.state, bytes: old.bytes, changed: false };

@@ -142,7 +142,8 @@ export class Reader {
   bytes(max = this.limits.maxBytes): Uint8Array {
     const n = this.varint(max);
     if (n > this.remaining) this.fail('length past end');
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // A view, not a copy: callers decode it or hand it to Storage, which copies what it keeps.
+    const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
