@@ -105,6 +105,7 @@ export class SyncClient {
     if (this.#wantOnline) this.#connection?.wake();
   };
   #leaderTab: string | undefined;
+  #storeOpen = false;
   readonly #onOffline = () => this.#connection?.stop();
 
   constructor(options: SyncClientOptions) {
@@ -286,7 +287,13 @@ export class SyncClient {
       w.reject(new SyncClientError('SYNC_CLIENT_CLOSED', 'client is closed'));
     this.#waiting.clear();
     this.#rejectReady(new SyncClientError('SYNC_CLIENT_CLOSED', 'client is closed'));
-    if (this.#replica !== undefined) await this.#o.store.close();
+    await this.#closeStore();
+  }
+
+  async #closeStore(): Promise<void> {
+    if (!this.#storeOpen) return;
+    this.#storeOpen = false;
+    await this.#o.store.close();
   }
 
   // ---- leader -------------------------------------------------------------------------------
@@ -296,10 +303,12 @@ export class SyncClient {
     try {
       const store = this.#o.store;
       await store.open();
+      this.#storeOpen = true;
+      if (this.#closed) return await this.#closeStore();
       const stored = await store.load(this.#key);
       let meta = stored.meta;
       while (meta === undefined) {
-        if (this.#closed) return;
+        if (this.#closed) return await this.#closeStore();
         try {
           const creds = await registerDevice(
             this.#fetch(),
@@ -315,7 +324,7 @@ export class SyncClient {
       }
       this.#token = meta.token;
       const replica = await LocalReplica.open(store, this.#key, meta.actor, this.#o.clock);
-      if (this.#closed) return;
+      if (this.#closed) return await this.#closeStore();
       this.#replica = replica;
       this.#role = 'leader';
       this.#mirror = undefined;
