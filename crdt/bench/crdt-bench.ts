@@ -2,6 +2,19 @@
 // for Cartwheel, Automerge and Yjs in one process (stage (d) in fresh child processes, one per
 // library and run, so that memory baselines are clean). Progress goes to stderr; the table to
 // stdout, or to stderr with --json, which prints only the JSON on stdout.
+//
+// What each JSON field measures (medians; --quick shrinks every size):
+//   opsPerSec        (a) 10,000 workload ops applied to one fresh replica, one change each
+//   mergeMs          (b) fork the (a) state twice, 5,000 concurrent ops on each (untimed), then
+//                    encode both versions, compute both deltas, apply both; convergence asserted
+//   mergeDeltaBytes  (b) bytes of the two deltas together
+//   stateBytes       (c) full encoded state after (a)
+//   opDeltaBytes     (c) one set-quantity op by the (a) replica's own actor, its delta alone
+//   bigStateBytes    (d) full encoded state after 1,000 adds + 100,000 ops
+//   bigHeapMB        (d) V8 heap + external (ArrayBuffers, WebAssembly memory) retained after
+//                    gc, from before the replica existed to after the 100,000 ops, measured in
+//                    a fresh process per run (Automerge: 3 runs, the others 5)
+//   loadMs           (e) load time of the (a) state plus load time of the (d) state
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';

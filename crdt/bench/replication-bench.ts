@@ -34,13 +34,33 @@ const gCounterType: ReplicatedType<GCounter, 'inc'> = {
     return true;
   },
   encode(s) {
+    // [count] then per entry [len][ascii actor][u32 count]; actors are ASCII vnode ids.
     const keys = [...s.keys()].sort();
-    return new TextEncoder().encode(JSON.stringify(keys.map((k) => [k, s.get(k)])));
+    let size = 1;
+    for (const k of keys) size += 1 + k.length + 4;
+    const out = new Uint8Array(size);
+    const view = new DataView(out.buffer);
+    let pos = 0;
+    out[pos++] = keys.length;
+    for (const k of keys) {
+      out[pos++] = k.length;
+      for (let i = 0; i < k.length; i++) out[pos++] = k.charCodeAt(i);
+      view.setUint32(pos, s.get(k)!);
+      pos += 4;
+    }
+    return out;
   },
   decode(bytes) {
-    const entries: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (!Array.isArray(entries)) throw new TypeError('bad g-counter');
-    return new Map(entries as [string, number][]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const out = new Map<string, number>();
+    let pos = 1;
+    for (let n = 0; n < bytes[0]!; n++) {
+      const len = bytes[pos++]!;
+      if (pos + len + 4 > bytes.length) throw new TypeError('bad g-counter');
+      out.set(String.fromCharCode(...bytes.subarray(pos, pos + len)), view.getUint32(pos + len));
+      pos += len + 4;
+    }
+    return out;
   },
   apply: (s, _op, actor) => new Map([[actor, (s.get(actor) ?? 0) + 1]]),
   encodeOp: () => new Uint8Array([1]),
@@ -61,7 +81,7 @@ const CONFIG = {
   keys: QUICK ? 2_000 : 10_000,
   updates: QUICK ? 20_000 : 200_000,
   reads: QUICK ? 20_000 : 200_000,
-  concurrency: 512,
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 128),
   runs: QUICK ? 1 : 3,
 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
