@@ -35,6 +35,9 @@ beforeAll(async () => {
       'silent',
       '--n',
       '1',
+      // Generous: the suite runs on a shared, loaded machine.
+      '--request-timeout-ms',
+      '30000',
       '--r',
       '1',
       '--w',
