@@ -21,6 +21,10 @@ export class PopularityCounterStore {
   readonly #now: () => number;
   readonly #maxPending: number;
   #flushing: Promise<void> = Promise.resolve();
+  /** The UTC day of the last event and its bounds: formatting a date on every view is costly. */
+  #dayStart = 0;
+  #dayEnd = 0;
+  #dayText = '';
   #lastPrunedDay = '';
 
   constructor(db: LevelLike, options: CounterStoreOptions = {}) {
@@ -40,7 +44,7 @@ export class PopularityCounterStore {
   }
 
   record(event: PopularityEvent): void {
-    const key = `${dayKey(event.at ?? this.#now())}!${event.productId}`;
+    const key = `${this.#day(event.at ?? this.#now())}!${event.productId}`;
     let counts = this.#pending.get(key);
     if (counts === undefined) {
       counts = [0, 0, 0];
@@ -51,6 +55,15 @@ export class PopularityCounterStore {
     else if (event.type === 'cart_add') counts[1] += n;
     else counts[2] += n;
     if (this.#pending.size >= this.#maxPending) void this.flush().catch(() => undefined);
+  }
+
+  #day(ms: number): string {
+    if (ms < this.#dayStart || ms >= this.#dayEnd) {
+      this.#dayStart = ms - (ms % DAY_MS);
+      this.#dayEnd = this.#dayStart + DAY_MS;
+      this.#dayText = dayKey(ms);
+    }
+    return this.#dayText;
   }
 
   /** Writes pending increments; concurrent calls are serialized. */

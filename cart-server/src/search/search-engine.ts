@@ -9,6 +9,7 @@
  * comparable within a shard and approximately so across shards.
  */
 import type { SearchOptions } from 'minisearch';
+import type SearchableMap from 'minisearch/SearchableMap';
 import { InvalidCursorError } from '../catalog/errors.js';
 import {
   type Cursor,
@@ -20,13 +21,11 @@ import {
   type SearchQuery,
   validateSearchQuery,
 } from './search-query.js';
-import type { ShardedIndex, StoredHit } from './sharded-index.js';
+import { type ShardedIndex, type StoredHit, tokenize } from './sharded-index.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** How much popularity can lift a hit: a top product counts up to (1 + w)× its relevance. */
 export const POPULARITY_WEIGHT = 1;
-/** Queries with fewer exact (+prefix) matches than this are re-run with typo tolerance ("did you mean"). */
-export const FUZZY_FALLBACK_BELOW = 1;
 
 export interface IndexGenerationView {
   readonly id: string;
@@ -76,7 +75,13 @@ export function searchIndex(view: IndexGenerationView, raw: SearchQuery): Search
         );
   const items = result.best.slice(0, limit);
   const last = items[items.length - 1];
-  const page: SearchPage = { items, total: result.total, generation: view.id, shardsQueried: result.shards };
+  const page: SearchPage = {
+    items,
+    total: result.total,
+    generation: view.id,
+    shardsQueried: result.shards,
+    ...(result.corrected === undefined ? {} : { correctedQuery: result.corrected }),
+  };
   if (result.best.length > limit && last !== undefined) {
     return { ...page, nextCursor: encodeCursor({ g: view.id, s: last.score, i: last.id, f: fp }) };
   }
@@ -87,6 +92,7 @@ interface Partial {
   best: SearchHit[];
   total: number;
   shards: number;
+  corrected?: string;
 }
 
 function toHit(r: StoredHit, relevance: number, score: number): SearchHit {
@@ -144,7 +150,7 @@ function fullText(
   after: { score: number; id: string } | undefined,
   keep: number,
 ): Partial {
-  const run = (fuzzy: boolean): Partial => {
+  const run = (q: string): Partial => {
     const top = new TopK(keep, after);
     let total = 0;
     const options: SearchOptions = {
@@ -152,21 +158,48 @@ function fullText(
       boost: { title: 3, brand: 2, category: 1.5, keywords: 1.2, description: 0.6 },
       // Type-ahead on the last word only.
       prefix: (_term, i, terms) => i === terms.length - 1,
-      fuzzy: fuzzy ? (term) => (term.length >= 5 ? 0.2 : false) : false,
-      maxFuzzy: 1,
       ...(priceOk === undefined ? {} : { filter: (r) => priceOk((r as unknown as StoredHit).priceMinor) }),
     };
-    const shards = view.index.searchShards(text, categories, options, (r) => {
+    const shards = view.index.searchShards(q, categories, options, (r) => {
       total++;
       top.offer(r, r.score);
     });
     return { best: top.best, total, shards };
   };
-  const exact = run(false);
-  // Typo tolerance only when the exact (+ prefix) search finds nothing: fuzzy matching walks far
-  // more of every shard's term tree, so it is a fallback, not the default. The switch depends
-  // on the query alone (not the page), so every page of a query uses the same matching.
-  return exact.total >= FUZZY_FALLBACK_BELOW ? exact : run(true);
+  const exact = run(text);
+  if (exact.total > 0) return exact;
+  // Nothing matched: correct typos against the generation's vocabulary ("did you mean") with
+  // one fuzzy walk, instead of fuzzy-searching every shard. Deterministic for a query, so all
+  // pages of it use the same correction.
+  const corrected = correctQuery(view.index.vocabulary(), text);
+  if (corrected === undefined) return exact;
+  return { ...run(corrected), corrected };
+}
+
+/** Replaces unknown words by the closest known one (edit distance 1, or 2 for long words). */
+export function correctQuery(vocabulary: SearchableMap<number>, text: string): string | undefined {
+  const terms = tokenize(text).map((t) => t.toLowerCase());
+  let changed = false;
+  const out = terms.map((term, i) => {
+    if (vocabulary.has(term)) return term;
+    if (i === terms.length - 1 && vocabulary.atPrefix(term).entries().next().done !== true) return term;
+    if (term.length < 4) return term;
+    let best: { term: string; distance: number; count: number } | undefined;
+    for (const [candidate, [count, distance]] of vocabulary.fuzzyGet(term, term.length >= 8 ? 2 : 1)) {
+      if (
+        best === undefined ||
+        distance < best.distance ||
+        (distance === best.distance &&
+          (count > best.count || (count === best.count && candidate < best.term)))
+      ) {
+        best = { term: candidate, distance, count };
+      }
+    }
+    if (best === undefined) return term;
+    changed = true;
+    return best.term;
+  });
+  return changed ? out.join(' ') : undefined;
 }
 
 /** Empty query: k-way merge of the shards' lists, already in browse order. */

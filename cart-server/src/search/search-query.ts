@@ -30,6 +30,8 @@ export interface SearchPage {
   readonly total: number;
   readonly generation: string;
   readonly shardsQueried: number;
+  /** Set when nothing matched `q` and the results are for this typo-corrected query instead. */
+  readonly correctedQuery?: string;
 }
 
 export const searchQuerySchema = z

@@ -4,6 +4,7 @@
  * Each entry stores the product's mini description, so a result page needs no catalog read.
  */
 import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
 import { type Product, type ProductSummary, summarize } from '../catalog/product.js';
 import type { Band, BandAssigner } from '../popularity/ranking.js';
 
@@ -43,12 +44,24 @@ const STORE_FIELDS = [
   'popularity',
 ] as const;
 
+/** The tokenizer of every shard (and of the query corrector): category slugs split into words. */
+export function tokenize(text: string): string[] {
+  return text.split(/[\s\-.,;:!?()"'/]+/u).filter((t) => t.length > 0);
+}
+
+function addTerms(vocabulary: SearchableMap<number>, hit: StoredHit): void {
+  for (const text of [hit.title, hit.snippet, hit.category]) {
+    for (const t of tokenize(text))
+      vocabulary.update(t.toLowerCase(), (n: number | undefined) => (n ?? 0) + 1);
+  }
+}
+
 function newShard(): MiniSearch<IndexDoc> {
   return new MiniSearch<IndexDoc>({
     fields: [...FIELDS],
     storeFields: [...STORE_FIELDS],
     // Category slugs are indexed as words ("home-kitchen" → "home", "kitchen").
-    tokenize: (text) => text.split(/[\s\-.,;:!?()"'/]+/u).filter((t) => t.length > 0),
+    tokenize,
   });
 }
 
@@ -100,6 +113,8 @@ export class ShardedIndex {
   readonly #hits = new Map<ShardKey, Map<string, StoredHit>>();
   readonly #sorted = new Map<ShardKey, StoredHit[]>();
   readonly #bands: BandAssigner;
+  /** All terms with their frequencies, built on first use (typo correction needs one walk, not one per shard). */
+  #vocabulary: SearchableMap<number> | undefined;
 
   constructor(bands: BandAssigner) {
     this.#bands = bands;
@@ -129,7 +144,9 @@ export class ShardedIndex {
     }
     const doc = toDoc(p, this.#bands.score(p.id));
     shard.add(doc);
-    hits.set(p.id, hitOf(doc));
+    const hit = hitOf(doc);
+    hits.set(p.id, hit);
+    if (this.#vocabulary !== undefined) addTerms(this.#vocabulary, hit); // removals keep terms: harmless
     this.#sorted.delete(key);
     this.#where.set(p.id, key);
   }
@@ -142,6 +159,15 @@ export class ShardedIndex {
     this.#sorted.delete(key);
     this.#where.delete(id);
     return true;
+  }
+
+  vocabulary(): SearchableMap<number> {
+    if (this.#vocabulary === undefined) {
+      const v = new SearchableMap<number>();
+      for (const hits of this.#hits.values()) for (const h of hits.values()) addTerms(v, h);
+      this.#vocabulary = v;
+    }
+    return this.#vocabulary;
   }
 
   /** Each selected shard's hits in browse order (popularity desc, id asc). */
