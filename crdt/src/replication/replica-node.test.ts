@@ -130,3 +130,37 @@ describe('ReplicaNode quorums', () => {
     await c.stop();
   });
 });
+
+describe('ReplicaNode lifecycle and misuse', () => {
+  it('rejects bad keys and options with TypeError, and requests after stop with REPLICATION_STOPPED', async () => {
+    const c = await cluster(6).start();
+    const n = c.node('n1');
+    await expect(n.get('')).rejects.toBeInstanceOf(TypeError);
+    await expect(n.update('k', { type: 'add', value: 'x' }, { w: 4 })).rejects.toBeInstanceOf(TypeError);
+    await expect(n.get('k', { pr: -1 })).rejects.toBeInstanceOf(TypeError);
+    // A pending forwarded update is answered when the node stops.
+    const key = Array.from({ length: 50 }, (_, i) => `key-${i}`).find(
+      (k) => !n.preferenceList(k).some((e) => e.node === 'n1'),
+    )!;
+    c.network.partition([['n1'], NODES.slice(1)]);
+    const pending = n.update(key, { type: 'add', value: 'y' }).catch((e) => e);
+    await c.advance(10);
+    await n.stop();
+    expect((await pending).code).toBe('REPLICATION_STOPPED');
+    await expect(n.get('k')).rejects.toMatchObject({ code: 'REPLICATION_STOPPED' });
+    expect(n.status().counters.messagesSent).toBeGreaterThan(0);
+    await c.stop();
+  });
+
+  it('drops undecodable messages and counts them', async () => {
+    const c = await cluster(7).start();
+    const rogue = c.network.transport('rogue');
+    rogue.send('n1', Uint8Array.from([9, 9, 9]));
+    rogue.send('n1', Uint8Array.from([1, 3, 0xff]));
+    await c.advance(20);
+    expect(c.node('n1').status().counters.decodeErrors).toBe(2);
+    const got = await c.run(() => c.node('n1').get('still-works'));
+    expect(got.replies).toBeGreaterThanOrEqual(2);
+    await c.stop();
+  });
+});

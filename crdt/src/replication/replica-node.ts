@@ -634,7 +634,9 @@ export class ReplicaNode<S, Op> {
         ),
       );
     }
-    if (m.t !== 'coord-reply') throw new ReplicationError('REPLICATION_STOPPED', 'node stopped');
+    if (m.t !== 'coord-reply' || this.state !== 'started') {
+      throw new ReplicationError('REPLICATION_STOPPED', `node ${this.id} stopped`);
+    }
     if (m.error !== undefined) {
       if (m.error.code === 'QUORUM_NOT_MET') {
         const kind = (['r', 'w', 'pr', 'pw', 'coordinator'] as const).find((k) => k === m.error?.kind) ?? 'w';
