@@ -16,6 +16,7 @@
  */
 import type { CausalContext } from '../causal/causal-context.js';
 import type { ActorId } from '../causal/dot.js';
+import { findInterval } from '../causal/interval-set.js';
 import { ActorTable } from '../codec/actor-table.js';
 import { readContextBody, writeContextBody } from '../codec/context-codec.js';
 import { KIND, readHeader, writeHeader } from '../codec/header.js';
@@ -45,7 +46,26 @@ export function encodeCart(state: CartState): Uint8Array {
   const w = new Writer(64 + state._lines.size * 24);
   writeHeader(w, KIND.cart);
   table.write(w);
-  writeContextBody(w, ctx, table);
+  // An entry's dot that forms a singleton interval of the context (the dot a mutator just minted)
+  // is implied by the entry: leave it out of the context and restore it when decoding.
+  let implied: Map<ActorId, Set<number>> | undefined;
+  for (const line of state._lines.values()) {
+    for (const e of line.entries) {
+      const iv = ctx._intervals(e.actor);
+      if (iv === undefined) continue;
+      const k = findInterval(iv, e.counter);
+      if (k >= 0 && iv[k * 2] === iv[k * 2 + 1]) {
+        implied ??= new Map();
+        let set = implied.get(e.actor);
+        if (set === undefined) {
+          set = new Set();
+          implied.set(e.actor, set);
+        }
+        set.add(e.counter);
+      }
+    }
+  }
+  const written = writeContextBody(w, ctx, table, implied && ((a) => implied.get(a)));
   const base = basePhysical(hlcs);
   w.varuint(base);
   // default sort compares UTF-16 code units, the same order as `<` used by the decoder's check
@@ -69,7 +89,8 @@ export function encodeCart(state: CartState): Uint8Array {
         lastIndex = table.index(e.actor);
       }
       w.varuint(lastIndex * 4 + e.kind);
-      w.varuint(e.counter);
+      // relative to the context's written maximum: a fresh dot is then one byte, not three
+      w.varint(e.counter - (written.get(e.actor) ?? 0));
       if (e.kind === INC) w.varuint(e.value);
       else if (e.kind === SET) {
         w.varuint(e.value);
@@ -97,6 +118,7 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
   readHeader(r, KIND.cart, 'cart');
   const actors = ActorTable.read(r);
   const ctx: CausalContext = readContextBody(r, actors);
+  const maxOf = actors.map((a) => ctx.max(a));
   const base = readBase(r);
   const nLines = r.count(LIMITS.maxEntries, 5, 'lines');
   const lines = new Map<string, Line>();
@@ -113,12 +135,14 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
     for (let j = 0; j < n; j++) {
       const head = r.varuint();
       const kind = head % 4;
-      const actor = actors[(head - kind) / 4];
+      const ai = (head - kind) / 4;
+      const actor = actors[ai];
       if (actor === undefined) r.fail('actor index out of range');
       if (kind > META) r.fail(`unknown entry kind ${kind}`);
-      const counter = r.varuint();
-      if (counter < 1) r.fail('dot counter must be >= 1');
-      if (!ctx.hasDot(actor, counter)) r.fail(`dot ${actor}:${counter} outside the context`);
+      const counter = maxOf[ai]! + r.varint();
+      if (counter < 1 || counter > LIMITS.maxCounter) r.fail('dot counter out of range');
+      // entry dots belong to the context; singleton ones are left implied by the encoder
+      ctx.addDot(actor, counter);
       let ids = seen.get(actor);
       if (ids === undefined) {
         ids = new Set();

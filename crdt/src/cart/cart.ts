@@ -22,6 +22,7 @@ import {
   type Intervals,
   intervalsFromSorted,
 } from '../causal/interval-set.js';
+import { LIMITS } from '../codec/limits.js';
 import { CrdtInvalidOpError, CrdtLimitError } from '../errors.js';
 import {
   type CartDelta,
@@ -365,7 +366,7 @@ export class Cart {
   // ---- internals ------------------------------------------------------------------------------
 
   #mint(): number {
-    if (this.#counter >= Number.MAX_SAFE_INTEGER) throw new CrdtLimitError('dot counter space exhausted');
+    if (this.#counter >= LIMITS.maxCounter) throw new CrdtLimitError('dot counter space exhausted');
     const c = ++this.#counter;
     this.#ctx.addDot(this.actor, c);
     return c;

@@ -2,6 +2,7 @@
  * A dot is a unique event tag: the `counter`-th event minted by `actor` (Almeida, Shoker, Baquero,
  * "Delta State Replicated Data Types", §6). Every cart action carries one.
  */
+import { LIMITS } from '../codec/limits.js';
 
 /** Actor identifier: a UUID (v4) for devices, a vnode actor such as "n1#e3" for server nodes. */
 export type ActorId = string;
@@ -17,8 +18,9 @@ export function compareDots(a: Dot, b: Dot): number {
   return a.counter - b.counter;
 }
 
+/** Counters are integers in 1..LIMITS.maxCounter (2^48), so every codec can carry them. */
 export function isValidCounter(counter: number): boolean {
-  return Number.isSafeInteger(counter) && counter >= 1;
+  return Number.isSafeInteger(counter) && counter >= 1 && counter <= LIMITS.maxCounter;
 }
 
 export function assertDot(dot: Dot): void {

@@ -12,12 +12,33 @@ import { LIMITS } from './limits.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
-/** Writes the ranges; every actor of `ctx` must be in `table`. */
-export function writeContextBody(w: Writer, ctx: CausalContext, table: ActorTable): void {
-  const actors = ctx.actors();
+/**
+ * Writes the ranges; every actor of `ctx` must be in `table`. `elide(actor)` may name singleton
+ * intervals [c, c] to leave out because the value restores them itself (a cart's entry dots).
+ * Returns the highest counter written per actor (what a reader sees before restoring elided dots).
+ */
+export function writeContextBody(
+  w: Writer,
+  ctx: CausalContext,
+  table: ActorTable,
+  elide?: (actor: ActorId) => ReadonlySet<number> | undefined,
+): Map<ActorId, number> {
+  const written = new Map<ActorId, number>();
+  const actors: Array<[ActorId, Intervals]> = [];
+  for (const a of ctx.actors()) {
+    let iv = ctx._intervals(a)!;
+    const skip = elide?.(a);
+    if (skip !== undefined) {
+      const kept: Intervals = [];
+      for (let k = 0; k < iv.length; k += 2) {
+        if (!(iv[k] === iv[k + 1] && skip.has(iv[k]!))) kept.push(iv[k]!, iv[k + 1]!);
+      }
+      iv = kept;
+    }
+    if (iv.length > 0) actors.push([a, iv]);
+  }
   w.varuint(actors.length);
-  for (const a of actors) {
-    const iv = ctx._intervals(a)!;
+  for (const [a, iv] of actors) {
     w.varuint(table.index(a));
     w.varuint(iv.length >> 1);
     let prev = 0;
@@ -26,7 +47,9 @@ export function writeContextBody(w: Writer, ctx: CausalContext, table: ActorTabl
       w.varuint(iv[k + 1]! - iv[k]!);
       prev = iv[k + 1]!;
     }
+    written.set(a, prev);
   }
+  return written;
 }
 
 export function readContextBody(r: Reader, actors: readonly ActorId[]): CausalContext {
@@ -48,7 +71,7 @@ export function readContextBody(r: Reader, actors: readonly ActorId[]): CausalCo
       if (j > 0 && gap === 0) r.fail('adjacent intervals must be merged');
       const lo = prev + gap + 1;
       const hi = lo + len;
-      if (hi > Number.MAX_SAFE_INTEGER) r.fail('dot counter exceeds 2^53-1');
+      if (hi > LIMITS.maxCounter) r.fail('dot counter exceeds LIMITS.maxCounter');
       iv.push(lo, hi);
       prev = hi;
     }

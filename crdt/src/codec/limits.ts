@@ -25,6 +25,8 @@ export const LIMITS = {
   maxMetaKeyLength: 64,
   /** Characters of a metadata string value. */
   maxMetaStringLength: 256,
+  /** Largest dot counter (2^48): leaves room for relative and zigzag encodings below 2^53. */
+  maxCounter: 2 ** 48,
   /** Dots `newDots` will enumerate before refusing with CRDT_LIMIT_EXCEEDED. */
   maxEnumeratedDots: 100_000,
 } as const;

@@ -16,6 +16,7 @@ import {
   type Intervals,
   intervalsFromSorted,
 } from '../causal/interval-set.js';
+import { LIMITS } from '../codec/limits.js';
 import { CrdtLimitError } from '../errors.js';
 
 export interface DotEntry<V> {
@@ -168,7 +169,7 @@ export class DotStoreReplica<V> {
     const out = new Map<string, DotEntry<V>[]>();
     for (const [key, value] of add) {
       const counter = this.ctx.max(this.actor) + 1;
-      if (counter > Number.MAX_SAFE_INTEGER) throw new CrdtLimitError('dot counter space exhausted');
+      if (counter > LIMITS.maxCounter) throw new CrdtLimitError('dot counter space exhausted');
       this.ctx.addDot(this.actor, counter);
       put(this.actor, counter);
       const e: DotEntry<V> = { actor: this.actor, counter, value };

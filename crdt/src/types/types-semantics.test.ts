@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CausalContext } from '../causal/causal-context.js';
 import { Hlc, packHlc } from '../causal/hlc.js';
+import { LIMITS } from '../codec/limits.js';
 import { CrdtLimitError } from '../errors.js';
 import { Counter } from './counter.js';
 import { LWWRegister } from './lww-register.js';
@@ -106,7 +107,7 @@ describe('embedded types and their semantics', () => {
 
   it('refuses to run past the end of the dot and timestamp spaces instead of producing undecodable values', () => {
     const ctx = new CausalContext();
-    ctx.addRange('a', 1, Number.MAX_SAFE_INTEGER);
+    ctx.addRange('a', 1, LIMITS.maxCounter);
     const s = ORSet.create('a', { entries: new Map(), context: ctx });
     expect(() => s.add('x')).toThrow(CrdtLimitError);
     const clock = new Hlc(() => 0);
