@@ -223,12 +223,13 @@ export async function startCartServer(
       const deadline = Date.now() + config.shutdownTimeoutMs;
       while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
+      // Adapters first: the order processor may still remove purchased lines from carts.
+      await options.onClose?.();
       await replica.stop();
       log.debug('stopped: %s', 'replica');
       await transport.close();
       log.debug('stopped: %s', 'transport');
       cluster.close();
-      await options.onClose?.();
       await storage.close();
       log.debug('stopped: %s', 'storage');
       log.info('shut down cleanly');

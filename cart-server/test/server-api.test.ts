@@ -89,6 +89,18 @@ describe('cart server API (one real process)', () => {
     expect(metrics).toContain('cartwheel_quorum_failures_total');
   });
 
+  it('mounts the catalog/search and orders sub-apps with the shared error mapping', async () => {
+    const categories = await api(server.url)('GET', '/v1/categories');
+    expect(categories.status).toBe(200);
+    expect((categories.json as { categories: unknown[] }).categories.length).toBeGreaterThan(0);
+    expect((await api(server.url)('POST', '/v1/orders', {})).json).toMatchObject({
+      error: { code: 'UNAUTHORIZED' },
+    });
+    const noKey = await api(server.url, await token('shopper'))('POST', '/v1/orders', { cartId: 'main' });
+    expect(noKey.status).toBeGreaterThanOrEqual(400);
+    expect(noKey.status).toBeLessThan(500);
+  });
+
   it('adds, sets, removes and clears lines of the caller’s own cart', async () => {
     const alice = api(server.url, await token('alice'));
     let res = await alice('GET', '/v1/carts/main');

@@ -53,6 +53,8 @@ export interface ServerConfig {
   readonly redisUrl: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly storefrontDir: string | undefined;
+  /** Mount the catalog/search and orders adapters (default true). */
+  readonly platform: boolean;
   readonly shutdownTimeoutMs: number;
   readonly limits: Limits;
 }
@@ -145,6 +147,11 @@ export const OPTIONS = {
     flag: 'storefront-dir',
     env: 'STOREFRONT_DIR',
     help: 'static storefront files served at / (default sync-client/storefront-dist if present)',
+  },
+  platform: {
+    flag: 'platform',
+    env: 'PLATFORM',
+    help: 'on|off: mount catalog/search and orders (default on; off = carts only)',
   },
   shutdownTimeoutMs: {
     flag: 'shutdown-timeout-ms',
@@ -306,6 +313,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     'info',
   );
   const storefront = raw('storefrontDir');
+  const platform = read('platform', z.enum(['on', 'off'], 'must be on or off'), 'on') === 'on';
   const shutdownTimeoutMs = read('shutdownTimeoutMs', int(0, 600_000), 10_000);
   const limits: Limits = {
     maxBodyBytes: read('maxBodyBytes', int(1024, 64 * 1024 * 1024), 64 * 1024),
@@ -337,6 +345,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     redisUrl,
     logLevel,
     storefrontDir: storefront === undefined ? undefined : resolve(cwd, storefront),
+    platform,
     shutdownTimeoutMs,
     limits,
   };

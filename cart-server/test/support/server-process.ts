@@ -156,6 +156,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
 
 /** Starts `count` nodes that know each other (ports picked up front). */
 export async function createCluster(count: number, args: readonly string[] = []): Promise<ServerProcess[]> {
+  // Carts only: the catalog/orders adapters have their own tests and would slow every start.
   const specs: NodeSpec[] = [];
   for (let i = 1; i <= count; i++) specs.push({ nodeId: `n${i}`, port: await freePort() });
   const nodes = await Promise.all(
@@ -164,7 +165,7 @@ export async function createCluster(count: number, args: readonly string[] = [])
         nodeId: s.nodeId,
         port: s.port,
         peers: specs.filter((p) => p !== s),
-        args: [...FAST_TIMERS, ...args],
+        args: [...FAST_TIMERS, '--platform', 'off', ...args],
       }),
     ),
   );
