@@ -7,44 +7,18 @@
 import type { Context } from 'hono';
 import { verifyToken } from '../auth/tokens.js';
 import { ApiError } from '../http/errors.js';
-import type { CatalogPort, CatalogProductView } from './ports.js';
+import { lookupProduct } from './catalog-lookup.js';
+import type { CatalogPort, CatalogProductLike, CatalogProductView } from './ports.js';
 import type { Authenticate, Principal } from './routes.js';
 
-/** The fields of a catalog product document the order path reads (catalog/product.ts). */
-export interface CatalogProductLike {
-  readonly id: string;
-  readonly title: string;
-  readonly priceMinor: number;
-  readonly currency: string;
-  readonly availability: { readonly status: string };
-}
-
-/** Statuses that may be ordered; stock itself is enforced by the order processor. */
-const ORDERABLE = new Set(['in_stock', 'preorder']);
-
-/** Wraps a catalog whose getProduct throws PRODUCT_NOT_FOUND for unknown ids. */
+/**
+ * Wraps a catalog whose getProduct throws PRODUCT_NOT_FOUND for unknown ids. (CatalogPort accepts
+ * that shape directly too; this adapter gives a port that always answers CatalogProductView.)
+ */
 export function catalogPortFrom(catalog: {
   getProduct(id: string): Promise<CatalogProductLike>;
 }): CatalogPort {
-  return {
-    async getProduct(id: string): Promise<CatalogProductView | undefined> {
-      let product: CatalogProductLike;
-      try {
-        product = await catalog.getProduct(id);
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        if (code === 'PRODUCT_NOT_FOUND' || code === 'INVALID_PRODUCT_ID') return undefined;
-        throw err;
-      }
-      return {
-        id: product.id,
-        title: product.title,
-        priceMinor: product.priceMinor,
-        currency: product.currency,
-        available: ORDERABLE.has(product.availability.status),
-      };
-    },
-  };
+  return { getProduct: (id: string): Promise<CatalogProductView | undefined> => lookupProduct(catalog, id) };
 }
 
 /**

@@ -9,6 +9,7 @@
  * with the same context is idempotent) and finishes a removal a crash may have interrupted.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { lookupProduct } from './catalog-lookup.js';
 import { OrderError } from './errors.js';
 import {
   decodeLogEvent,
@@ -234,7 +235,9 @@ export class CheckoutService {
         throw new OrderError('ORDER_INVALID', `cart line ${line.productId} cannot be ordered`);
       }
     }
-    const products = await Promise.all(snapshot.lines.map((l) => this.#o.catalog.getProduct(l.productId)));
+    const products = await Promise.all(
+      snapshot.lines.map((l) => lookupProduct(this.#o.catalog, l.productId)),
+    );
     const missing = snapshot.lines.filter((_, i) => products[i] === undefined).map((l) => l.productId);
     if (missing.length > 0) {
       throw new OrderError('PRODUCT_NOT_FOUND', `unknown products: ${missing.join(', ')}`, {
@@ -306,7 +309,7 @@ export class InventoryService {
         'Idempotency-Key must be 1-128 characters [A-Za-z0-9_.:-]',
       );
     }
-    if ((await this.#catalog.getProduct(request.productId)) === undefined) {
+    if ((await lookupProduct(this.#catalog, request.productId)) === undefined) {
       throw new OrderError('PRODUCT_NOT_FOUND', `unknown product ${request.productId}`);
     }
     const eventId =

@@ -1,6 +1,7 @@
 // Public API of the orders & inventory subsystem (mounted by the cart server).
 
-export { type CatalogProductLike, cartServerAuthenticator, catalogPortFrom } from './adapters.js';
+export { cartServerAuthenticator, catalogPortFrom } from './adapters.js';
+export { lookupProduct, toProductView } from './catalog-lookup.js';
 export {
   type CheckoutRequest,
   type CheckoutResult,
@@ -45,7 +46,14 @@ export { createOrderMetrics, noopOrderMetrics, type OrderMetrics } from './metri
 export { createOrderMount, type OrderMount, type OrderMountOptions } from './mount.js';
 export { orderOpenApiPaths } from './openapi.js';
 export { type MessageSink, OutboxSender, type OutboxSenderOptions } from './outbox.js';
-export type { CartPort, CartSnapshot, CatalogPort, CatalogProductView, SnapshotLine } from './ports.js';
+export type {
+  CartPort,
+  CartSnapshot,
+  CatalogPort,
+  CatalogProductLike,
+  CatalogProductView,
+  SnapshotLine,
+} from './ports.js';
 export { OrderProcessor, type OrderProcessorOptions } from './processor.js';
 export { type Checkpoint, ProcessorStore } from './processor-store.js';
 export {

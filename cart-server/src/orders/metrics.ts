@@ -16,14 +16,26 @@ export interface OrderMetrics {
   setBacklogSource(source: () => number): void;
 }
 
+interface Sources {
+  lag: () => Promise<number>;
+  backlog: () => number;
+}
+
+/** Scrape-time sources per registry, so a second createOrderMetrics on one registry still works. */
+const sourcesByRegistry = new WeakMap<Registry, Sources>();
+
 function metric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
 export function createOrderMetrics(registry: Registry): OrderMetrics {
   const registers = [registry];
-  let lagSource: () => Promise<number> = async () => 0;
-  let backlogSource: () => number = () => 0;
+  let sources = sourcesByRegistry.get(registry);
+  if (sources === undefined) {
+    sources = { lag: async () => 0, backlog: () => 0 };
+    sourcesByRegistry.set(registry, sources);
+  }
+  const src = sources;
   const checkout = metric(
     registry,
     'cartwheel_orders_checkout_total',
@@ -88,7 +100,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
         help: 'Records in the order log not yet checkpointed by the processor',
         registers,
         async collect() {
-          this.set(await lagSource().catch(() => 0));
+          this.set(await src.lag().catch(() => 0));
         },
       }),
   );
@@ -101,7 +113,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
         help: 'Confirmations waiting in the outbox',
         registers,
         collect() {
-          this.set(backlogSource());
+          this.set(src.backlog());
         },
       }),
   );
@@ -112,10 +124,10 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     inventoryUpdate: (outcome) => inventory.inc({ outcome }),
     confirmationSent: (outcome) => sent.inc({ outcome }),
     setLagSource: (source) => {
-      lagSource = source;
+      src.lag = source;
     },
     setBacklogSource: (source) => {
-      backlogSource = source;
+      src.backlog = source;
     },
   };
 }

@@ -41,6 +41,20 @@ export interface CatalogProductView {
   readonly available: boolean;
 }
 
+/** The fields of the catalog's product document the order path reads (catalog/product.ts). */
+export interface CatalogProductLike {
+  readonly id: string;
+  readonly title: string;
+  readonly priceMinor: number;
+  readonly currency: string;
+  readonly availability: { readonly status: string };
+}
+
+/**
+ * `getProduct` may answer either shape, and may signal an unknown product by resolving
+ * `undefined` or by throwing an error with code PRODUCT_NOT_FOUND — so the catalog's own
+ * `catalogPort(catalog)` plugs in unchanged.
+ */
 export interface CatalogPort {
-  getProduct(id: string): Promise<CatalogProductView | undefined>;
+  getProduct(id: string): Promise<CatalogProductView | CatalogProductLike | undefined>;
 }

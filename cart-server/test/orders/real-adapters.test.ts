@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.js';
+import { catalogPort } from '../../src/catalog/index.js';
 import { type Catalog, openCatalog } from '../../src/catalog/open-catalog.js';
 import { loadConfig } from '../../src/config/config.js';
 import { type CartServerNode, startCartServer } from '../../src/node.js';
@@ -52,7 +53,8 @@ beforeAll(async () => {
       mount = await createOrderMount({
         dataDir: ctx.config.dataDir,
         carts: ctx.carts,
-        catalog: catalogPortFrom(catalog.service),
+        // The catalog's own port (throws PRODUCT_NOT_FOUND) plugs in as is.
+        catalog: catalogPort(catalog),
         jwtSecret: ctx.config.jwtSecret,
         registry: ctx.metrics.registry,
         sync: false,
@@ -146,6 +148,16 @@ describe('orders on a real cart server', () => {
     expect(missing).toMatchObject({ status: 404, json: { error: { code: 'PRODUCT_NOT_FOUND' } } });
     const noKey = await call('POST', '/v1/orders', user, {});
     expect(noKey).toMatchObject({ status: 400, json: { error: { code: 'IDEMPOTENCY_KEY_INVALID' } } });
+    // The adapter form answers views and maps unknown products to undefined.
+    const viaAdapter = catalogPortFrom(catalog!.service);
+    expect(await viaAdapter.getProduct('kettle')).toEqual({
+      id: 'kettle',
+      title: 'Product kettle',
+      priceMinor: 3999,
+      currency: 'EUR',
+      available: true,
+    });
+    expect(await viaAdapter.getProduct('no-such-product')).toBeUndefined();
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).toContain('cartwheel_orders_processed_total');
     const openapi = (await (await fetch(`${node.url}/openapi.json`)).json()) as {
