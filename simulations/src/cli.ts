@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     config: options.config,
     seeds: options.seeds,
     withControl: options.withControl,
+    controlEvery: options.controlEvery,
     workers: options.workers,
     onSeed: (pair, done) => {
       violations += anomalies(pair.cartwheel);
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
   bar?.finish();
   if (options.json) process.stdout.write(`${JSON.stringify(toJson(summary))}\n`);
   else process.stdout.write(`${summaryText(summary)}\n`);
+  if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, `${JSON.stringify(toJson(summary))}\n`);
   if (options.report !== undefined) {
     writeFileSync(options.report, renderReport(summary));
     process.stderr.write(`report written to ${options.report}\n`);

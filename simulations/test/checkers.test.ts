@@ -26,6 +26,8 @@ class H {
       observed?: string[];
       outcome?: OpOutcome;
       proc?: string;
+      /** For unknown outcomes: the coordinator answered (true) or the request may still be in flight. */
+      settled?: boolean;
     } = {},
   ): HistoryOp {
     const op = this.history.invoke(at, {
@@ -40,7 +42,9 @@ class H {
     });
     op.writeId = fields.id;
     op.observed = fields.observed;
-    this.history.complete(op, at + 1, fields.outcome ?? 'ok');
+    const outcome = fields.outcome ?? 'ok';
+    if (outcome === 'ok' || fields.settled === true) op.effectBy = at + 1;
+    this.history.complete(op, at + 1, outcome);
     return op;
   }
 }
@@ -76,15 +80,30 @@ describe('checkers', () => {
     h.op(5, 'remove', { p: 'a', observed: [] });
     h.op(6, 'remove', { p: 'b', observed: ['x:1'] }); // other product: irrelevant
     expect(checkLostAdds(input(h, []))).toHaveLength(1);
-    h.op(7, 'clear', { outcome: 'unknown' });
+    h.op(7, 'clear', { outcome: 'unknown', settled: true });
     expect(checkLostAdds(input(h, []))).toHaveLength(0);
   });
 
-  it('an unknown remove invoked before the add could not have observed it', () => {
+  it('an unknown remove whose coordinator answered before the add could not have observed it', () => {
     const h = new H();
-    h.op(0, 'remove', { p: 'a', outcome: 'unknown' });
+    h.op(0, 'remove', { p: 'a', outcome: 'unknown', settled: true });
     h.op(5, 'add', { p: 'a', q: 1, id: 'x:1' });
     expect(checkLostAdds(input(h, []))).toHaveLength(1);
+  });
+
+  it('an unknown remove still in flight may act after a later add (a delayed forwarded request)', () => {
+    const h = new H();
+    h.op(0, 'remove', { p: 'a', outcome: 'unknown', settled: false });
+    h.op(5, 'add', { p: 'a', q: 1, id: 'x:1' });
+    expect(checkLostAdds(input(h, []))).toHaveLength(0);
+  });
+
+  it('a device remove that never synced excuses a loss but does not make a live write a resurrection', () => {
+    const h = new H();
+    h.op(0, 'add', { p: 'a', q: 1, id: 'x:1' });
+    h.op(5, 'remove', { p: 'a', observed: ['x:1'], outcome: 'unknown' });
+    expect(checkLostAdds(input(h, []))).toHaveLength(0);
+    expect(checkResurrections(input(h, [{ productId: 'a', quantity: 1, ids: ['x:1'] }]))).toHaveLength(0);
   });
 
   it('a write observed by an acknowledged remove that is live at the end is a resurrection', () => {
@@ -111,7 +130,7 @@ describe('checkers', () => {
     const h = new H();
     h.op(0, 'add', { p: 'a', q: 2, id: 'x:1' });
     h.op(1, 'add', { p: 'a', q: 3, id: 'x:2' });
-    h.op(2, 'add', { p: 'a', q: 1, outcome: 'unknown' });
+    h.op(2, 'add', { p: 'a', q: 1, outcome: 'unknown', settled: true });
     expect(checkQuantities(input(h, [{ productId: 'a', quantity: 5, ids: [] }]))).toHaveLength(0);
     expect(checkQuantities(input(h, [{ productId: 'a', quantity: 6, ids: [] }]))).toHaveLength(0);
     expect(checkQuantities(input(h, [{ productId: 'a', quantity: 4, ids: [] }]))).toHaveLength(1);

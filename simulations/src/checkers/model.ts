@@ -11,6 +11,8 @@ export class CartModel {
   readonly kills: HistoryOp[] = [];
   /** writeId → the ok kills that observed (and so removed) it. */
   private readonly killedBy = new Map<string, HistoryOp[]>();
+  /** writeId → kills with a known observed set that may not have taken effect (unsynced devices). */
+  private readonly mayBeKilledBy = new Map<string, HistoryOp[]>();
 
   constructor(ops: readonly HistoryOp[]) {
     for (const op of ops) {
@@ -18,33 +20,49 @@ export class CartModel {
       if (op.f === 'add' || op.f === 'setQuantity') this.writes.push(op);
       if (op.f === 'remove' || op.f === 'clear' || op.f === 'setQuantity') this.kills.push(op);
     }
+    // Kills whose observed set is known: acknowledged ones, and device ops (applied locally,
+    // so what they observed is exact even before a sync acknowledges them).
     for (const k of this.kills) {
-      if (k.outcome !== 'ok' || k.observed === undefined) continue;
+      if (k.observed === undefined) continue;
+      const index = k.outcome === 'ok' ? this.killedBy : this.mayBeKilledBy;
       for (const id of k.observed) {
         if (id === k.writeId) continue;
-        let list = this.killedBy.get(id);
+        let list = index.get(id);
         if (list === undefined) {
           list = [];
-          this.killedBy.set(id, list);
+          index.set(id, list);
         }
         list.push(k);
       }
     }
   }
 
-  /** An ok kill of `productId` (or a clear) observed this write id. */
+  /** An acknowledged kill of `productId` (or a clear) observed, and so removed, this write id. */
   observedRemoved(writeId: string, productId: string): HistoryOp | undefined {
     return this.killedBy.get(writeId)?.find((k) => k.f === 'clear' || k.productId === productId);
   }
 
-  /** A kill with an unknown outcome that was invoked after `write` and might have removed it. */
+  /** Like observedRemoved, also counting kills that may not have taken effect. */
+  mayHaveObservedRemoved(writeId: string, productId: string): boolean {
+    const hit = (k: HistoryOp) => k.f === 'clear' || k.productId === productId;
+    return (
+      this.observedRemoved(writeId, productId) !== undefined ||
+      (this.mayBeKilledBy.get(writeId)?.some(hit) ?? false)
+    );
+  }
+
+  /**
+   * A kill whose observed set we do not know (outcome unknown) that may have read the state
+   * after `write` was minted: it may have removed it. An unknown kill can act any time after its
+   * invocation until `effectBy` (unbounded while its request may still be in flight).
+   */
   maybeRemovedByUnknown(write: HistoryOp): boolean {
     return this.kills.some(
       (k) =>
         k !== write &&
-        k.outcome !== 'ok' &&
+        k.observed === undefined &&
         (k.f === 'clear' || k.productId === write.productId) &&
-        k.invokeAt >= write.invokeAt,
+        (k.effectBy === undefined || k.effectBy >= write.invokeAt),
     );
   }
 
@@ -53,7 +71,7 @@ export class CartModel {
     return (
       write.outcome === 'ok' &&
       write.writeId !== undefined &&
-      this.observedRemoved(write.writeId, write.productId ?? '') === undefined &&
+      !this.mayHaveObservedRemoved(write.writeId, write.productId ?? '') &&
       !this.maybeRemovedByUnknown(write)
     );
   }

@@ -9,9 +9,12 @@ export interface CliOptions {
   /** `--seed S` without `--seeds`: replay one seed verbosely. */
   readonly replay: boolean;
   readonly withControl: boolean;
+  /** Run the control on every K-th seed only (1 = every seed). */
+  readonly controlEvery: number;
   readonly workers: number;
   readonly json: boolean;
   readonly report: string | undefined;
+  readonly jsonFile: string | undefined;
   readonly history: string | undefined;
   readonly help: boolean;
 }
@@ -30,9 +33,13 @@ export const USAGE = `Usage: npm run sim -- [options]
   --quiesce SEC        simulated seconds allowed after the heal to converge (default 90)
   --intensity X        mean fault windows per 10 simulated seconds (default 2)
   --keep-unsynced      crashes keep writes whose fsync had not finished (default: lose them)
+  --heartbeat-ms --failure-timeout-ms --handoff-ms --aae-ms --ring-size
+                       the replication core's timers (default 1000/3000/1000/1000, ring 64)
   --no-control         skip the last-writer-wins negative control
+  --control-every K    run the control on every K-th seed only (default 1: every seed)
   --workers W          worker threads (default: one per core)
   --json               print the JSON summary only
+  --json-file FILE     also write the JSON summary to FILE
   --report FILE        write a self-contained HTML report
   --history FILE       with a single --seed: write its full history as JSON
 `;
@@ -66,11 +73,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
       quiesce: { type: 'string' },
       intensity: { type: 'string' },
       'keep-unsynced': { type: 'boolean' },
+      'heartbeat-ms': { type: 'string' },
+      'failure-timeout-ms': { type: 'string' },
+      'handoff-ms': { type: 'string' },
+      'aae-ms': { type: 'string' },
+      'ring-size': { type: 'string' },
       'lose-unsynced': { type: 'boolean' },
       'no-control': { type: 'boolean' },
+      'control-every': { type: 'string' },
       workers: { type: 'string' },
       json: { type: 'boolean' },
       report: { type: 'string' },
+      'json-file': { type: 'string' },
       history: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -96,20 +110,32 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quiesceMs: num(values.quiesce, d.quiesceMs / 1000, 'quiesce') * 1000,
     intensity: num(values.intensity, d.intensity, 'intensity'),
     loseUnsynced: values['keep-unsynced'] === true ? false : d.loseUnsynced,
+    core: {
+      heartbeatMs: num(values['heartbeat-ms'], d.core.heartbeatMs, 'heartbeat-ms'),
+      failureTimeoutMs: num(values['failure-timeout-ms'], d.core.failureTimeoutMs, 'failure-timeout-ms'),
+      handoffMs: num(values['handoff-ms'], d.core.handoffMs, 'handoff-ms'),
+      aaeMs: num(values['aae-ms'], d.core.aaeMs, 'aae-ms'),
+      ringSize: num(values['ring-size'], d.core.ringSize, 'ring-size'),
+    },
   };
   validateConfig(config);
   const replay = values.seed !== undefined && values.seeds === undefined;
   const seeds = replay ? 1 : num(values.seeds, 100, 'seeds');
   if (!Number.isInteger(seeds) || seeds < 1) throw new TypeError('--seeds must be a positive integer');
+  const every = num(values['control-every'], 1, 'control-every');
+  if (!Number.isInteger(every) || every < 1)
+    throw new TypeError('--control-every must be a positive integer');
   const workers = num(values.workers, replay ? 1 : defaultWorkers(), 'workers');
   return {
     config,
     seeds,
     replay,
     withControl: values['no-control'] !== true,
+    controlEvery: num(values['control-every'], 1, 'control-every'),
     workers,
     json: values.json === true,
     report: values.report,
+    jsonFile: values['json-file'],
     history: values.history,
     help: values.help === true,
   };

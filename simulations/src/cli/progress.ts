@@ -1,7 +1,8 @@
-/** A one-line progress bar on stderr (redrawn in place on a terminal, every 5% otherwise). */
+/** A one-line progress bar on stderr (redrawn in place on a terminal; else every 1% or 30 s). */
 export class ProgressBar {
   private readonly started = performance.now();
   private lastPercent = -1;
+  private lastAt = 0;
 
   constructor(
     private readonly total: number,
@@ -12,8 +13,10 @@ export class ProgressBar {
     const fraction = this.total === 0 ? 1 : done / this.total;
     const percent = Math.floor(fraction * 100);
     const tty = this.stream.isTTY === true;
-    if (!tty && percent < this.lastPercent + 5 && done !== this.total) return;
+    const now = performance.now();
+    if (!tty && percent < this.lastPercent + 1 && now - this.lastAt < 30_000 && done !== this.total) return;
     this.lastPercent = percent;
+    this.lastAt = now;
     const width = 30;
     const filled = Math.round(fraction * width);
     const elapsed = (performance.now() - this.started) / 1000;

@@ -24,6 +24,7 @@ export function summaryText(s: SweepSummary): string {
   const ctl = s.control;
   const col = (t: StoreTotals | undefined, f: (t: StoreTotals) => string) => (t === undefined ? '-' : f(t));
   const rows: string[][] = [['', 'cartwheel', 'lww-control']];
+  rows.push(['seeds run', String(cw.seeds), col(ctl, (t) => String(t.seeds))]);
   for (const k of VIOLATION_KINDS)
     rows.push([k, String(cw.violations[k]), col(ctl, (t) => String(t.violations[k]))]);
   rows.push([

@@ -88,6 +88,11 @@ export class LwwNode implements StoreNode {
     return { writeId, observed };
   }
 
+  /** The coordinator is the node itself: an error comes back after it read (or gave up). */
+  settledBy(_error: unknown): boolean {
+    return true;
+  }
+
   async read(cart: string, q: QuorumOptions): Promise<ReadOutcome> {
     const { values } = await this.quorumRead(cart, q);
     const best = winner(values);

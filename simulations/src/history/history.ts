@@ -26,6 +26,12 @@ export interface HistoryOp {
   unseenOwnWrites: readonly string[] | undefined;
   versions: number | undefined;
   error: string | undefined;
+  /**
+   * Latest virtual time at which the operation can have read the state it acted on: its
+   * completion when the coordinator answered (even with an error), unbounded (undefined) when
+   * the request may still be in flight — a delayed forwarded request can act much later.
+   */
+  effectBy: number | undefined;
   readonly quorum: QuorumOptions | undefined;
   readonly device: boolean;
 }
@@ -59,6 +65,7 @@ export class History {
       unseenOwnWrites: undefined,
       versions: undefined,
       error: undefined,
+      effectBy: undefined,
     };
     this.ops.push(op);
     return op;

@@ -29,7 +29,29 @@ export interface SimConfig {
   readonly loseUnsynced: boolean;
   readonly requestTimeoutMs: number;
   readonly mix: OperationMix;
+  /** Timer settings of the replication core under test (its protocol, not the simulator's). */
+  readonly core: CoreTimers;
 }
+
+export interface CoreTimers {
+  readonly heartbeatMs: number;
+  readonly failureTimeoutMs: number;
+  readonly handoffMs: number;
+  readonly aaeMs: number;
+  readonly ringSize: number;
+}
+
+/**
+ * The core's defaults scaled down so failure detection, handoff and anti-entropy act within a
+ * one-minute run (defaults: heartbeat 1 s, failure timeout 5 s, handoff 2 s, AAE 5 s).
+ */
+export const SIM_CORE_TIMERS: CoreTimers = {
+  heartbeatMs: 1_000,
+  failureTimeoutMs: 3_000,
+  handoffMs: 1_000,
+  aaeMs: 1_000,
+  ringSize: 64,
+};
 
 export const DEFAULT_CONFIG: SimConfig = {
   seed: 1,
@@ -52,6 +74,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   loseUnsynced: true,
   requestTimeoutMs: 1_000,
   mix: DEFAULT_MIX,
+  core: SIM_CORE_TIMERS,
 };
 
 export function validateConfig(c: SimConfig): void {
@@ -97,5 +120,13 @@ export function replayArgs(c: SimConfig): string {
   ];
   for (const [k, v, def] of num) if (v !== def) parts.push(`--${k} ${v}`);
   if (c.loseUnsynced !== d.loseUnsynced) parts.push(c.loseUnsynced ? '--lose-unsynced' : '--keep-unsynced');
+  const core: Array<[string, number, number]> = [
+    ['heartbeat-ms', c.core.heartbeatMs, d.core.heartbeatMs],
+    ['failure-timeout-ms', c.core.failureTimeoutMs, d.core.failureTimeoutMs],
+    ['handoff-ms', c.core.handoffMs, d.core.handoffMs],
+    ['aae-ms', c.core.aaeMs, d.core.aaeMs],
+    ['ring-size', c.core.ringSize, d.core.ringSize],
+  ];
+  for (const [k, v, def] of core) if (v !== def) parts.push(`--${k} ${v}`);
   return parts.join(' ');
 }

@@ -10,6 +10,8 @@ export interface SweepOptions {
   readonly config: SimConfig;
   readonly seeds: number;
   readonly withControl: boolean;
+  /** Run the control on every K-th seed only (default 1). */
+  readonly controlEvery?: number;
   /** 0 or 1 = in this thread; more = worker threads. */
   readonly workers: number;
   readonly onSeed?: (pair: SeedPair, done: number) => void;
@@ -60,6 +62,7 @@ function spawnWorker(): Worker {
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const started = performance.now();
   const pairs: SeedPair[] = [];
+  const every = o.controlEvery ?? 1;
   const record = (pair: SeedPair) => {
     pairs.push(pair);
     o.onSeed?.(pair, pairs.length);
@@ -74,8 +77,9 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
         let worker = spawnWorker();
         try {
           while (next < o.seeds) {
-            const config = { ...o.config, seed: o.config.seed + next++ };
-            const task: WorkerTask = { config, withControl: o.withControl };
+            const i = next++;
+            const config = { ...o.config, seed: o.config.seed + i };
+            const task: WorkerTask = { config, withControl: o.withControl && i % every === 0 };
             const reply = await new Promise<
               { ok: true; pair: SeedPair } | { ok: false; seed: number; error: string }
             >((resolve, reject) => {

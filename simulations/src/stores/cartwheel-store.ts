@@ -4,10 +4,12 @@ import {
   type CartState,
   cartType,
   type NodeId,
+  QuorumError,
   ReplicaNode,
   type ReplicationConfig,
   Ring,
 } from '@cartwheel/crdt';
+import { type CoreTimers, SIM_CORE_TIMERS } from '../run/config.js';
 import type { SimDisk } from '../sim/storage.js';
 import { observedLines, readOutcome, writeOutcome } from './cartwheel-outcome.js';
 import type {
@@ -26,16 +28,16 @@ import type {
 /** Where the core keeps replicas (vnode.ts): namespace `data`, partition = vnode index. */
 const DATA_NS = 'data';
 
-/**
- * Timer settings for simulated clusters: the defaults scaled down so that failure detection,
- * hinted handoff and anti-entropy act within a 60-second run. Quorum sizes come per request.
- */
-export const SIM_REPLICATION: Partial<ReplicationConfig> = {
-  heartbeatIntervalMs: 500,
-  failureTimeoutMs: 2_000,
-  handoffIntervalMs: 1_000,
-  aae: { intervalMs: 1_000, maxKeysPerExchange: 256 },
-};
+/** The core's configuration for a simulated run (quorum sizes come per request). */
+export function simReplicationConfig(t: CoreTimers): Partial<ReplicationConfig> {
+  return {
+    heartbeatIntervalMs: t.heartbeatMs,
+    failureTimeoutMs: t.failureTimeoutMs,
+    handoffIntervalMs: t.handoffMs,
+    aae: { intervalMs: t.aaeMs, maxKeysPerExchange: 256 },
+    ringSize: t.ringSize,
+  };
+}
 
 /** The real ReplicaNode, unchanged, behind the simulator's StoreNode interface. */
 export class CartwheelNode implements StoreNode {
@@ -61,6 +63,14 @@ export class CartwheelNode implements StoreNode {
   async update(cart: string, op: SimCartOp, q: QuorumOptions): Promise<WriteOutcome> {
     const { delta } = await this.replica.update(cart, op, { w: q.w, pw: q.pw, timeoutMs: q.timeoutMs });
     return writeOutcome(delta, op);
+  }
+
+  /**
+   * A quorum error from the coordinator means it already applied the op to its state; only a
+   * forwarded request that timed out (kind "coordinator") may still be applied later.
+   */
+  settledBy(error: unknown): boolean {
+    return error instanceof QuorumError && error.kind !== 'coordinator';
   }
 
   async read(cart: string, q: QuorumOptions): Promise<ReadOutcome> {
@@ -120,7 +130,7 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
 
   constructor(
     private readonly n: number,
-    private readonly config: Partial<ReplicationConfig> = SIM_REPLICATION,
+    private readonly config: Partial<ReplicationConfig> = simReplicationConfig(SIM_CORE_TIMERS),
   ) {}
 
   createNode(env: NodeEnv): CartwheelNode {

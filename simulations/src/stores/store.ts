@@ -55,6 +55,11 @@ export interface StoreNode {
   start(): Promise<void>;
   update(cart: string, op: SimCartOp, quorum: QuorumOptions): Promise<WriteOutcome>;
   read(cart: string, quorum: QuorumOptions): Promise<ReadOutcome>;
+  /**
+   * Whether an `update` that failed with `error` had already read its state by the time the
+   * error came back (true), or may still act later (false: e.g. a forwarded request in flight).
+   */
+  settledBy(error: unknown): boolean;
 }
 
 /** An offline-capable client replica (a phone in a tunnel): local ops now, sync later. */

@@ -75,8 +75,13 @@ export async function runClient<N extends StoreNode>(
     }
     const result = await withDeadline(sim, ctx.clientTimeoutMs, call);
     if (result === undefined) history.complete(op, sim.now, 'unknown', 'client timeout');
-    else if ('error' in result) history.complete(op, sim.now, 'unknown', errorText(result.error));
-    else {
+    else if ('error' in result) {
+      const error = result.error;
+      const settled = cluster.call(coordinator, async (node) => node.settledBy(error));
+      if (settled !== undefined && (await settled)) op.effectBy = sim.now;
+      history.complete(op, sim.now, 'unknown', errorText(error));
+    } else {
+      op.effectBy = sim.now;
       op.writeId = result.value.writeId;
       op.observed = result.value.observed;
       history.complete(op, sim.now, 'ok');
