@@ -7,7 +7,7 @@
  * `deltaSince(serverContext)`. Only missing state travels, however long the device was offline,
  * and nothing depends on the server still holding per-device queues after a restart.
  */
-import { type CartDelta, cartType, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { Cart, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SyncClientError } from './errors.js';
 import type { LocalChange, LocalReplica } from './local-replica.js';
@@ -113,10 +113,11 @@ export class SyncConnection {
       const batch = this.#batch;
       this.#batch = [];
       if (this.#phase !== 'ready' || batch.length === 0) return;
-      let delta: CartDelta = batch[0]!.delta;
-      for (let i = 1; i < batch.length; i++) delta = cartType.join(delta, batch[i]!.delta);
+      // A delta is a state: joining them in a scratch replica gives the delta of the whole batch.
+      const joined = Cart.fromState(batch[0]!.delta, { actor: this.#o.replica().actor });
+      for (let i = 1; i < batch.length; i++) joined.applyDelta(batch[i]!.delta);
       this.#sendDelta(
-        encodeCartDelta(delta),
+        encodeCartDelta(joined.state()),
         batch.map((c) => c.seq),
       );
     });

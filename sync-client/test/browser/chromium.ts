@@ -91,3 +91,21 @@ export async function waitForStatus(
 export async function pendingBadge(page: Page): Promise<number> {
   return Number(await page.getAttribute('#pending', 'data-pending'));
 }
+
+/** Expected cart-page rows for `quantities`, in the page's order (by productId). */
+export function cart(quantities: Record<string, number>): string[] {
+  return Object.keys(quantities)
+    .sort()
+    .map((id) => `${id}×${quantities[id]}`);
+}
+
+/** Ids of the first `n` products the list page shows (server catalog or the demo one). */
+export async function firstProducts(page: Page, n: number): Promise<string[]> {
+  await page.waitForSelector('.product[data-product-id]', { timeout: 20_000 });
+  const ids = await page.$$eval('.product[data-product-id]', (els) =>
+    els.map((e) => (e as HTMLElement).dataset.productId ?? ''),
+  );
+  const distinct = [...new Set(ids)].slice(0, n);
+  if (distinct.length < n) throw new Error(`the product list shows only ${distinct.length} products`);
+  return distinct;
+}

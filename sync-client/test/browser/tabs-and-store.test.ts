@@ -8,9 +8,16 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStorefront, PACKAGE_DIR } from '../../scripts/bundle.js';
+import { BROWSER_ALIASES, buildStorefront, PACKAGE_DIR } from '../../scripts/bundle.js';
 import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
-import { launchChromium, waitForCart, waitForStatus, withScreenshots } from './chromium.js';
+import {
+  cart,
+  firstProducts,
+  launchChromium,
+  waitForCart,
+  waitForStatus,
+  withScreenshots,
+} from './chromium.js';
 
 let browser: Browser;
 let server: CartServerProcess;
@@ -46,7 +53,7 @@ describe('Chromium', () => {
       format: 'iife',
       platform: 'browser',
       conditions: ['source'],
-      alias: { buffer: join(PACKAGE_DIR, 'scripts', 'shims', 'buffer.ts') },
+      alias: BROWSER_ALIASES,
       logLevel: 'warning',
     });
     const page = await browser.newPage();
@@ -82,11 +89,12 @@ describe('Chromium', () => {
         expect(await role(second)).toBe('follower');
         expect(await actor(second)).toBe(await actor(first));
 
-        await second.click('[data-add="demo-tea"]');
-        await second.click('[data-add="demo-tea"]');
-        await waitForCart(first, ['demo-tea×2']);
+        const [tea = ''] = await firstProducts(second, 1);
+        await second.click(`[data-add="${tea}"]`);
+        await second.click(`[data-add="${tea}"]`);
+        await waitForCart(first, cart({ [tea]: 2 }));
         await second.goto(`${server.url}/#/cart`);
-        await waitForCart(second, ['demo-tea×2']);
+        await waitForCart(second, cart({ [tea]: 2 }));
 
         const leaderActor = await actor(first);
         await first.close();
@@ -99,12 +107,12 @@ describe('Chromium', () => {
         );
         await waitForStatus(second, 'online', 15_000);
         expect(await actor(second)).toBe(leaderActor);
-        await second.click('.cart-line[data-product-id="demo-tea"] .inc');
-        await waitForCart(second, ['demo-tea×3']);
+        await second.click(`.cart-line[data-product-id="${tea}"] .inc`);
+        await waitForCart(second, cart({ [tea]: 3 }));
         await waitForStatus(second, 'online');
         await expect
           .poll(() => server.cartLines('tabs-user', 'default'), { timeout: 10_000 })
-          .toEqual(['demo-tea×3']);
+          .toEqual(cart({ [tea]: 3 }));
       },
     );
     await context.close();

@@ -11,7 +11,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStorefront } from '../../scripts/bundle.js';
 import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
-import { launchChromium, pendingBadge, waitForCart, waitForStatus, withScreenshots } from './chromium.js';
+import {
+  cart,
+  firstProducts,
+  launchChromium,
+  pendingBadge,
+  waitForCart,
+  waitForStatus,
+  withScreenshots,
+} from './chromium.js';
 
 let browser: Browser;
 let server: CartServerProcess;
@@ -54,39 +62,78 @@ describe('storefront in Chromium', () => {
           timeout: 20_000,
         });
 
-        await a.page.click('[data-add="demo-espresso"]');
-        await a.page.click('[data-add="demo-espresso"]');
-        await a.page.click('[data-add="demo-mug"]');
-        await waitForCart(b.page, ['demo-espresso×2', 'demo-mug×1']);
+        // Whatever catalog the server has (or the built-in demo one): take three products.
+        const [e = '', m = '', k = ''] = await firstProducts(a.page, 3);
+        await a.page.click(`[data-add="${e}"]`);
+        await a.page.click(`[data-add="${e}"]`);
+        await a.page.click(`[data-add="${m}"]`);
+        await waitForCart(b.page, cart({ [e]: 2, [m]: 1 }));
 
         await a.context.setOffline(true);
         await waitForStatus(a.page, 'offline');
-        await a.page.click('[data-add="demo-kettle"]');
-        await a.page.click('[data-add="demo-espresso"]'); // concurrent with B's removal below
+        await a.page.click(`[data-add="${k}"]`);
+        await a.page.click(`[data-add="${e}"]`); // concurrent with B's removal below
         await a.page.goto(`${server.url}/#/cart`);
-        await waitForCart(a.page, ['demo-espresso×3', 'demo-kettle×1', 'demo-mug×1']);
-        await a.page.click('.cart-line[data-product-id="demo-mug"] .remove');
-        await waitForCart(a.page, ['demo-espresso×3', 'demo-kettle×1']);
+        await waitForCart(a.page, cart({ [e]: 3, [k]: 1, [m]: 1 }));
+        await a.page.click(`.cart-line[data-product-id="${m}"] .remove`);
+        await waitForCart(a.page, cart({ [e]: 3, [k]: 1 }));
         expect(await pendingBadge(a.page)).toBeGreaterThanOrEqual(3);
 
-        await b.page.click('.cart-line[data-product-id="demo-espresso"] .remove');
-        await waitForCart(b.page, ['demo-mug×1']);
+        await b.page.click(`.cart-line[data-product-id="${e}"] .remove`);
+        await waitForCart(b.page, cart({ [m]: 1 }));
         await waitForStatus(b.page, 'online');
 
         await a.page.reload();
-        await waitForCart(a.page, ['demo-espresso×3', 'demo-kettle×1']);
+        await waitForCart(a.page, cart({ [e]: 3, [k]: 1 }));
         await waitForStatus(a.page, 'offline');
         expect(await pendingBadge(a.page)).toBeGreaterThanOrEqual(3);
         expect(await a.page.isVisible('#pending')).toBe(true);
 
         await a.context.setOffline(false);
-        // B removed the two espressos it had seen; A's concurrent third one survives.
-        const converged = ['demo-espresso×1', 'demo-kettle×1'];
+        // B removed the two it had seen of product e; A's concurrent third one survives.
+        const converged = cart({ [e]: 1, [k]: 1 });
         await Promise.all([waitForCart(a.page, converged, 15_000), waitForCart(b.page, converged, 15_000)]);
         await waitForStatus(a.page, 'online');
         expect(await pendingBadge(a.page)).toBe(0);
         expect(await a.page.isHidden('#pending')).toBe(true);
         expect(await server.cartLines('shopper-1', 'default')).toEqual(converged);
+      },
+    );
+  }, 120_000);
+
+  it('search, product page, quantities and placing an order', async () => {
+    const { page } = await device(server.userToken('shopper-2'), '#/');
+    await withScreenshots(
+      'order',
+      () => [page],
+      async () => {
+        const [id = ''] = await firstProducts(page, 1);
+        await page.click(`.product[data-product-id="${id}"] a.title`);
+        await page.waitForSelector(`#product[data-product-id="${id}"]`);
+        const title = (await page.textContent('#product h1')) ?? '';
+        await page.fill('#quantity', '2');
+        await page.click('#add-to-cart');
+        await page.waitForFunction(
+          () => document.querySelector('#in-cart')?.textContent === '2 in your cart',
+        );
+
+        await page.fill('#q', title.split(/\s+/)[0] ?? '');
+        await page.click('#search button');
+        await page.waitForSelector(`.product[data-product-id="${id}"]`, { timeout: 15_000 });
+
+        await page.click('#cart-link');
+        await waitForCart(page, cart({ [id]: 2 }));
+        await page.click(`.cart-line[data-product-id="${id}"] .inc`);
+        await waitForCart(page, cart({ [id]: 3 }));
+        await waitForStatus(page, 'online');
+        await page.click('#place-order');
+        await page.waitForFunction(
+          () =>
+            !['', 'Syncing your cart…'].includes(document.querySelector('#order-result')?.textContent ?? ''),
+          undefined,
+          { timeout: 30_000 },
+        );
+        expect(await page.textContent('#order-result')).toMatch(/^Order placed: \S+\.$/);
       },
     );
   }, 120_000);
