@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncClient } from '../src/index.js';
 import { type CartServerProcess, startCartServer } from './support/cart-server-process.js';
-import { linesOf, makeClient, waitFor } from './support/helpers.js';
+import { linesOf, makeClient, nodeSocket, waitFor } from './support/helpers.js';
 
 let server: CartServerProcess;
 const clients: SyncClient[] = [];
@@ -19,12 +19,21 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-const device = (user: string): SyncClient => {
+const device = (user: string, onSend?: (frame: string) => void): SyncClient => {
   const c = makeClient(server.url, {
     user,
     cartId: 'main',
     getUserToken: () => server.userToken(user),
     backoff: { initialMs: 50, maxMs: 1_000 },
+    createSocket: (url) => {
+      const socket = nodeSocket(url);
+      const send = socket.send.bind(socket);
+      socket.send = (frame: string) => {
+        send(frame);
+        onSend?.(frame);
+      };
+      return socket;
+    },
   });
   clients.push(c);
   return c;
@@ -57,16 +66,25 @@ describe('SyncClient against a real cart server', () => {
   }, 60_000);
 
   it('loses nothing when the server is killed and restarted during sync', async () => {
-    const a = device('e2e-bob');
+    let killOnDelta = false;
+    let killed: Promise<void> | undefined;
+    const a = device('e2e-bob', (frame) => {
+      // SIGKILL the server the moment the burst's delta frame has left the client.
+      if (killOnDelta && frame.startsWith('{"t":"delta"')) {
+        killOnDelta = false;
+        killed = server.kill();
+      }
+    });
     const b = device('e2e-bob');
     await Promise.all([a.ready, b.ready]);
     await a.whenSynced(20_000);
     // A burst of changes, the server dies while they are in flight, more changes while it is down.
+    killOnDelta = true;
     const burst: Promise<void>[] = [];
     for (let i = 0; i < 40; i++) burst.push(a.add(`item-${String(i).padStart(2, '0')}`, 1));
-    await new Promise((r) => setTimeout(r, 5));
-    await server.kill();
     await Promise.all(burst);
+    await waitFor(() => killed !== undefined, 'the burst to be sent', 20_000);
+    await killed;
     await waitFor(() => a.status === 'offline', 'A to notice the crash', 20_000);
     await a.add('while-down', 3);
     await b.add('from-b-while-down', 1);
