@@ -79,8 +79,8 @@ const QUICK = args.quick === true;
 const CONFIG = {
   nodes: 5,
   keys: QUICK ? 2_000 : 10_000,
-  updates: QUICK ? 20_000 : 200_000,
-  reads: QUICK ? 20_000 : 200_000,
+  updates: QUICK ? 20_000 : 60_000,
+  reads: QUICK ? 20_000 : 60_000,
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 128),
   runs: QUICK ? 1 : 3,
 };

@@ -17,7 +17,9 @@ type Action =
   | { kind: 'restart'; node: number }
   | { kind: 'partition'; cut: number[] }
   | { kind: 'heal' }
-  | { kind: 'wait'; ms: number };
+  | { kind: 'wait'; ms: number }
+  | { kind: 'join' }
+  | { kind: 'leave'; node: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -54,6 +56,12 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
 );
 
+const membershipAction: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 10, arbitrary: action },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('join' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), node: fc.nat(5) }) },
+);
+
 const scenario = fc.record({
   seed: fc.nat(),
   nodes: fc.integer({ min: 3, max: 5 }),
@@ -66,8 +74,11 @@ const scenario = fc.record({
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
+const JOINER = 'n9';
+
 async function check(s: Scenario): Promise<void> {
   const ids = Array.from({ length: s.nodes }, (_, i) => `n${i + 1}`);
+  const everyone = [...ids];
   const c = await new TestCluster({
     type: dotSetType,
     nodes: ids,
@@ -120,19 +131,42 @@ async function check(s: Scenario): Promise<void> {
       case 'wait':
         await c.advance(a.ms);
         break;
+      case 'join': {
+        if (everyone.includes(JOINER) || c.running.length === 0) break;
+        everyone.push(JOINER);
+        await c.startNode(JOINER, ids);
+        c.node(c.running[0]!)
+          .join(JOINER)
+          .catch(() => {});
+        await c.advance(5);
+        break;
+      }
+      case 'leave': {
+        const who = everyone[a.node % everyone.length]!;
+        const via = c.running.find((r) => r !== who);
+        if (via === undefined || c.node(via).currentRing().validMembers().length < 4) break;
+        c.node(via)
+          .leave(who)
+          .catch(() => {});
+        await c.advance(5);
+        break;
+      }
     }
   }
   // Heal everything, let in-flight requests finish, then wait for anti-entropy to converge.
   c.network.heal();
   c.network.setFaults({ loss: 0, duplicate: 0 });
-  for (const id of ids) if (!c.running.includes(id)) await c.startNode(id);
+  for (const id of everyone) if (!c.running.includes(id)) await c.startNode(id);
   await c.advance(3_000);
   const keys = ['k0', 'k1', 'k2', 'k3'];
   const converged = async (): Promise<boolean> => {
-    const ring = c.node(ids[0]!).currentRing();
-    if (ids.some((id) => !c.node(id).currentRing().equals(ring))) return false;
+    const ring = c.node(everyone[0]!).currentRing();
+    if (everyone.some((id) => !c.node(id).currentRing().equals(ring))) return false;
     if (ring.pendingTransfers().length > 0) return false;
-    for (const id of ids) if (c.node(id).status().hintBacklog > 0) return false;
+    // Nothing left on nodes that do not own it (hints delivered, handoffs finished).
+    for (const id of everyone) {
+      for (const q of c.node(id).localPartitions()) if (ring.ownerOf(q) !== id) return false;
+    }
     for (const key of keys) {
       const p = ring.partitionOf(key);
       let first: DotSet | undefined;
@@ -156,6 +190,20 @@ async function check(s: Scenario): Promise<void> {
 }
 
 describe('replication converges under faults (property)', () => {
+  it('also while nodes join and leave', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        scenario.chain((sc) =>
+          fc.array(membershipAction, { minLength: 5, maxLength: 40 }).map((actions) => ({ ...sc, actions })),
+        ),
+        async (sc) => {
+          await check(sc);
+        },
+      ),
+      { numRuns: 25, endOnFailure: true },
+    );
+  }, 120_000);
+
   it('after heal, quiescence and anti-entropy all replicas are equal and hold every acknowledged update', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {

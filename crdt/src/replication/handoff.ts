@@ -78,7 +78,10 @@ export class HandoffManager<S, Op> {
       const target = this.targetOf(q);
       if (target === undefined || !this.d.isUp(target.to)) continue;
       this.active.set(q, target);
-      void this.run(target).finally(() => this.active.delete(q));
+      // A failed transfer (storage error, timeout) is simply retried on a later tick.
+      void this.run(target)
+        .catch(() => {})
+        .finally(() => this.active.delete(q));
     }
   }
 
