@@ -117,9 +117,10 @@ async function main(): Promise<void> {
   const workload = new Workload({ seed: config.seed });
   const a = stageA(adapters, config, workload, progress);
   const b = stageB(adapters, config, workload, a, progress);
-  const c = stageC(adapters, config, workload, a, progress);
   const d = await stageD(adapters, config, progress);
   const e = stageE(adapters, config, a, d, progress);
+  // Last: it applies one more op to each (a) replica (see stageC).
+  const c = stageC(adapters, config, workload, a, progress);
 
   const summaries: LibSummary[] = adapters.map(({ lib }) => {
     const sa = a.get(lib)!;
