@@ -155,9 +155,10 @@ function fullText(
     let total = 0;
     const options: SearchOptions = {
       combineWith: 'AND',
-      boost: { title: 3, brand: 2, category: 1.5, keywords: 1.2, description: 0.6 },
-      // Type-ahead on the last word only.
-      prefix: (_term, i, terms) => i === terms.length - 1,
+      boost: { title: 3, extra: 1 },
+      // Type-ahead on the last word only, from 3 letters: a 1-2 letter prefix ("dutch o")
+      // expands to a large part of the vocabulary in every shard for no useful ranking.
+      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 3,
       ...(priceOk === undefined ? {} : { filter: (r) => priceOk((r as unknown as StoredHit).priceMinor) }),
     };
     const shards = view.index.searchShards(q, categories, options, (r) => {

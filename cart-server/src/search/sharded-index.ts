@@ -15,9 +15,7 @@ export function shardKey(category: string, band: Band): ShardKey {
 }
 
 interface IndexDoc extends ProductSummary {
-  readonly description: string;
-  readonly brand: string;
-  readonly keywords: string;
+  readonly extra: string;
   readonly popularity: number;
 }
 
@@ -27,11 +25,13 @@ export interface StoredHit extends ProductSummary {
 }
 
 /**
- * Indexed fields. The description is indexed through its mini form (the stored snippet) plus
- * the attribute words (colour, material, size): full descriptions tripled the build time
- * for little extra recall on product search.
+ * Indexed fields: the title, and `extra` = brand, category words and attribute words that are
+ * not already in the title. A query term's cost in MiniSearch grows with the documents that
+ * hold it in each field, so each word is indexed once per product (a colour used to be in the
+ * title, the attributes and the description: three postings for one fact). The description's
+ * mini form is stored for result pages, not indexed.
  */
-const FIELDS = ['title', 'brand', 'category', 'keywords', 'description'] as const;
+const FIELDS = ['title', 'extra'] as const;
 const STORE_FIELDS = [
   'id',
   'title',
@@ -49,8 +49,9 @@ export function tokenize(text: string): string[] {
   return text.split(/[\s\-.,;:!?()"'/]+/u).filter((t) => t.length > 0);
 }
 
-function addTerms(vocabulary: SearchableMap<number>, hit: StoredHit): void {
-  for (const text of [hit.title, hit.snippet, hit.category]) {
+/** The indexed words of a document, with their document frequency (for typo correction). */
+function addTerms(vocabulary: SearchableMap<number>, doc: IndexDoc): void {
+  for (const text of [doc.title, doc.extra]) {
     for (const t of tokenize(text))
       vocabulary.update(t.toLowerCase(), (n: number | undefined) => (n ?? 0) + 1);
   }
@@ -66,18 +67,21 @@ function newShard(): MiniSearch<IndexDoc> {
 }
 
 function toDoc(p: Product, popularity: number): IndexDoc {
-  const brand = p.attributes.brand;
   const summary = summarize(p);
-  const keywords: string[] = [];
-  for (const [k, v] of Object.entries(p.attributes))
-    if (k !== 'brand' && typeof v === 'string') keywords.push(v);
-  return {
-    ...summary,
-    description: summary.snippet,
-    brand: typeof brand === 'string' ? brand : '',
-    keywords: keywords.join(' '),
-    popularity,
+  const inTitle = new Set(tokenize(p.title.toLowerCase()));
+  const extra: string[] = [];
+  const addWords = (text: string): void => {
+    for (const t of tokenize(text)) {
+      const k = t.toLowerCase();
+      if (!inTitle.has(k)) {
+        inTitle.add(k);
+        extra.push(t);
+      }
+    }
   };
+  addWords(p.category);
+  for (const v of Object.values(p.attributes)) if (typeof v === 'string') addWords(v);
+  return { ...summary, extra: extra.join(' '), popularity };
 }
 
 function hitOf(d: IndexDoc): StoredHit {
@@ -113,8 +117,8 @@ export class ShardedIndex {
   readonly #hits = new Map<ShardKey, Map<string, StoredHit>>();
   readonly #sorted = new Map<ShardKey, StoredHit[]>();
   readonly #bands: BandAssigner;
-  /** All terms with their frequencies, built on first use (typo correction needs one walk, not one per shard). */
-  #vocabulary: SearchableMap<number> | undefined;
+  /** Every indexed term with its frequency: typo correction walks this once instead of every shard. */
+  readonly #vocabulary = new SearchableMap<number>();
 
   constructor(bands: BandAssigner) {
     this.#bands = bands;
@@ -146,7 +150,7 @@ export class ShardedIndex {
     shard.add(doc);
     const hit = hitOf(doc);
     hits.set(p.id, hit);
-    if (this.#vocabulary !== undefined) addTerms(this.#vocabulary, hit); // removals keep terms: harmless
+    addTerms(this.#vocabulary, doc); // removals keep their terms: a stale suggestion finds nothing, harmlessly
     this.#sorted.delete(key);
     this.#where.set(p.id, key);
   }
@@ -162,11 +166,6 @@ export class ShardedIndex {
   }
 
   vocabulary(): SearchableMap<number> {
-    if (this.#vocabulary === undefined) {
-      const v = new SearchableMap<number>();
-      for (const hits of this.#hits.values()) for (const h of hits.values()) addTerms(v, h);
-      this.#vocabulary = v;
-    }
     return this.#vocabulary;
   }
 

@@ -71,14 +71,18 @@ describe('sharding', () => {
 });
 
 describe('relevance', () => {
-  it('ranks a title match above a description-only match, and results carry the mini description', () => {
+  it('ranks a title match above an attribute-only match, and results carry the mini description', () => {
     const v = build([
-      product('desc-only', { title: 'Plain Mug', description: 'Goes well with an espresso machine' }),
+      product('attr-only', {
+        title: 'Plain Mug',
+        attributes: { brand: 'Acme', material: 'espresso machine glaze' },
+      }),
       product('title-hit', { title: 'Espresso Machine Deluxe', description: 'Makes coffee' }),
-      product('other', { title: 'Garden Hose', description: 'Waters plants' }),
+      product('other', { title: 'Garden Hose', description: 'Waters plants espresso machine' }),
     ]);
     const page = searchIndex(v, { q: 'espresso machine' });
-    expect(page.items.map((h) => h.id)).toEqual(['title-hit', 'desc-only']);
+    // The description is stored (snippet), not indexed: 'other' is not a hit.
+    expect(page.items.map((h) => h.id)).toEqual(['title-hit', 'attr-only']);
     const hit = page.items[0]!;
     expect(hit).toMatchObject({
       title: 'Espresso Machine Deluxe',
@@ -88,6 +92,8 @@ describe('relevance', () => {
     });
     expect(hit.snippet).toBe('Makes coffee');
     expect(hit.image).toMatch(/^\/v1\/images\//);
+    expect(searchIndex(v, { q: 'acme' }).total).toBe(3); // brand attribute
+    expect(searchIndex(v, { q: 'books' }).total).toBe(3); // category words
   });
 
   it('finds generated products by title words, prefix and small typos', () => {
