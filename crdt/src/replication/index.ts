@@ -26,13 +26,7 @@ export {
   type Transfer,
 } from './membership.js';
 export { decodeMessage, encodeMessage, type Message, WIRE_VERSION } from './messages.js';
+export type { ReadOptions, ReplicaCounters, WriteOptions } from './node-types.js';
 export { type PreflistEntry, replicaPartitions } from './preference-list.js';
-export {
-  type ReadOptions,
-  type ReplicaCounters,
-  ReplicaNode,
-  type ReplicaNodeOptions,
-  type ReplicaStatus,
-  type WriteOptions,
-} from './replica-node.js';
+export { ReplicaNode, type ReplicaNodeOptions, type ReplicaStatus } from './replica-node.js';
 export { type MemberEntry, type MemberStatus, type PartitionEntry, Ring } from './ring.js';

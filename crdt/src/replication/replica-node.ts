@@ -13,18 +13,17 @@
  */
 import { AntiEntropy } from './anti-entropy.js';
 import { type ReplicationConfig, resolveConfig } from './config.js';
+import { Coordinator } from './coordinator.js';
 import { actorOf, bumpEpoch, type Epoch, loadEpoch, META_NS } from './epoch.js';
-import { QuorumError, ReplicationDecodeError, ReplicationError } from './errors.js';
+import { ReplicationDecodeError } from './errors.js';
 import { FailureDetector } from './failure-detector.js';
-import { GetFsm, type GetResult } from './get-fsm.js';
 import { type ActiveHandoff, HandoffManager } from './handoff.js';
 import { HybridClock } from './hlc.js';
 import type { Clock, NodeId, Random, ReplicatedType, Storage, TimerHandle, Transport } from './interfaces.js';
 import { completeTransfer, type MembershipChange, MembershipStaging, type RingPlan } from './membership.js';
-import { decodeMessage, encodeMessage, MAX_KEY_BYTES, type Message } from './messages.js';
+import { decodeMessage, encodeMessage, type Message } from './messages.js';
+import { type ReadOptions, type ReplicaCounters, validateKey, type WriteOptions } from './node-types.js';
 import type { PreflistEntry } from './preference-list.js';
-import { PutFsm } from './put-fsm.js';
-import { staleReplicas } from './read-repair.js';
 import { Ring } from './ring.js';
 import { VnodeStore } from './vnode.js';
 
@@ -44,36 +43,6 @@ export interface ReplicaNodeOptions<S, Op> {
   readonly onChange?: (key: string, state: S, delta: S) => void;
 }
 
-export interface ReadOptions {
-  r?: number;
-  pr?: number;
-  timeoutMs?: number;
-}
-
-export interface WriteOptions {
-  w?: number;
-  pw?: number;
-  timeoutMs?: number;
-}
-
-export interface ReplicaCounters {
-  gets: number;
-  updates: number;
-  merges: number;
-  forwarded: number;
-  quorumErrors: number;
-  readRepairs: number;
-  aaeExchanges: number;
-  aaeRepairs: number;
-  handoffItemsSent: number;
-  handoffsCompleted: number;
-  messagesSent: number;
-  messagesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  decodeErrors: number;
-}
-
 export interface ReplicaStatus {
   readonly node: NodeId;
   readonly actor: string;
@@ -88,14 +57,6 @@ export interface ReplicaStatus {
   readonly hintBacklog: number;
   readonly handoffs: readonly ActiveHandoff[];
   readonly counters: Readonly<ReplicaCounters>;
-}
-
-type Pending = (from: NodeId, m: Message) => void;
-
-function validateKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_BYTES / 4) {
-    throw new TypeError(`key must be a non-empty string of at most ${MAX_KEY_BYTES / 4} characters`);
-  }
 }
 
 export class ReplicaNode<S, Op> {
@@ -115,7 +76,7 @@ export class ReplicaNode<S, Op> {
   private readonly aae: AntiEntropy<S, Op>;
   private readonly staging = new MembershipStaging();
   private readonly hlc: HybridClock;
-  private readonly pending = new Map<number, Pending>();
+  private readonly coordinator: Coordinator<S, Op>;
   private readonly timers = new Set<TimerHandle>();
   private epoch: Epoch = { counter: 0, tag: '' };
   private actor = '';
@@ -205,6 +166,21 @@ export class ReplicaNode<S, Op> {
         this.counters.aaeExchanges++;
       },
     });
+    this.coordinator = new Coordinator({
+      self: id,
+      type,
+      vnodes: this.vnodes,
+      config: this.config,
+      counters: this.counters,
+      preferenceList: (key) => this.preferenceList(key),
+      send: (to, m) => this.send(to, m),
+      newId: () => this.newId(),
+      timer: (ms, fn) => this.timer(ms, fn),
+      isStarted: () => this.state === 'started',
+      actor: () => this.actor,
+      actorReady: () => this.actorReady,
+      now: () => this.hlc.now(),
+    });
   }
 
   /** Restores epoch/actor, ring and anti-entropy trees from storage, then starts timers. */
@@ -235,15 +211,7 @@ export class ReplicaNode<S, Op> {
     this.timers.clear();
     this.aae.cancel();
     this.handoff.cancelAll();
-    const stopped: Message = {
-      t: 'coord-reply',
-      id: 0,
-      state: undefined,
-      delta: undefined,
-      error: undefined,
-    };
-    for (const p of [...this.pending.values()]) p(this.id, stopped);
-    this.pending.clear();
+    this.coordinator.stopAll();
   }
 
   /** Current ring (immutable). */
@@ -401,11 +369,11 @@ export class ReplicaNode<S, Op> {
         return;
       }
       case 'coord':
-        return this.onCoordinate(from, m);
+        return this.coordinator.onCoordinate(from, m);
       case 'get-reply':
       case 'put-reply':
       case 'coord-reply':
-        this.pending.get(m.id)?.(from, m);
+        this.coordinator.onReply(from, m);
         return;
       case 'handoff':
         if (m.partition >= this.ring.size) return;
@@ -495,324 +463,21 @@ export class ReplicaNode<S, Op> {
     await this.commitPlan();
   }
 
-  // ---------------------------------------------------------------- read path
+  // ---------------------------------------------------------------- client API
 
-  private options(o: (ReadOptions & WriteOptions) | undefined): {
-    r: number;
-    pr: number;
-    w: number;
-    pw: number;
-    timeoutMs: number;
-  } {
-    const c = this.config;
-    const v = {
-      r: o?.r ?? c.r,
-      pr: o?.pr ?? c.pr,
-      w: o?.w ?? c.w,
-      pw: o?.pw ?? c.pw,
-      timeoutMs: o?.timeoutMs ?? c.requestTimeoutMs,
-    };
-    for (const k of ['r', 'w'] as const)
-      if (!Number.isInteger(v[k]) || v[k] < 1 || v[k] > c.n) throw new TypeError(`${k} must be in [1, n]`);
-    for (const k of ['pr', 'pw'] as const)
-      if (!Number.isInteger(v[k]) || v[k] < 0 || v[k] > c.n) throw new TypeError(`${k} must be in [0, n]`);
-    if (!Number.isInteger(v.timeoutMs) || v.timeoutMs < 1 || v.timeoutMs > 86_400_000)
-      throw new TypeError('bad timeoutMs');
-    return v;
+  /** Reads `key` from R replicas (PR primaries), then read-repairs the stale ones. */
+  get(key: string, options?: ReadOptions): Promise<{ state: S; replies: number; versions: number }> {
+    return this.coordinator.get(key, options);
   }
 
-  private ensureStarted(): void {
-    if (this.state !== 'started')
-      throw new ReplicationError('REPLICATION_STOPPED', `node ${this.id} is not running`);
+  /** Applies `op` as an HTTP-style operation, stamped with the vnode actor of a primary. */
+  update(key: string, op: Op, options?: WriteOptions): Promise<{ state: S; delta: S }> {
+    return this.coordinator.update(key, op, options);
   }
 
-  private quorumFailed(e: QuorumError): QuorumError {
-    this.counters.quorumErrors++;
-    return e;
-  }
-
-  async get(key: string, options?: ReadOptions): Promise<{ state: S; replies: number; versions: number }> {
-    validateKey(key);
-    const o = this.options(options);
-    this.ensureStarted();
-    this.counters.gets++;
-    const entries = this.preferenceList(key);
-    return new Promise<GetResult<S>>((resolve, reject) => {
-      const id = this.newId();
-      let timer: TimerHandle | undefined;
-      const fsm: GetFsm<S, Op> = new GetFsm(
-        this.type,
-        entries,
-        o.r,
-        o.pr,
-        (res) => (res instanceof QuorumError ? reject(this.quorumFailed(res)) : resolve(res)),
-        (replies) => {
-          timer?.cancel();
-          this.pending.delete(id);
-          this.readRepair(key, replies);
-        },
-      );
-      if (fsm.isFinished) return;
-      const onReply = (from: NodeId, partition: number, bytes: Uint8Array | undefined): void => {
-        let state: S | undefined;
-        try {
-          state = bytes === undefined ? undefined : this.type.decode(bytes);
-        } catch {
-          return;
-        }
-        fsm.reply(fsm.indexOf(from, partition), state);
-      };
-      this.pending.set(id, (from, m) => {
-        if (m.t === 'get-reply') onReply(from, m.partition, m.state);
-        else if (m.t === 'coord-reply' && from === this.id) {
-          fsm.timeout();
-          reject(new ReplicationError('REPLICATION_STOPPED', 'node stopped'));
-        }
-      });
-      timer = this.timer(o.timeoutMs, () => fsm.timeout());
-      for (const e of entries) {
-        if (e.node === this.id) {
-          this.vnodes.get(e.partition, key).then(
-            (c) => onReply(this.id, e.partition, c?.bytes),
-            () => {},
-          );
-        } else this.send(e.node, { t: 'get', id, partition: e.partition, key });
-      }
-    });
-  }
-
-  private readRepair(key: string, replies: readonly { entry: PreflistEntry; state: S | undefined }[]): void {
-    if (replies.length === 0 || this.state !== 'started') return;
-    let merged = this.type.empty();
-    for (const r of replies) if (r.state !== undefined) merged = this.type.join(merged, r.state);
-    const stale = staleReplicas(this.type, merged, replies);
-    if (stale.length === 0) return;
-    const bytes = this.type.encode(merged);
-    for (const e of stale) {
-      this.counters.readRepairs++;
-      if (e.node === this.id) void this.vnodes.merge(e.partition, key, merged).catch(() => {});
-      else
-        this.send(e.node, { t: 'put', id: 0, partition: e.partition, key, state: bytes, returnState: false });
-    }
-  }
-
-  // ---------------------------------------------------------------- write path
-
-  /** Applies `op` as an HTTP-style operation: stamped with a vnode actor of a primary. */
-  async update(key: string, op: Op, options?: WriteOptions): Promise<{ state: S; delta: S }> {
-    validateKey(key);
-    const o = this.options(options);
-    this.ensureStarted();
-    this.counters.updates++;
-    const entries = this.preferenceList(key);
-    if (entries.some((e) => e.node === this.id && e.kind === 'primary'))
-      return this.coordinate(key, op, entries, o);
-    const coordinator = entries.find((e) => e.kind === 'primary');
-    if (coordinator === undefined) {
-      throw this.quorumFailed(
-        new QuorumError(
-          { needed: 1, replied: 0, primaries: 0, kind: 'coordinator' },
-          'no primary replica is reachable to coordinate the update',
-        ),
-      );
-    }
-    this.counters.forwarded++;
-    const m = await this.request(coordinator.node, o.timeoutMs + o.timeoutMs / 2, (id) => ({
-      t: 'coord',
-      id,
-      key,
-      op: this.type.encodeOp(op),
-      w: o.w,
-      pw: o.pw,
-      timeoutMs: o.timeoutMs,
-    }));
-    if (m === undefined) {
-      throw this.quorumFailed(
-        new QuorumError(
-          { needed: o.w, replied: 0, primaries: 0, kind: 'coordinator' },
-          'coordinator did not answer in time',
-        ),
-      );
-    }
-    if (m.t !== 'coord-reply' || this.state !== 'started') {
-      throw new ReplicationError('REPLICATION_STOPPED', `node ${this.id} stopped`);
-    }
-    if (m.error !== undefined) {
-      if (m.error.code === 'QUORUM_NOT_MET') {
-        const kind = (['r', 'w', 'pr', 'pw', 'coordinator'] as const).find((k) => k === m.error?.kind) ?? 'w';
-        throw this.quorumFailed(new QuorumError({ ...m.error, kind }));
-      }
-      throw new ReplicationError('REPLICATION_BAD_REQUEST', m.error.message);
-    }
-    if (m.state === undefined || m.delta === undefined)
-      throw new ReplicationDecodeError('coordinator reply without state');
-    return { state: this.type.decode(m.state), delta: this.type.decode(m.delta) };
-  }
-
-  /** Sends a request built with a fresh id and waits for the matching reply (undefined on timeout). */
-  private request(
-    to: NodeId,
-    timeoutMs: number,
-    build: (id: number) => Message,
-  ): Promise<Message | undefined> {
-    return new Promise((resolve) => {
-      const id = this.newId();
-      const t = this.timer(timeoutMs, () => {
-        this.pending.delete(id);
-        resolve(undefined);
-      });
-      this.pending.set(id, (_from, m) => {
-        t.cancel();
-        this.pending.delete(id);
-        resolve(m);
-      });
-      this.send(to, build(id));
-    });
-  }
-
-  private async onCoordinate(from: NodeId, m: Extract<Message, { t: 'coord' }>): Promise<void> {
-    const reply = (r: Omit<Extract<Message, { t: 'coord-reply' }>, 't' | 'id'>): void =>
-      this.send(from, { t: 'coord-reply', id: m.id, ...r });
-    try {
-      validateKey(m.key);
-      const o = this.options({ w: m.w, pw: m.pw, timeoutMs: m.timeoutMs });
-      const entries = this.preferenceList(m.key);
-      if (!entries.some((e) => e.node === this.id && e.kind === 'primary')) {
-        throw new QuorumError(
-          { needed: 1, replied: 0, primaries: 0, kind: 'coordinator' },
-          'not a primary for this key',
-        );
-      }
-      this.counters.updates++;
-      const res = await this.coordinate(m.key, this.type.decodeOp(m.op), entries, o);
-      reply({ state: this.type.encode(res.state), delta: this.type.encode(res.delta), error: undefined });
-    } catch (e) {
-      const q = e instanceof QuorumError ? e : undefined;
-      reply({
-        state: undefined,
-        delta: undefined,
-        error: {
-          code: e instanceof ReplicationError ? e.code : 'REPLICATION_BAD_REQUEST',
-          message: e instanceof Error ? e.message : String(e),
-          needed: q?.needed ?? 0,
-          replied: q?.replied ?? 0,
-          primaries: q?.primaries ?? 0,
-          kind: q?.kind ?? '',
-        },
-      });
-    }
-  }
-
-  private async coordinate(
-    key: string,
-    op: Op,
-    entries: readonly PreflistEntry[],
-    o: { w: number; pw: number; timeoutMs: number },
-  ): Promise<{ state: S; delta: S }> {
-    await this.actorReady;
-    const mine = entries.findIndex((e) => e.node === this.id && e.kind === 'primary');
-    const q = entries[mine]!.partition;
-    const others = entries.filter((e, i) => i !== mine && e.node === this.id).map((e) => e.partition);
-    // Mint the dot under the key lock of the coordinating vnode, from everything this node holds
-    // for the key, and store it before anyone else sees it (so the next op sees this dot).
-    const { state, delta } = await this.vnodes.locked(q, key, async () => {
-      let local = (await this.vnodes.get(q, key, true))?.state ?? this.type.empty();
-      for (const other of others) {
-        const s = await this.vnodes.get(other, key);
-        if (s !== undefined) local = this.type.join(local, s.state);
-      }
-      const delta = this.type.apply(local, op, this.actor, this.hlc.now());
-      const res = await this.vnodes.mergeLocked(q, key, delta);
-      return { state: res.state, delta };
-    });
-    await this.replicate(key, delta, entries, o, mine);
-    return { state, delta };
-  }
-
-  /** Merges a client delta (already stamped with the client's own actor) at W replicas. */
-  async mergeDelta(key: string, delta: S, options?: WriteOptions): Promise<{ state: S }> {
-    validateKey(key);
-    const o = this.options(options);
-    this.ensureStarted();
-    this.counters.merges++;
-    const entries = this.preferenceList(key);
-    const states = await this.replicate(key, delta, entries, o, -1);
-    let state = this.type.empty();
-    for (const s of states) state = this.type.join(state, s);
-    return { state };
-  }
-
-  /**
-   * Sends `delta` to every entry except `done` (already stored locally) and resolves once W
-   * (PW primaries) acknowledged a durable store. Resolves with the replicas' resulting states
-   * that came back (local ones, or remote ones when no local replica exists).
-   */
-  private replicate(
-    key: string,
-    delta: S,
-    entries: readonly PreflistEntry[],
-    o: { w: number; pw: number; timeoutMs: number },
-    done: number,
-  ): Promise<S[]> {
-    return new Promise<S[]>((resolve, reject) => {
-      const states: S[] = [];
-      const id = this.newId();
-      let timer: TimerHandle | undefined;
-      const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
-        timer?.cancel();
-        this.pending.delete(id);
-        if (err !== undefined) reject(this.quorumFailed(err));
-        else resolve(states);
-      });
-      if (fsm.isDone) return;
-      const local = entries.some((e) => e.node === this.id);
-      if (done >= 0) fsm.ack(done, true);
-      if (fsm.isDone) {
-        // W=1: already durable locally; still replicate to the others, best effort.
-        for (const e of entries) {
-          if (e !== entries[done] && e.node !== this.id) {
-            this.send(e.node, {
-              t: 'put',
-              id: 0,
-              partition: e.partition,
-              key,
-              state: this.type.encode(delta),
-              returnState: false,
-            });
-          } else if (e !== entries[done]) void this.vnodes.merge(e.partition, key, delta).catch(() => {});
-        }
-        return;
-      }
-      this.pending.set(id, (from, m) => {
-        if (m.t === 'put-reply') {
-          if (m.ok && m.state !== undefined && !local) {
-            try {
-              states.push(this.type.decode(m.state));
-            } catch {
-              // A reply we cannot decode still acknowledged durable storage.
-            }
-          }
-          fsm.ack(fsm.indexOf(from, m.partition), m.ok);
-        } else if (m.t === 'coord-reply' && from === this.id) fsm.timeout();
-      });
-      timer = this.timer(o.timeoutMs, () => fsm.timeout());
-      let bytes: Uint8Array | undefined;
-      entries.forEach((e, i) => {
-        if (i === done) return;
-        if (e.node === this.id) {
-          this.vnodes.merge(e.partition, key, delta).then(
-            (res) => {
-              states.push(res.state);
-              fsm.ack(i, true);
-            },
-            () => fsm.ack(i, false),
-          );
-        } else {
-          bytes ??= this.type.encode(delta);
-          this.send(e.node, { t: 'put', id, partition: e.partition, key, state: bytes, returnState: !local });
-        }
-      });
-    });
+  /** Merges a client delta (stamped with the client's own actor) at W replicas. */
+  mergeDelta(key: string, delta: S, options?: WriteOptions): Promise<{ state: S }> {
+    return this.coordinator.mergeDelta(key, delta, options);
   }
 
   // ---------------------------------------------------------------- status
