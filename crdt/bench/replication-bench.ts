@@ -57,7 +57,9 @@ const gCounterType: ReplicatedType<GCounter, 'inc'> = {
     for (let n = 0; n < bytes[0]!; n++) {
       const len = bytes[pos++]!;
       if (pos + len + 4 > bytes.length) throw new TypeError('bad g-counter');
-      out.set(String.fromCharCode(...bytes.subarray(pos, pos + len)), view.getUint32(pos + len));
+      let actor = '';
+      for (let i = pos; i < pos + len; i++) actor += String.fromCharCode(bytes[i]!);
+      out.set(actor, view.getUint32(pos + len));
       pos += len + 4;
     }
     return out;
