@@ -175,7 +175,9 @@ export class ReplicaNode<S, Op> {
       preferenceList: (key) => this.preferenceList(key),
       send: (to, m) => this.send(to, m),
       newId: () => this.newId(),
-      timer: (ms, fn) => this.timer(ms, fn),
+      // Request deadlines are not tracked for stop(): stopAll() settles every request, and a
+      // deadline firing later finds its request finished and does nothing.
+      timer: (ms, fn) => this.clock.setTimeout(ms, fn),
       isStarted: () => this.state === 'started',
       actor: () => this.actor,
       actorReady: () => this.actorReady,
@@ -276,20 +278,6 @@ export class ReplicaNode<S, Op> {
       this.timers.add(h);
     };
     arm(first);
-  }
-
-  private timer(ms: number, fn: () => void): TimerHandle {
-    const h = this.clock.setTimeout(ms, () => {
-      this.timers.delete(h);
-      fn();
-    });
-    this.timers.add(h);
-    return {
-      cancel: () => {
-        h.cancel();
-        this.timers.delete(h);
-      },
-    };
   }
 
   private newId(): number {
