@@ -4,15 +4,19 @@
  * and the time until A is acknowledged and device B shows the same cart, against the size of a
  * frame carrying the full state.
  *
- *   npm run bench:sync [-- --json] [-- --url http://127.0.0.1:8080]   (default: in-process peer)
+ *   npm run bench:sync [-- --json] [-- --peer | --url http://127.0.0.1:8080]
  *
- * With --url it runs against a real cart server using development tokens (JWT_SECRET or the dev
- * secret); start that server with `--max-lines-per-cart 5000` (its default cap is 500 lines).
+ * By default it spawns a real cart-server process (one node, LevelDB in a temp dir, fsync
+ * always) with `--max-lines-per-cart 5000` (the default cap is 500 lines). `--peer` uses the
+ * in-process protocol peer instead (no storage, no quorum: the protocol's own cost); `--url` an
+ * already running server (start it with a cap ≥ 1,000 lines; tokens use JWT_SECRET or the dev
+ * secret).
  */
 import { encodeCart } from '@cartwheel/crdt';
 import { WebSocket } from 'ws';
 import { signDevToken } from '../scripts/dev-token.js';
 import { createMemoryReplicaStore, encodeClientFrame, type SocketLike, SyncClient } from '../src/index.js';
+import { startCartServer } from '../test/support/cart-server-process.js';
 import { startSyncPeer } from '../test/support/sync-peer.js';
 
 const LINES = 1000;
@@ -126,18 +130,35 @@ async function runCase(
 const args = process.argv.slice(2);
 const urlArg = args.indexOf('--url');
 const external = urlArg >= 0 ? args[urlArg + 1] : undefined;
-const peer = external === undefined ? await startSyncPeer() : undefined;
-const url = external ?? peer!.url;
-const token = external === undefined ? (u: string) => `user:${u}` : (u: string) => signDevToken(u);
+const usePeer = args.includes('--peer');
+const peer = usePeer ? await startSyncPeer() : undefined;
+const server =
+  !usePeer && external === undefined
+    ? await startCartServer({ args: ['--max-lines-per-cart', '5000'] })
+    : undefined;
+const url = external ?? peer?.url ?? server!.url;
+const token =
+  peer !== undefined
+    ? (u: string) => `user:${u}`
+    : server !== undefined
+      ? (u: string) => server.userToken(u)
+      : (u: string) => signDevToken(u);
+const serverName =
+  external ?? (peer !== undefined ? 'in-process protocol peer' : 'cart-server process (1 node, LevelDB)');
 
 const cases: Case[] = [];
-for (const [i, n] of OPS.entries()) cases.push(await runCase(url, token, n, 42 + i));
-await peer?.stop();
+try {
+  await runCase(url, token, 10, 7); // warm-up (JIT, server caches), not reported
+  for (const [i, n] of OPS.entries()) cases.push(await runCase(url, token, n, 42 + i));
+} finally {
+  await peer?.stop();
+  await server?.dispose();
+}
 
 if (args.includes('--json')) {
   console.log(JSON.stringify({ cases }));
 } else {
-  console.log(`server: ${external ?? 'in-process protocol peer'}`);
+  console.log(`server: ${serverName}`);
   console.log('lines  offlineOps  deltaBytes  fullStateBytes  delta/full  convergeMs');
   for (const c of cases) {
     console.log(

@@ -43,7 +43,9 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startCartServer(options: { storefrontDir?: string } = {}): Promise<CartServerProcess> {
+export async function startCartServer(
+  options: { storefrontDir?: string; args?: readonly string[] } = {},
+): Promise<CartServerProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-server-'));
   const url = `http://127.0.0.1:${port}`;
@@ -64,6 +66,7 @@ export async function startCartServer(options: { storefrontDir?: string } = {}):
     ];
     args.push('--node-id', 'n1', '--data-dir', dataDir, '--log-level', 'info');
     if (options.storefrontDir !== undefined) args.push('--storefront-dir', options.storefrontDir);
+    args.push(...(options.args ?? []));
     const proc = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, JWT_SECRET: E2E_SECRET, NODE_ENV: 'test' },
