@@ -147,11 +147,19 @@ describe('cart server API (one real process)', () => {
 
   it('refuses missing, forged and expired tokens with 401', async () => {
     expect((await api(server.url)('GET', '/v1/carts/main')).status).toBe(401);
-    const forged = (await token('mallory')).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    const res = await api(server.url, forged)('GET', '/v1/carts/main');
-    expect(res.status).toBe(401);
-    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
     const { signToken } = await import('../src/auth/tokens.js');
+    // Signed with another secret, and alice's payload under mallory's signature.
+    const otherSecret = await signToken('not-the-server-secret-not-the-server-secret', {
+      sub: 'mallory',
+      role: 'admin',
+    });
+    const [, alicePayload] = (await token('alice')).split('.');
+    const [head, , sig] = (await token('mallory')).split('.');
+    for (const forged of [otherSecret, `${head}.${alicePayload}.${sig}`]) {
+      const res = await api(server.url, forged)('GET', '/v1/carts/main');
+      expect(res.status).toBe(401);
+      expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    }
     const expired = await signToken(
       'cart-server-test-secret-0123456789abcdef',
       { sub: 'late', role: 'user' },
