@@ -56,7 +56,7 @@ export const FAST_TIMERS = [
   '--aae-interval-ms',
   '500',
   '--request-timeout-ms',
-  '2000',
+  '5000', // generous: a loaded CI box must not turn a slow ack into a 503
 ];
 
 const tempDirs: string[] = [];
