@@ -52,6 +52,8 @@ export interface CartSnapshot {
 
 export class CartService {
   private readonly listeners = new Map<string, Set<CartListener>>();
+  /** Recent carts' line counts (bounded, oldest evicted first). */
+  private readonly lineCounts = new Map<string, number>();
 
   constructor(
     private readonly replica: CartReplica,
@@ -92,16 +94,21 @@ export class CartService {
   async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
     const key = cartKey(userId, cartId);
     if (op.type === 'add') {
-      // Approximate under concurrency by design: a bound against abuse, not an invariant.
-      const { state } = await this.guard('get', this.replica.get(key, { r: 1 }));
-      const current = Cart.fromState(state);
-      if (current.get(op.productId) === undefined && current.size >= this.options.maxLinesPerCart) {
-        throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
+      // A bound against abuse, not an invariant (approximate under concurrency by design). The
+      // line count of recently written carts is remembered, so the common add needs no extra read.
+      const size = this.lineCounts.get(key);
+      if (size === undefined || size >= this.options.maxLinesPerCart) {
+        const { state } = await this.guard('get', this.replica.get(key, { r: 1 }));
+        const current = Cart.fromState(state);
+        if (current.get(op.productId) === undefined && current.size >= this.options.maxLinesPerCart) {
+          throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
+        }
       }
     } else {
       await this.guard('get', this.replica.get(key));
     }
     const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
+    this.rememberSize(key, state);
     this.options.onOperation?.(op.type);
     this.notifyLocal(key, state, delta);
     return state;
@@ -131,6 +138,7 @@ export class CartService {
       throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
     }
     const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
+    this.rememberSize(key, result.state);
     this.options.onOperation?.('merge');
     this.notifyLocal(key, result.state, delta);
     return result.state;
@@ -180,6 +188,15 @@ export class CartService {
     const self = this.replica.id;
     if (this.replica.preferenceList(key).some((e) => e.node === self)) return; // onChange covers it
     this.notifyChange(key, state, delta);
+  }
+
+  private rememberSize(key: string, state: CartState): void {
+    this.lineCounts.delete(key);
+    if (this.lineCounts.size >= 100_000) {
+      const oldest = this.lineCounts.keys().next();
+      if (oldest.done !== true) this.lineCounts.delete(oldest.value);
+    }
+    this.lineCounts.set(key, Cart.fromState(state).size);
   }
 
   private async guard<T>(op: string, p: Promise<T>): Promise<T> {
