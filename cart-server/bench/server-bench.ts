@@ -1,5 +1,5 @@
 /**
- * `npm run bench:server [-- --json] [-- --duration 10 --connections 50]`
+ * `npm run bench:server [-- --json] [-- --duration 10 --connections 50 --fsync always|never]`
  *
  * autocannon in one run against (a) a bare hono hello-world, (b) single-node cart add, (c)
  * single-node cart get, (d) a 3-node cluster (N=3, R=2, W=2) cart add. Every server is its own
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    fsync: { type: 'string', default: 'always' },
   },
 });
 const duration = Number(values.duration);
@@ -119,6 +120,10 @@ async function startNodes(count: number): Promise<string[]> {
           String(port),
           '--data-dir',
           dataDir,
+          '--fsync',
+          String(values.fsync),
+          '--platform',
+          'off',
           '--log-level',
           'info', // no per-request logs; the "listening" line is info
           ...(count > 1 ? ['--peers', peers, '--n', '3', '--r', '2', '--w', '2'] : []),
@@ -227,7 +232,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       [
-        `bench:server — autocannon, ${connections} connections, ${duration} s per case (node ${process.version})`,
+        `bench:server — autocannon, ${connections} connections, ${duration} s per case, fsync ${values.fsync} (node ${process.version})`,
         '| case       |    req/s | p50 ms  | p99 ms  | ratio  | errors |',
         '|------------|----------|---------|---------|--------|--------|',
         ...rows,
