@@ -16,11 +16,12 @@
  */
 import type { CausalContext } from '../causal/causal-context.js';
 import type { ActorId } from '../causal/dot.js';
-import { findInterval } from '../causal/interval-set.js';
+import { hlcPhysical } from '../causal/hlc.js';
+import { findInterval, type Intervals } from '../causal/interval-set.js';
 import { ActorTable } from '../codec/actor-table.js';
 import { readContextBody, writeContextBody } from '../codec/context-codec.js';
 import { KIND, readHeader, writeHeader } from '../codec/header.js';
-import { basePhysical, readBase, readHlc, writeHlc } from '../codec/hlc-codec.js';
+import { readBase, readHlc, writeHlc } from '../codec/hlc-codec.js';
 import { LIMITS } from '../codec/limits.js';
 import { readMeta, writeMeta } from '../codec/meta-codec.js';
 import { Reader } from '../codec/reader.js';
@@ -35,26 +36,25 @@ export function encodeCart(state: CartState): Uint8Array {
   if (!(state instanceof CartState)) throw new TypeError('encodeCart expects a CartState');
   const ctx = state._ctx;
   const actors = new Set<ActorId>(ctx.actors());
-  const hlcs: number[] = [];
-  for (const line of state._lines.values()) {
-    for (const e of line.entries) {
-      actors.add(e.actor);
-      if (e.kind !== INC) hlcs.push(e.hlc);
-    }
-  }
-  const table = new ActorTable(actors);
-  const w = new Writer(64 + state._lines.size * 24);
-  writeHeader(w, KIND.cart);
-  table.write(w);
+  let minHlc = Number.POSITIVE_INFINITY;
+  let entryCount = 0;
   // An entry's dot that forms a singleton interval of the context (the dot a mutator just minted)
   // is implied by the entry: leave it out of the context and restore it when decoding.
   let implied: Map<ActorId, Set<number>> | undefined;
+  let scanActor: ActorId | undefined;
+  let scanIv: Intervals | undefined;
   for (const line of state._lines.values()) {
     for (const e of line.entries) {
-      const iv = ctx._intervals(e.actor);
-      if (iv === undefined) continue;
-      const k = findInterval(iv, e.counter);
-      if (k >= 0 && iv[k * 2] === iv[k * 2 + 1]) {
+      entryCount++;
+      if (e.kind !== INC && e.hlc < minHlc) minHlc = e.hlc;
+      if (e.actor !== scanActor) {
+        scanActor = e.actor;
+        scanIv = ctx._intervals(e.actor);
+        actors.add(e.actor);
+      }
+      if (scanIv === undefined) continue;
+      const k = scanIv.length === 2 ? (scanIv[0] === e.counter ? 0 : -1) : findInterval(scanIv, e.counter);
+      if (k >= 0 && scanIv[k * 2] === scanIv[k * 2 + 1]) {
         implied ??= new Map();
         let set = implied.get(e.actor);
         if (set === undefined) {
@@ -65,8 +65,14 @@ export function encodeCart(state: CartState): Uint8Array {
       }
     }
   }
+  const table = new ActorTable(actors);
+  const w = new Writer(
+    64 + table.actors.length * 18 + ctx.intervalCount() * 4 + state._lines.size * 16 + entryCount * 10,
+  );
+  writeHeader(w, KIND.cart);
+  table.write(w);
   const written = writeContextBody(w, ctx, table, implied && ((a) => implied.get(a)));
-  const base = basePhysical(hlcs);
+  const base = minHlc === Number.POSITIVE_INFINITY ? 0 : hlcPhysical(minHlc);
   w.varuint(base);
   // default sort compares UTF-16 code units, the same order as `<` used by the decoder's check
   const pids = [...state._lines.keys()].sort();
@@ -77,12 +83,7 @@ export function encodeCart(state: CartState): Uint8Array {
     const entries = state._lines.get(pid)!.entries;
     w.string(pid);
     w.varuint(entries.length);
-    const sorted =
-      entries.length === 1
-        ? entries
-        : entries
-            .slice()
-            .sort((a, b) => table.index(a.actor) - table.index(b.actor) || a.counter - b.counter);
+    const sorted = inTableOrder(entries, table) ? entries : entries.slice().sort(table.compareDots);
     for (const e of sorted) {
       if (e.actor !== lastActor) {
         lastActor = e.actor;
@@ -122,7 +123,8 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
   const base = readBase(r);
   const nLines = r.count(LIMITS.maxEntries, 5, 'lines');
   const lines = new Map<string, Line>();
-  const seen = new Map<ActorId, Set<number>>();
+  // entry counters per actor index: checked for duplicates and joined into the context at the end
+  const dots: number[][] = actors.map(() => []);
   let prev = '';
   for (let i = 0; i < nLines; i++) {
     const pid = r.string(LIMITS.maxProductIdLength * 3);
@@ -141,15 +143,7 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
       if (kind > META) r.fail(`unknown entry kind ${kind}`);
       const counter = maxOf[ai]! + r.varint();
       if (counter < 1 || counter > LIMITS.maxCounter) r.fail('dot counter out of range');
-      // entry dots belong to the context; singleton ones are left implied by the encoder
-      ctx.addDot(actor, counter);
-      let ids = seen.get(actor);
-      if (ids === undefined) {
-        ids = new Set();
-        seen.set(actor, ids);
-      }
-      if (ids.has(counter)) r.fail(`dot ${actor}:${counter} appears twice`);
-      ids.add(counter);
+      dots[ai]!.push(counter);
       let e: Entry;
       if (kind === INC || kind === SET) {
         const value = r.varuint();
@@ -171,7 +165,30 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
     lines.set(pid, new Line(entries, 0));
   }
   r.end();
+  // Entry dots belong to the context (singleton ones are left implied by the encoder); a dot may
+  // appear only once. One sort per actor instead of a set lookup per entry.
+  for (let ai = 0; ai < actors.length; ai++) {
+    const list = dots[ai]!;
+    if (list.length === 0) continue;
+    list.sort(byNumber);
+    for (let k = 1; k < list.length; k++) {
+      if (list[k] === list[k - 1]) r.fail(`dot ${actors[ai]}:${list[k]} appears twice`);
+    }
+    ctx._unionSorted(actors[ai]!, list);
+  }
+  r.end();
   return new CartState(lines, ctx);
+}
+
+/** Entries are usually already in (actor index, counter) order: check before sorting a copy. */
+function inTableOrder(entries: readonly Entry[], table: ActorTable): boolean {
+  for (let k = 1; k < entries.length; k++)
+    if (table.compareDots(entries[k - 1]!, entries[k]!) > 0) return false;
+  return true;
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
 }
 
 export const encodeCartDelta: (delta: CartDelta) => Uint8Array = encodeCart;

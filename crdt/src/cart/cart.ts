@@ -237,7 +237,37 @@ export class Cart {
    */
   #join(dLines: ReadonlyMap<string, Line>, dCtx: CausalContext): void {
     const ctx = this.#ctx;
-    // Removals first, against the other side's context.
+    // Removals first, against the other side's context. A small delta looks its dots up in the
+    // (lazily built) dot index; a large one is cheaper to check entry by entry.
+    if (this.#index === null && dCtx.dotCount() > this.#lines.size) {
+      this.#removeScanning(dLines, dCtx);
+    } else {
+      this.#removeIndexed(dLines, dCtx);
+    }
+    // Additions: entries whose dots we have never seen.
+    let lastActor: ActorId | undefined;
+    let lastIv: Intervals | undefined;
+    for (const [pid, dl] of dLines) {
+      let line: Line | undefined;
+      for (const e of dl.entries) {
+        if (e.actor !== lastActor) {
+          lastActor = e.actor;
+          lastIv = ctx._intervals(e.actor);
+        }
+        if (lastIv !== undefined && hasValue(lastIv, e.counter)) continue;
+        line ??= this.#own(pid);
+        if (line.entries.length > 0 && lineHas(line, e.actor, e.counter)) continue;
+        line.entries.push(e);
+        this.#indexAdd(e, pid);
+      }
+      if (line !== undefined && line.entries.length === 0) this.#lines.delete(pid);
+    }
+    ctx.join(dCtx);
+    const mine = ctx.max(this.actor);
+    if (mine > this.#counter) this.#counter = mine;
+  }
+
+  #removeIndexed(dLines: ReadonlyMap<string, Line>, dCtx: CausalContext): void {
     for (const [actor, iv] of dCtx._entries()) {
       const idx = this.#indexFor(actor);
       if (idx === undefined || idx.size === 0) continue;
@@ -262,21 +292,40 @@ export class Cart {
       }
       if (victims) for (const [c, pid] of victims) this.#removeEntry(pid, actor, c);
     }
-    // Additions: entries whose dots we have never seen.
-    for (const [pid, dl] of dLines) {
-      let line: Line | undefined;
-      for (const e of dl.entries) {
-        if (ctx.hasDot(e.actor, e.counter)) continue;
-        line ??= this.#own(pid);
-        if (line.entries.some((x) => x.counter === e.counter && x.actor === e.actor)) continue;
-        line.entries.push(e);
-        this.#indexAdd(e, pid);
+  }
+
+  /** Removal by one pass over our entries, without building the dot index. */
+  #removeScanning(dLines: ReadonlyMap<string, Line>, dCtx: CausalContext): void {
+    let lastActor: ActorId | undefined;
+    let lastIv: Intervals | undefined;
+    let victims: string[] | undefined;
+    for (const [pid, line] of this.#lines) {
+      for (const e of line.entries) {
+        if (e.actor !== lastActor) {
+          lastActor = e.actor;
+          lastIv = dCtx._intervals(e.actor);
+        }
+        if (
+          lastIv !== undefined &&
+          hasValue(lastIv, e.counter) &&
+          !lineHas(dLines.get(pid), e.actor, e.counter)
+        ) {
+          victims ??= [];
+          victims.push(pid);
+          break;
+        }
       }
-      if (line !== undefined && line.entries.length === 0) this.#lines.delete(pid);
     }
-    ctx.join(dCtx);
-    const mine = ctx.max(this.actor);
-    if (mine > this.#counter) this.#counter = mine;
+    if (victims === undefined) return;
+    for (const pid of victims) {
+      const line = this.#own(pid);
+      const dl = dLines.get(pid);
+      line.entries = line.entries.filter((e) => {
+        const iv = dCtx._intervals(e.actor);
+        return iv === undefined || !hasValue(iv, e.counter) || lineHas(dl, e.actor, e.counter);
+      });
+      if (line.entries.length === 0) this.#lines.delete(pid);
+    }
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -309,10 +358,16 @@ export class Cart {
     if (!(peer instanceof CausalContext)) throw new TypeError('deltaSince expects a CausalContext');
     const lines = new Map<string, Line>();
     const liveSeen = new Map<ActorId, number[]>();
+    let lastActor: ActorId | undefined;
+    let lastIv: Intervals | undefined;
     for (const [pid, line] of this.#lines) {
       let fresh: Entry[] | undefined;
       for (const e of line.entries) {
-        if (peer.hasDot(e.actor, e.counter)) {
+        if (e.actor !== lastActor) {
+          lastActor = e.actor;
+          lastIv = peer._intervals(e.actor);
+        }
+        if (lastIv !== undefined && hasValue(lastIv, e.counter)) {
           const l = liveSeen.get(e.actor);
           if (l === undefined) liveSeen.set(e.actor, [e.counter]);
           else l.push(e.counter);

@@ -18,6 +18,7 @@ import {
   type Intervals,
   intersectIntervals,
   intervalsEqual,
+  intervalsFromSorted,
   unionInto,
 } from './interval-set.js';
 
@@ -217,6 +218,14 @@ export class CausalContext {
   /** Internal view of all ranges; do not mutate. */
   _entries(): IterableIterator<[ActorId, Intervals]> {
     return this.#ranges.entries();
+  }
+
+  /** Internal: adds sorted, distinct counters of one actor (one linear merge, not one add each). */
+  _unionSorted(actor: ActorId, counters: readonly number[]): void {
+    const add = intervalsFromSorted(counters);
+    const iv = this.#ranges.get(actor);
+    if (iv === undefined) this.#ranges.set(actor, add);
+    else unionInto(iv, add);
   }
 
   /** Internal: replaces one actor's intervals (empty removes the actor). */

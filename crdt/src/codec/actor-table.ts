@@ -3,7 +3,7 @@
  * actor metadata per entry, which its own comments call out as bloat). Canonical lowercase UUIDs
  * are stored as 16 raw bytes instead of 36 characters.
  */
-import type { ActorId } from '../causal/dot.js';
+import type { ActorId, Dot } from '../causal/dot.js';
 import { LIMITS } from './limits.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
@@ -11,12 +11,29 @@ import type { Writer } from './writer.js';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX = '0123456789abcdef';
 
-function writeActor(w: Writer, actor: ActorId): void {
+/** Raw UUID bytes per actor (null: not a canonical UUID), so encoding does not re-parse ids. */
+const rawCache = new Map<ActorId, Uint8Array | null>();
+const RAW_CACHE_LIMIT = 4096;
+
+function rawUuid(actor: ActorId): Uint8Array | null {
+  let raw = rawCache.get(actor);
+  if (raw !== undefined) return raw;
+  raw = null;
   if (actor.length === 36 && UUID_RE.test(actor)) {
-    w.byte(0);
     const hex = actor.replace(/-/g, '');
-    const raw = new Uint8Array(16);
+    raw = new Uint8Array(16);
     for (let i = 0; i < 16; i++) raw[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
+  // bounded: a server sees many device actors over time
+  if (rawCache.size >= RAW_CACHE_LIMIT) rawCache.clear();
+  rawCache.set(actor, raw);
+  return raw;
+}
+
+function writeActor(w: Writer, actor: ActorId): void {
+  const raw = rawUuid(actor);
+  if (raw !== null) {
+    w.byte(0);
     w.bytes(raw);
   } else {
     w.byte(1);
@@ -55,6 +72,10 @@ export class ActorTable {
       this.#index.set(a, i);
     });
   }
+
+  /** Order of entries on the wire: by actor index, then counter. */
+  readonly compareDots = (a: Dot, b: Dot): number =>
+    a.actor === b.actor ? a.counter - b.counter : this.index(a.actor) - this.index(b.actor);
 
   index(actor: ActorId): number {
     const i = this.#index.get(actor);
