@@ -172,8 +172,9 @@ export class CartService {
     const hash = createHash('sha256').update(snapshot.context);
     for (const line of snapshot.lines) hash.update(`\0${line.productId}`);
     removed[`order-${hash.digest('hex').slice(0, 32)}`] = [[1, 1]];
-    for (const ranges of Object.values(removed)) ranges.sort((a, b) => a[0] - b[0]);
-    const delta = cartFromJSON({ version: 1, context: removed, lines: {} });
+    const context: Record<string, Array<[number, number]>> = {};
+    for (const [actor, ranges] of Object.entries(removed)) context[actor] = coalesce(ranges);
+    const delta = cartFromJSON({ version: 1, context, lines: {} });
     const key = cartKey(userId, cartId);
     const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
     this.notifyLocal(key, result.state, delta);
@@ -207,4 +208,19 @@ export class CartService {
       throw err;
     }
   }
+}
+
+/**
+ * Sorts dot ranges and merges adjacent or overlapping ones: the JSON codec accepts only strictly
+ * separated ranges, so `[[1,1],[2,2]]` (a line added twice) must become `[[1,2]]`.
+ */
+export function coalesce(ranges: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
 }

@@ -1,0 +1,83 @@
+/**
+ * CartService on a real in-process node (LevelDB, replication core with members [self]).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cart, cartToJSON } from '@cartwheel/crdt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coalesce } from '../src/carts/cart-service.js';
+import { loadConfig } from '../src/config/config.js';
+import { type CartServerNode, startCartServer } from '../src/node.js';
+
+let dir: string;
+let node: CartServerNode;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cw-cart-service-'));
+  const config = loadConfig({
+    argv: ['--port', '0', '--data-dir', dir, '--log-level', 'silent', '--request-timeout-ms', '30000'],
+    env: {},
+    cwd: dir,
+  });
+  node = await startCartServer(config);
+});
+
+afterAll(async () => {
+  await node?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('coalesce', () => {
+  it('merges adjacent and overlapping dot ranges after sorting', () => {
+    expect(
+      coalesce([
+        [5, 5],
+        [1, 1],
+        [2, 2],
+        [3, 4],
+        [4, 4],
+        [9, 9],
+      ]),
+    ).toEqual([
+      [1, 5],
+      [9, 9],
+    ]);
+    expect(coalesce([])).toEqual([]);
+  });
+});
+
+describe('CartService.removePurchased', () => {
+  it('empties a purchased line that holds several adjacent dots and keeps the rest', async () => {
+    const carts = node.carts;
+    await carts.apply('alice', 'main', { type: 'add', productId: 'sku-1', quantity: 1 });
+    await carts.apply('alice', 'main', { type: 'add', productId: 'sku-1', quantity: 2 });
+    await carts.apply('alice', 'main', {
+      type: 'add',
+      productId: 'sku-1',
+      quantity: 1,
+      meta: { priceMinor: 1299, currency: 'EUR' },
+    });
+    await carts.apply('alice', 'main', { type: 'add', productId: 'sku-2', quantity: 1 });
+    const before = cartToJSON(await carts.read('alice', 'main'));
+    // The case this test is about: one line, several dots of one actor with adjacent counters.
+    const entries = before.lines['sku-1'] ?? [];
+    expect(entries.length).toBeGreaterThan(1);
+    const counters = entries.map((e) => e.counter).sort((a, b) => a - b);
+    expect(counters.some((c, i) => i > 0 && c === (counters[i - 1] ?? 0) + 1)).toBe(true);
+
+    const snap = await carts.snapshot('alice', 'main');
+    const bought = { lines: snap.lines.filter((l) => l.productId === 'sku-1'), context: snap.context };
+    await carts.removePurchased('alice', 'main', bought);
+    const after = Cart.fromState(await carts.read('alice', 'main'));
+    expect(after.get('sku-1')).toBeUndefined();
+    expect(after.get('sku-2')?.quantity).toBe(1);
+    // Idempotent: a retried call is the same delta.
+    await carts.removePurchased('alice', 'main', bought);
+    expect(
+      Cart.fromState(await carts.read('alice', 'main'))
+        .lines()
+        .map((l) => l.productId),
+    ).toEqual(['sku-2']);
+  });
+});
