@@ -10,10 +10,11 @@ import { GetFsm, type GetResult } from './get-fsm.js';
 import type { NodeId, ReplicatedType, TimerHandle } from './interfaces.js';
 import type { Message } from './messages.js';
 import type { ReadOptions, ReplicaCounters, WriteOptions } from './node-types.js';
-import { validateKey } from './node-types.js';
+import { type RequestOptions, resolveRequestOptions, validateKey } from './node-types.js';
 import type { PreflistEntry } from './preference-list.js';
 import { PutFsm } from './put-fsm.js';
 import { staleReplicas } from './read-repair.js';
+import { RequestDedup } from './request-dedup.js';
 import type { VnodeStore } from './vnode.js';
 
 export interface CoordinatorDeps<S, Op> {
@@ -32,14 +33,23 @@ export interface CoordinatorDeps<S, Op> {
   actorReady(): Promise<void>;
   /** Hybrid logical time for minting. */
   now(): number;
+  /** Wall-clock milliseconds (the injected Clock), for the dedup window. */
+  wallNow(): number;
+  /** A fresh random request id (53 bits, from the injected Random). */
+  requestId(): number;
 }
 
 type Pending = (from: NodeId, m: Message) => void;
 
 export class Coordinator<S, Op> {
   private readonly pending = new Map<number, Pending>();
+  /** Forwarded requests coordinated recently, so a duplicated `coord` is never applied twice. */
+  private readonly dedup: RequestDedup;
 
-  constructor(private readonly d: CoordinatorDeps<S, Op>) {}
+  constructor(private readonly d: CoordinatorDeps<S, Op>) {
+    // Far beyond the forwarder's deadline (1.5 × its timeout), after which it gave up anyway.
+    this.dedup = new RequestDedup(() => d.wallNow(), Math.max(60_000, 10 * d.config.requestTimeoutMs));
+  }
 
   /** Routes a reply to the request waiting for it. */
   onReply(from: NodeId, m: Extract<Message, { t: 'get-reply' | 'put-reply' | 'coord-reply' }>): void {
@@ -61,28 +71,8 @@ export class Coordinator<S, Op> {
 
   // ---------------------------------------------------------------- read path
 
-  private options(o: (ReadOptions & WriteOptions) | undefined): {
-    r: number;
-    pr: number;
-    w: number;
-    pw: number;
-    timeoutMs: number;
-  } {
-    const c = this.d.config;
-    const v = {
-      r: o?.r ?? c.r,
-      pr: o?.pr ?? c.pr,
-      w: o?.w ?? c.w,
-      pw: o?.pw ?? c.pw,
-      timeoutMs: o?.timeoutMs ?? c.requestTimeoutMs,
-    };
-    for (const k of ['r', 'w'] as const)
-      if (!Number.isInteger(v[k]) || v[k] < 1 || v[k] > c.n) throw new TypeError(`${k} must be in [1, n]`);
-    for (const k of ['pr', 'pw'] as const)
-      if (!Number.isInteger(v[k]) || v[k] < 0 || v[k] > c.n) throw new TypeError(`${k} must be in [0, n]`);
-    if (!Number.isInteger(v.timeoutMs) || v.timeoutMs < 1 || v.timeoutMs > 86_400_000)
-      throw new TypeError('bad timeoutMs');
-    return v;
+  private options(o: (ReadOptions & WriteOptions) | undefined): RequestOptions {
+    return resolveRequestOptions(this.d.config, o);
   }
 
   private ensureStarted(): void {
@@ -188,9 +178,11 @@ export class Coordinator<S, Op> {
       );
     }
     this.d.counters.forwarded++;
+    const rid = this.d.requestId();
     const m = await this.request(coordinator.node, o.timeoutMs + o.timeoutMs / 2, (id) => ({
       t: 'coord',
       id,
+      rid,
       key,
       op: this.d.type.encodeOp(op),
       w: o.w,
@@ -242,8 +234,16 @@ export class Coordinator<S, Op> {
   }
 
   async onCoordinate(from: NodeId, m: Extract<Message, { t: 'coord' }>): Promise<void> {
-    const reply = (r: Omit<Extract<Message, { t: 'coord-reply' }>, 't' | 'id'>): void =>
-      this.d.send(from, { t: 'coord-reply', id: m.id, ...r });
+    const seen = this.dedup.begin(from, m.rid, m.id);
+    if (seen.kind === 'done') {
+      this.d.send(from, seen.reply);
+      return;
+    }
+    if (seen.kind === 'in-flight') return; // the first copy's reply answers this one too
+    const reply = (r: Omit<Extract<Message, { t: 'coord-reply' }>, 't' | 'id'>): void => {
+      const msg: Extract<Message, { t: 'coord-reply' }> = { t: 'coord-reply', id: m.id, ...r };
+      for (const id of this.dedup.finish(from, m.rid, msg)) this.d.send(from, { ...msg, id });
+    };
     try {
       validateKey(m.key);
       const o = this.options({ w: m.w, pw: m.pw, timeoutMs: m.timeoutMs });

@@ -11,7 +11,7 @@ const samples: Message[] = [
   { t: 'get-reply', id: 1, partition: 5, state: Uint8Array.from([9]) },
   { t: 'put', id: 0, partition: 12, key: 'k', state: Uint8Array.from([1, 2]), returnState: true },
   { t: 'put-reply', id: 9, partition: 12, ok: false, state: undefined },
-  { t: 'coord', id: 3, key: 'k', op: Uint8Array.from([4]), w: 2, pw: 1, timeoutMs: 5000 },
+  { t: 'coord', id: 3, rid: 2 ** 53 - 1, key: 'k', op: Uint8Array.from([4]), w: 2, pw: 1, timeoutMs: 5000 },
   {
     t: 'coord-reply',
     id: 3,

@@ -79,6 +79,8 @@ export type Message =
   | {
       readonly t: 'coord';
       readonly id: number;
+      /** Random request id from the forwarding node: the coordinator applies each rid once. */
+      readonly rid: number;
       readonly key: string;
       readonly op: Uint8Array;
       readonly w: number;
@@ -179,7 +181,7 @@ export function encodeMessage(m: Message): Uint8Array {
       optBytes(w, m.state);
       break;
     case 'coord':
-      w.varint(m.id).string(m.key).bytes(m.op).varint(m.w).varint(m.pw).varint(m.timeoutMs);
+      w.varint(m.id).varint(m.rid).string(m.key).bytes(m.op).varint(m.w).varint(m.pw).varint(m.timeoutMs);
       break;
     case 'coord-reply':
       w.varint(m.id);
@@ -290,6 +292,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
       m = {
         t,
         id: r.varint(),
+        rid: r.varint(),
         key: r.string(),
         op: r.bytes(),
         w: r.varint(16),

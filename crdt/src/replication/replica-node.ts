@@ -14,20 +14,19 @@
 import { AntiEntropy } from './anti-entropy.js';
 import { type ReplicationConfig, resolveConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
-import { actorOf, bumpEpoch, type Epoch, loadEpoch, META_NS } from './epoch.js';
+import { actorOf, bumpEpoch, type Epoch, loadEpoch } from './epoch.js';
 import { ReplicationDecodeError } from './errors.js';
 import { FailureDetector } from './failure-detector.js';
 import { type ActiveHandoff, HandoffManager } from './handoff.js';
 import { HybridClock } from './hlc.js';
 import type { Clock, NodeId, Random, ReplicatedType, Storage, TimerHandle, Transport } from './interfaces.js';
-import { completeTransfer, type MembershipChange, MembershipStaging, type RingPlan } from './membership.js';
+import type { MembershipChange, RingPlan } from './membership.js';
 import { decodeMessage, encodeMessage, type Message } from './messages.js';
-import { type ReadOptions, type ReplicaCounters, validateKey, type WriteOptions } from './node-types.js';
+import { newCounters, type ReadOptions, type ReplicaCounters, type WriteOptions } from './node-types.js';
 import type { PreflistEntry } from './preference-list.js';
-import { Ring } from './ring.js';
+import type { Ring } from './ring.js';
+import { RingView } from './ring-view.js';
 import { VnodeStore } from './vnode.js';
-
-const RING_KEY = 'ring';
 
 export interface ReplicaNodeOptions<S, Op> {
   readonly id: NodeId;
@@ -67,14 +66,12 @@ export class ReplicaNode<S, Op> {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly storage: Storage;
-  private readonly initialMembers: readonly NodeId[];
   private readonly onChangeHook: ((key: string, state: S, delta: S) => void) | undefined;
-  private ring: Ring;
+  private readonly view: RingView;
   private readonly fd: FailureDetector;
   private readonly vnodes: VnodeStore<S, Op>;
   private readonly handoff: HandoffManager<S, Op>;
   private readonly aae: AntiEntropy<S, Op>;
-  private readonly staging = new MembershipStaging();
   private readonly hlc: HybridClock;
   private readonly coordinator: Coordinator<S, Op>;
   private readonly timers = new Set<TimerHandle>();
@@ -82,30 +79,8 @@ export class ReplicaNode<S, Op> {
   private actor = '';
   private actorReady: Promise<void> = Promise.resolve();
   private nextReqId: number;
-  private readonly preflists = new Map<number, readonly PreflistEntry[]>();
-  private preflistRing: Ring | undefined;
-  private upSignature = '';
-  private upCheckedAt = Number.NaN;
-  private targetsRing: Ring | undefined;
-  private targets: readonly NodeId[] = [];
   private state: 'new' | 'started' | 'stopped' = 'new';
-  private readonly counters: ReplicaCounters = {
-    gets: 0,
-    updates: 0,
-    merges: 0,
-    forwarded: 0,
-    quorumErrors: 0,
-    readRepairs: 0,
-    aaeExchanges: 0,
-    aaeRepairs: 0,
-    handoffItemsSent: 0,
-    handoffsCompleted: 0,
-    messagesSent: 0,
-    messagesReceived: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    decodeErrors: 0,
-  };
+  private readonly counters: ReplicaCounters = newCounters();
 
   constructor(options: ReplicaNodeOptions<S, Op>) {
     const { id, type, transport, clock, random, storage, members } = options;
@@ -121,16 +96,28 @@ export class ReplicaNode<S, Op> {
     this.random = random;
     this.storage = storage;
     this.config = resolveConfig(options.config);
-    this.initialMembers = [...members];
     this.onChangeHook = options.onChange;
-    this.ring = Ring.initial(members, this.config.ringSize, this.config.n);
+    this.view = new RingView({
+      self: id,
+      n: this.config.n,
+      ringSize: this.config.ringSize,
+      storage,
+      initialMembers: [...members],
+      isUp: (n) => this.fd.isUp(n),
+      now: () => clock.now(),
+      send: (to, m) => this.send(to, m),
+      onDecodeError: () => {
+        this.counters.decodeErrors++;
+      },
+      onInstalled: (prev, next) => this.onRingInstalled(prev, next),
+    });
     this.hlc = new HybridClock(() => clock.now());
     this.nextReqId = 1 + Math.floor(random.next() * 2 ** 40);
     this.fd = new FailureDetector(id, () => clock.now(), this.config.failureTimeoutMs);
     this.vnodes = new VnodeStore(
       type,
       storage,
-      (k) => this.ring.partitionOf(k),
+      (k) => this.view.ring.partitionOf(k),
       (key, s, delta) => {
         this.onChangeHook?.(key, s, delta);
       },
@@ -138,7 +125,7 @@ export class ReplicaNode<S, Op> {
     const common = {
       self: id,
       vnodes: this.vnodes,
-      ring: () => this.ring,
+      ring: () => this.view.ring,
       isUp: (n: NodeId) => this.fd.isUp(n),
       send: (to: NodeId, m: Message) => this.send(to, m),
       nextId: () => this.newId(),
@@ -147,7 +134,7 @@ export class ReplicaNode<S, Op> {
     };
     this.handoff = new HandoffManager({
       ...common,
-      commitTransfer: (q, to) => this.commitTransfer(q, to),
+      commitTransfer: (q, to) => this.view.commitTransfer(q, to),
       onItemsSent: (k) => {
         this.counters.handoffItemsSent += k;
       },
@@ -182,6 +169,9 @@ export class ReplicaNode<S, Op> {
       actor: () => this.actor,
       actorReady: () => this.actorReady,
       now: () => this.hlc.now(),
+      wallNow: () => this.clock.now(),
+      requestId: () =>
+        Math.floor(this.random.next() * 2 ** 32) * 2 ** 21 + Math.floor(this.random.next() * 2 ** 21),
     });
   }
 
@@ -190,14 +180,10 @@ export class ReplicaNode<S, Op> {
     if (this.state !== 'new') throw new TypeError('start() may be called once');
     this.epoch = await loadEpoch(this.storage, this.random);
     this.actor = actorOf(this.id, this.epoch);
-    const ringBytes = await this.storage.get(META_NS, 0, RING_KEY);
-    if (ringBytes !== undefined) {
-      const saved = Ring.decode(ringBytes);
-      if (saved.size === this.config.ringSize) this.ring = saved;
-    }
+    await this.view.load();
     await this.vnodes.init();
     this.state = 'started';
-    for (const m of this.gossipTargets()) this.fd.track(m);
+    for (const m of this.view.targets()) this.fd.track(m);
     this.transport.onMessage((from, bytes) => this.receive(from, bytes));
     this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
     this.every(this.config.handoffIntervalMs, () => this.handoff.tick());
@@ -218,7 +204,7 @@ export class ReplicaNode<S, Op> {
 
   /** Current ring (immutable). */
   currentRing(): Ring {
-    return this.ring;
+    return this.view.ring;
   }
 
   /** The vnode actor this node stamps HTTP-style operations with. */
@@ -231,35 +217,7 @@ export class ReplicaNode<S, Op> {
   }
 
   preferenceList(key: string): readonly PreflistEntry[] {
-    validateKey(key);
-    const p = this.ring.partitionOf(key);
-    // Preference lists only change with the ring or the up/down view: cache them per partition
-    // and recheck the view at most once per clock tick (a millisecond).
-    const now = this.clock.now();
-    if (now !== this.upCheckedAt || this.preflistRing !== this.ring) {
-      this.upCheckedAt = now;
-      let sig = '';
-      for (const m of this.gossipTargetsCached()) sig += this.fd.isUp(m) ? '1' : '0';
-      if (sig !== this.upSignature || this.preflistRing !== this.ring) {
-        this.upSignature = sig;
-        this.preflistRing = this.ring;
-        this.preflists.clear();
-      }
-    }
-    let pl = this.preflists.get(p);
-    if (pl === undefined) {
-      pl = Object.freeze(this.ring.preferenceList(p, this.config.n, (n) => this.fd.isUp(n)));
-      this.preflists.set(p, pl);
-    }
-    return pl;
-  }
-
-  private gossipTargetsCached(): readonly NodeId[] {
-    if (this.targetsRing !== this.ring) {
-      this.targetsRing = this.ring;
-      this.targets = this.gossipTargets();
-    }
-    return this.targets;
+    return this.view.preferenceList(key);
   }
 
   // ---------------------------------------------------------------- timers and messaging
@@ -294,16 +252,9 @@ export class ReplicaNode<S, Op> {
     this.transport.send(to, bytes);
   }
 
-  private gossipTargets(): NodeId[] {
-    const set = new Set<NodeId>(this.ring.activeMembers());
-    for (const m of this.initialMembers) if (this.ring.member(m)?.status !== 'removed') set.add(m);
-    set.delete(this.id);
-    return [...set].sort();
-  }
-
   private heartbeat(): void {
-    const m: Message = { t: 'hb', ringVersion: this.ring.version, ringDigest: this.ring.digest };
-    for (const peer of this.gossipTargets()) {
+    const m: Message = { t: 'hb', ringVersion: this.view.ring.version, ringDigest: this.view.ring.digest };
+    for (const peer of this.view.targets()) {
       this.fd.track(peer);
       this.send(peer, m);
     }
@@ -333,18 +284,19 @@ export class ReplicaNode<S, Op> {
   private async dispatch(from: NodeId, m: Message): Promise<void> {
     switch (m.t) {
       case 'hb':
-        if (m.ringDigest !== this.ring.digest) this.send(from, { t: 'ring', ring: this.ring.encode() });
+        if (m.ringDigest !== this.view.ring.digest)
+          this.send(from, { t: 'ring', ring: this.view.ring.encode() });
         return;
       case 'ring':
-        return this.onRing(from, m.ring);
+        return this.view.onRing(from, m.ring);
       case 'get': {
-        if (m.partition >= this.ring.size) return;
+        if (m.partition >= this.view.ring.size) return;
         const cur = await this.vnodes.get(m.partition, m.key);
         this.send(from, { t: 'get-reply', id: m.id, partition: m.partition, state: cur?.bytes });
         return;
       }
       case 'put': {
-        if (m.partition >= this.ring.size) return;
+        if (m.partition >= this.view.ring.size) return;
         let ok = true;
         let state: Uint8Array | undefined;
         try {
@@ -364,7 +316,7 @@ export class ReplicaNode<S, Op> {
         this.coordinator.onReply(from, m);
         return;
       case 'handoff':
-        if (m.partition >= this.ring.size) return;
+        if (m.partition >= this.view.ring.size) return;
         return this.handoff.onData(from, m);
       case 'handoff-ack':
         this.handoff.onAck(m.id, m.ok);
@@ -376,27 +328,9 @@ export class ReplicaNode<S, Op> {
 
   // ---------------------------------------------------------------- ring, epoch, membership
 
-  private async onRing(from: NodeId, bytes: Uint8Array): Promise<void> {
-    let theirs: Ring;
-    try {
-      theirs = Ring.decode(bytes);
-    } catch {
-      this.counters.decodeErrors++;
-      return;
-    }
-    if (theirs.size !== this.ring.size) return;
-    const merged = this.ring.merge(theirs);
-    if (!merged.equals(this.ring)) await this.installRing(merged);
-    if (!merged.equals(theirs)) this.send(from, { t: 'ring', ring: this.ring.encode() });
-  }
-
-  private async installRing(next: Ring): Promise<void> {
-    const prev = this.ring;
-    this.ring = next;
-    for (const m of this.gossipTargets()) this.fd.track(m);
-    const lost = prev.ownedBy(this.id).some((q) => next.ownerOf(q) !== this.id);
-    const persist = this.storage.put(META_NS, 0, RING_KEY, next.encode());
-    if (lost) {
+  private onRingInstalled(prev: Ring, next: Ring): void {
+    for (const m of this.view.targets()) this.fd.track(m);
+    if (prev.ownedBy(this.id).some((q) => next.ownerOf(q) !== this.id)) {
       // kv679: data holding our dots will be deleted after handoff; mint under a new actor.
       const bump = this.actorReady.then(async () => {
         this.epoch = await bumpEpoch(this.storage, this.random, this.epoch);
@@ -404,36 +338,21 @@ export class ReplicaNode<S, Op> {
       });
       this.actorReady = bump.catch(() => {});
     }
-    await persist;
-  }
-
-  private async commit(ring: Ring): Promise<void> {
-    await this.installRing(this.ring.merge(ring));
-    const bytes = this.ring.encode();
-    for (const peer of this.gossipTargets()) this.send(peer, { t: 'ring', ring: bytes });
-  }
-
-  private async commitTransfer(q: number, to: NodeId): Promise<void> {
-    const next = completeTransfer(this.ring, q, to, this.id);
-    if (next !== undefined) await this.commit(next);
   }
 
   /** Stages a membership change (see plan/commit). */
   stage(change: MembershipChange): void {
-    this.staging.stage(change);
+    this.view.stage(change);
   }
 
   /** The ring the staged changes would produce, with the transfers they imply. */
   plan(): RingPlan {
-    return this.staging.plan(this.ring, this.config.n, this.id);
+    return this.view.plan();
   }
 
   /** Commits the staged changes as a new ring version and gossips it. */
-  async commitPlan(): Promise<RingPlan> {
-    const plan = this.plan();
-    this.staging.clear();
-    await this.commit(plan.ring);
-    return plan;
+  commitPlan(): Promise<RingPlan> {
+    return this.view.commitPlan();
   }
 
   async join(node: NodeId): Promise<void> {
@@ -472,18 +391,18 @@ export class ReplicaNode<S, Op> {
 
   status(): ReplicaStatus {
     const ownership: Record<NodeId, number> = {};
-    for (const o of this.ring.owners()) ownership[o] = (ownership[o] ?? 0) + 1;
+    for (const o of this.view.ring.owners()) ownership[o] = (ownership[o] ?? 0) + 1;
     return {
       node: this.id,
       actor: this.actor,
       epoch: this.epoch.counter,
-      ringVersion: this.ring.version,
-      ringSize: this.ring.size,
+      ringVersion: this.view.ring.version,
+      ringSize: this.view.ring.size,
       ownership,
-      members: [...this.ring.members()]
+      members: [...this.view.ring.members()]
         .map(([node, e]) => ({ node, status: e.status, up: this.fd.isUp(node) }))
         .sort((a, b) => (a.node < b.node ? -1 : 1)),
-      pendingTransfers: this.ring.pendingTransfers().length,
+      pendingTransfers: this.view.ring.pendingTransfers().length,
       hintBacklog: this.handoff.backlog(),
       handoffs: this.handoff.activeHandoffs(),
       counters: { ...this.counters },
