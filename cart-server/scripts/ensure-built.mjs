@@ -1,6 +1,7 @@
 // `npm start` runs this first (root "prestart"): on a fresh clone (`npm ci && npm start`) or after
 // editing sources it runs the root `npm run build`; when every package's dist/ is newer than its
-// src/ it does nothing, so restarts stay instant.
+// src/ (and the storefront bundle is newer than sync-client/storefront/) it does nothing, so
+// restarts stay instant.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,13 @@ const stale = packages.filter((pkg) => {
   const source = newest(src, (n) => n.endsWith('.ts') && !n.endsWith('.test.ts'));
   return built === 0 || source > built;
 });
+// The storefront bundle (sync-client's build step) is what `/` serves: a fresh clone has none.
+const storefrontSrc = join(root, 'sync-client/storefront');
+const storefrontHtml = join(root, 'sync-client/storefront-dist/index.html');
+if (existsSync(storefrontSrc)) {
+  const builtAt = existsSync(storefrontHtml) ? statSync(storefrontHtml).mtimeMs : 0;
+  if (builtAt === 0 || newest(storefrontSrc, () => true) > builtAt) stale.push('storefront');
+}
 const entry = join(root, 'cart-server/dist/bin/cart-server.js');
 if (stale.length > 0 || !existsSync(entry)) {
   console.log(`building (${stale.length > 0 ? `stale: ${stale.join(', ')}` : 'no server build'})...`);
