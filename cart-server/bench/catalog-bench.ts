@@ -117,6 +117,7 @@ async function startServer(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  children.push(child); // registered before the wait, so a failed start is still stopped
   const rl = createInterface({ input: child.stdout! });
   const [line] = (await Promise.race([
     once(rl, 'line'),
