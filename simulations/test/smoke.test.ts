@@ -7,15 +7,11 @@ import { sweep } from '../src/run/sweep.js';
  * The `npm test` smoke sweep: 100 short seeds with every nemesis, Cartwheel and the LWW control
  * under the same plans. Cartwheel must show no violation; the control must show anomalies,
  * or the checkers would be blind. (The full soak is `npm run sim:soak`.)
- *
- * `duplicate` is left out until the core deduplicates forwarded update requests: a duplicated
- * `coord` message is coordinated twice, so one add counts twice (regression-seeds.json lists the
- * seeds, status "open").
  */
 const SMOKE: SimConfig = {
   ...DEFAULT_CONFIG,
   seed: 1_000,
-  nemeses: NEMESES.filter((n) => n !== 'duplicate'),
+  nemeses: [...NEMESES],
   durationMs: 8_000,
   quiesceMs: 90_000,
   clients: 3,
