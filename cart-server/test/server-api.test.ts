@@ -224,6 +224,40 @@ describe('cart server API (one real process)', () => {
     expect(devices.devices.map((d) => d.actor)).toContain(device.actor);
   });
 
+  it("re-issues a token for an actor the same user registered, refuses another user's", async () => {
+    const device = await registerDevice('erin');
+    const erin = api(server.url, await token('erin'));
+    // A device whose token expired logs in as the user again and asks for its actor back.
+    const res = await erin('POST', '/v1/devices', { actor: device.actor });
+    expect(res.status).toBe(200);
+    const again = res.json as { actor: string; token: string };
+    expect(again.actor).toBe(device.actor);
+    const claims = JSON.parse(Buffer.from(again.token.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub: string;
+      act: string;
+    };
+    expect(claims).toMatchObject({ sub: 'erin', act: device.actor });
+    // The new token mints dots for the same actor.
+    const replica = Cart.create({ actor: device.actor });
+    const merged = await api(server.url, again.token)('POST', '/v1/carts/main/merge', {
+      delta: b64(encodeCartDelta(replica.add('sku-1', 1))),
+    });
+    expect(merged.status).toBe(200);
+    // Re-issuing does not register a new device.
+    const devices = (await erin('GET', '/v1/devices')).json as { devices: { actor: string }[] };
+    expect(devices.devices.filter((d) => d.actor === device.actor)).toHaveLength(1);
+    // Another user can never obtain a token for erin's actor.
+    const mallory = api(server.url, await token('mallory'));
+    expect(await mallory('POST', '/v1/devices', { actor: device.actor })).toMatchObject({
+      status: 403,
+      json: { error: { code: 'FORBIDDEN' } },
+    });
+    expect(
+      await mallory('POST', '/v1/devices', { actor: '3f1b9a0e-2c4d-4e5f-8a6b-7c8d9e0f1a2b' }),
+    ).toMatchObject({ status: 404, json: { error: { code: 'DEVICE_NOT_FOUND' } } });
+    expect(await mallory('POST', '/v1/devices', { actor: 'not-a-uuid' })).toMatchObject({ status: 400 });
+  });
+
   it('syncs over WebSocket: welcome with what the client lacks, acks, pushes to other devices', async () => {
     const phone = await registerDevice('dave');
     const laptop = await registerDevice('dave');

@@ -131,17 +131,27 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json 
       },
       '/v1/devices': {
         post: {
-          summary: 'Register a sync device: mints an actor id and a token carrying it (claim act)',
+          summary:
+            "Register a sync device: mints an actor id and a token carrying it (claim act); with {actor} re-issues a token for an actor this user registered before (200; 403 another user's actor, 404 unknown)",
           security: secured,
           requestBody: {
             required: false,
             content: {
-              'application/json': { schema: { type: 'object', properties: { name: { type: 'string' } } } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { name: { type: 'string' }, actor: { type: 'string', format: 'uuid' } },
+                },
+              },
             },
           },
           responses: {
             '201': {
               description: 'Registered',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Device' } } },
+            },
+            '200': {
+              description: 'Token re-issued for a known actor',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Device' } } },
             },
             ...common,
