@@ -19,16 +19,32 @@ export const META = 2;
 export type EntryKind = typeof INC | typeof SET | typeof META;
 
 export class Entry {
+  // `declare` fields assigned in the constructor: no class-field initializer runs per entry
+  // (ES2022 define semantics would add one call per construction on the decode path).
+  declare readonly actor: ActorId;
+  declare readonly counter: number;
+  declare readonly kind: EntryKind;
+  /** INC: quantity added; SET: quantity set; META: 0. */
+  declare readonly value: number;
+  /** SET / META: HLC timestamp; INC: 0. */
+  declare readonly hlc: number;
+  declare readonly meta: LineMeta | undefined;
+
   constructor(
-    readonly actor: ActorId,
-    readonly counter: number,
-    readonly kind: EntryKind,
-    /** INC: quantity added; SET: quantity set; META: 0. */
-    readonly value: number,
-    /** SET / META: HLC timestamp; INC: 0. */
-    readonly hlc: number,
-    readonly meta: LineMeta | undefined,
-  ) {}
+    actor: ActorId,
+    counter: number,
+    kind: EntryKind,
+    value: number,
+    hlc: number,
+    meta: LineMeta | undefined,
+  ) {
+    this.actor = actor;
+    this.counter = counter;
+    this.kind = kind;
+    this.value = value;
+    this.hlc = hlc;
+    this.meta = meta;
+  }
 }
 
 /**
@@ -36,10 +52,13 @@ export class Entry {
  * line's generation is the Cart's current one; snapshots and deltas share lines read-only.
  */
 export class Line {
-  constructor(
-    public entries: Entry[],
-    public gen: number,
-  ) {}
+  declare entries: Entry[];
+  declare gen: number;
+
+  constructor(entries: Entry[], gen: number) {
+    this.entries = entries;
+    this.gen = gen;
+  }
 }
 
 /** (hlc, actor) order used by every LWW choice in the cart. */
