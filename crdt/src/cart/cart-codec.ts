@@ -1,14 +1,18 @@
 /**
  * Versioned binary codec of cart states and deltas (the same format: a delta is a state).
  *
- *   header(version 1, kind cart)
- *   actor table            sorted; UUIDs as 16 raw bytes
- *   context                per actor: intervals as gap/length varints
+ *   header(version 2, kind cart)
+ *   actor table            count·2 + allUuids, then sorted actors (UUIDs as 16 raw bytes)
+ *   context                per table actor: interval count, intervals as gap/length varints
+ *                          (singleton intervals holding an entry's own dot are left implied)
  *   hlc base               smallest physical ms of any timestamp
  *   lines                  count, then per line (sorted by product id):
  *     productId            length-prefixed UTF-8 (≤ 128 characters)
  *     entries              count, then per entry: (actorIndex·4 + kind), counter,
  *                          INC: value | SET: value, hlc | META: hlc, meta
+ *
+ * Format 1 (until 2026-11) wrote an actor count + index per context actor and a tag per actor;
+ * format 2 saves 3 bytes on a one-op delta. Format 1 bytes (stored snapshots) still decode.
  *
  * The encoding is canonical (equal states give equal bytes), which anti-entropy hashing relies on.
  * Decoding validates every invariant: indices in range, quantities in 1..MAX_QUANTITY, every entry's
@@ -19,8 +23,8 @@ import type { ActorId } from '../causal/dot.js';
 import { hlcPhysical } from '../causal/hlc.js';
 import { findInterval, type Intervals } from '../causal/interval-set.js';
 import { ActorTable } from '../codec/actor-table.js';
-import { readContextBody, writeContextBody } from '../codec/context-codec.js';
-import { KIND, readHeader, writeHeader } from '../codec/header.js';
+import { readContextBody, readContextByTable, writeContextByTable } from '../codec/context-codec.js';
+import { CART_CODEC_VERSION, KIND, readHeader, writeHeader } from '../codec/header.js';
 import { readBase, readHlc, writeHlc } from '../codec/hlc-codec.js';
 import { LIMITS } from '../codec/limits.js';
 import { readMeta, writeMeta } from '../codec/meta-codec.js';
@@ -31,6 +35,9 @@ import type { CartDelta } from './cart-state.js';
 import { CartState } from './cart-state.js';
 import { Entry, type EntryKind, INC, Line, META, SET } from './line.js';
 import { MAX_QUANTITY } from './validate.js';
+
+/** Format 1 differs only in the actor table and the context (see the header comment). */
+const CART_DECODABLE = [1, CART_CODEC_VERSION] as const;
 
 export function encodeCart(state: CartState): Uint8Array {
   if (!(state instanceof CartState)) throw new TypeError('encodeCart expects a CartState');
@@ -69,9 +76,9 @@ export function encodeCart(state: CartState): Uint8Array {
   const w = new Writer(
     64 + table.actors.length * 18 + ctx.intervalCount() * 4 + state._lines.size * 16 + entryCount * 10,
   );
-  writeHeader(w, KIND.cart);
-  table.write(w);
-  const written = writeContextBody(w, ctx, table, implied && ((a) => implied.get(a)));
+  writeHeader(w, KIND.cart, CART_CODEC_VERSION);
+  table.write2(w);
+  const written = writeContextByTable(w, ctx, table, implied && ((a) => implied.get(a)));
   const base = minHlc === Number.POSITIVE_INFINITY ? 0 : hlcPhysical(minHlc);
   w.varuint(base);
   // default sort compares UTF-16 code units, the same order as `<` used by the decoder's check
@@ -116,9 +123,9 @@ export function decodeCart(bytes: Uint8Array): CartState {
 
 function decodeCartUnsafe(bytes: Uint8Array): CartState {
   const r: Reader = new Reader(bytes);
-  readHeader(r, KIND.cart, 'cart');
-  const actors = ActorTable.read(r);
-  const ctx: CausalContext = readContextBody(r, actors);
+  const version = readHeader(r, KIND.cart, 'cart', CART_DECODABLE);
+  const actors = version === 1 ? ActorTable.read(r) : ActorTable.read2(r);
+  const ctx: CausalContext = version === 1 ? readContextBody(r, actors) : readContextByTable(r, actors);
   const maxOf = actors.map((a) => ctx.max(a));
   const base = readBase(r);
   const nLines = r.count(LIMITS.maxEntries, 5, 'lines');

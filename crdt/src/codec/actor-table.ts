@@ -41,17 +41,19 @@ function writeActor(w: Writer, actor: ActorId): void {
   }
 }
 
+function readUuid(r: Reader): ActorId {
+  const raw = r.bytes(16);
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[raw[i]! >> 4]! + HEX[raw[i]! & 15]!;
+  }
+  return s;
+}
+
 function readActor(r: Reader): ActorId {
   const tag = r.byte();
-  if (tag === 0) {
-    const raw = r.bytes(16);
-    let s = '';
-    for (let i = 0; i < 16; i++) {
-      if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
-      s += HEX[raw[i]! >> 4]! + HEX[raw[i]! & 15]!;
-    }
-    return s;
-  }
+  if (tag === 0) return readUuid(r);
   if (tag === 1) {
     const s = r.string(LIMITS.maxActorBytes);
     if (s.length === 0) r.fail('empty actor id');
@@ -86,6 +88,37 @@ export class ActorTable {
   write(w: Writer): void {
     w.varuint(this.actors.length);
     for (const a of this.actors) writeActor(w, a);
+  }
+
+  /**
+   * Format 2 (cart values): one varint `count·2 + allUuids`; when every actor is a canonical UUID
+   * (the usual case: devices) the per-actor tag byte is left out and each actor is 16 raw bytes.
+   */
+  write2(w: Writer): void {
+    const allUuids = this.actors.every((a) => rawUuid(a) !== null);
+    w.varuint(this.actors.length * 2 + (allUuids ? 1 : 0));
+    if (allUuids) for (const a of this.actors) w.bytes(rawUuid(a)!);
+    else for (const a of this.actors) writeActor(w, a);
+  }
+
+  static read2(r: Reader): ActorId[] {
+    const head = r.varuint();
+    const allUuids = head % 2 === 1;
+    const n = (head - (head % 2)) / 2;
+    if (n > LIMITS.maxActors) r.fail(`actors: ${n} exceeds the limit of ${LIMITS.maxActors}`);
+    if (n * (allUuids ? 16 : 2) > r.remaining) r.fail(`actors: ${n} cannot fit in ${r.remaining} bytes`);
+    const out: ActorId[] = [];
+    const seen = new Set<ActorId>();
+    let uuids = 0;
+    for (let i = 0; i < n; i++) {
+      const a = allUuids ? readUuid(r) : readActor(r);
+      if (seen.has(a)) r.fail(`duplicate actor ${a}`);
+      if (!allUuids && UUID_RE.test(a)) uuids++;
+      seen.add(a);
+      out.push(a);
+    }
+    if (!allUuids && n > 0 && uuids === n) r.fail('non-canonical actor table');
+    return out;
   }
 
   /** Reads a table; actors must be distinct. Minimum encoded actor size is 2 bytes. */

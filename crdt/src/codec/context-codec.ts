@@ -52,6 +52,69 @@ export function writeContextBody(
   return written;
 }
 
+/**
+ * Format 2 (cart values): per table actor, in table order, its interval count (0: none) and then
+ * its intervals; no actor count and no actor indices (every actor of a cart value's table has
+ * dots, so the count is rarely 0). Same `elide` and return value as `writeContextBody`.
+ */
+export function writeContextByTable(
+  w: Writer,
+  ctx: CausalContext,
+  table: ActorTable,
+  elide?: (actor: ActorId) => ReadonlySet<number> | undefined,
+): Map<ActorId, number> {
+  const written = new Map<ActorId, number>();
+  for (const a of table.actors) {
+    let iv = ctx._intervals(a) ?? [];
+    const skip = elide?.(a);
+    if (skip !== undefined) {
+      const kept: Intervals = [];
+      for (let k = 0; k < iv.length; k += 2) {
+        if (!(iv[k] === iv[k + 1] && skip.has(iv[k]!))) kept.push(iv[k]!, iv[k + 1]!);
+      }
+      iv = kept;
+    }
+    w.varuint(iv.length >> 1);
+    let prev = 0;
+    for (let k = 0; k < iv.length; k += 2) {
+      w.varuint(iv[k]! - prev - 1);
+      w.varuint(iv[k + 1]! - iv[k]!);
+      prev = iv[k + 1]!;
+    }
+    if (iv.length > 0) written.set(a, prev);
+  }
+  return written;
+}
+
+export function readContextByTable(r: Reader, actors: readonly ActorId[]): CausalContext {
+  const m = new Map<ActorId, Intervals>();
+  let total = 0;
+  for (const actor of actors) {
+    const k = r.count(LIMITS.maxIntervals, 2, 'intervals');
+    if (k === 0) continue;
+    total += k;
+    if (total > LIMITS.maxIntervals) r.fail('too many intervals');
+    m.set(actor, readIntervals(r, k));
+  }
+  return new CausalContext(m);
+}
+
+function readIntervals(r: Reader, k: number): Intervals {
+  const iv: Intervals = [];
+  let prev = 0;
+  for (let j = 0; j < k; j++) {
+    const gap = r.varuint();
+    const len = r.varuint();
+    if (j > 0 && gap === 0) r.fail('adjacent intervals must be merged');
+    const lo = prev + gap + 1;
+    const hi = lo + len;
+    if (hi > LIMITS.maxCounter) r.fail('dot counter exceeds LIMITS.maxCounter');
+    iv.push(lo, hi);
+    prev = hi;
+  }
+  return iv;
+}
+
 export function readContextBody(r: Reader, actors: readonly ActorId[]): CausalContext {
   const n = r.count(LIMITS.maxActors, 2, 'context actors');
   const m = new Map<ActorId, Intervals>();
@@ -63,19 +126,7 @@ export function readContextBody(r: Reader, actors: readonly ActorId[]): CausalCo
     if (k === 0) r.fail('actor without intervals');
     total += k;
     if (total > LIMITS.maxIntervals) r.fail('too many intervals');
-    const iv: Intervals = [];
-    let prev = 0;
-    for (let j = 0; j < k; j++) {
-      const gap = r.varuint();
-      const len = r.varuint();
-      if (j > 0 && gap === 0) r.fail('adjacent intervals must be merged');
-      const lo = prev + gap + 1;
-      const hi = lo + len;
-      if (hi > LIMITS.maxCounter) r.fail('dot counter exceeds LIMITS.maxCounter');
-      iv.push(lo, hi);
-      prev = hi;
-    }
-    m.set(actor, iv);
+    m.set(actor, readIntervals(r, k));
   }
   return new CausalContext(m);
 }

@@ -6,6 +6,11 @@ import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
 export const CODEC_VERSION = 1;
+/**
+ * Cart states and deltas use format 2 (compact actor table and context, see cart-codec.ts);
+ * format 1 cart bytes (stored snapshots) still decode.
+ */
+export const CART_CODEC_VERSION = 2;
 
 export const KIND = {
   context: 1,
@@ -18,12 +23,19 @@ export const KIND = {
   orMap: 8,
 } as const;
 
-export function writeHeader(w: Writer, kind: number): void {
-  w.byte((CODEC_VERSION << 4) | kind);
+export function writeHeader(w: Writer, kind: number, version: number = CODEC_VERSION): void {
+  w.byte((version << 4) | kind);
 }
 
-export function readHeader(r: Reader, kind: number, what: string): void {
+/** Reads the header byte; returns the version, which must be one of `versions`. */
+export function readHeader(
+  r: Reader,
+  kind: number,
+  what: string,
+  versions: readonly number[] = [CODEC_VERSION],
+): number {
   const b = r.byte();
-  if (b >> 4 !== CODEC_VERSION) r.fail(`unsupported ${what} encoding version ${b >> 4}`);
+  if (!versions.includes(b >> 4)) r.fail(`unsupported ${what} encoding version ${b >> 4}`);
   if ((b & 15) !== kind) r.fail(`not a ${what} encoding (kind ${b & 15})`);
+  return b >> 4;
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { CrdtDecodeError } from '../errors.js';
+import { Cart } from './cart.js';
+import { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart-codec.js';
+
+const DEVICE = '3f2b8c1e-1d2a-4c3b-9a8e-0f1e2d3c4b5a';
+
+/** The history behind FORMAT_1_STATE, replayed with the same clock. */
+function history(): Cart {
+  let t = 1_700_000_000_000;
+  const a = Cart.create({ actor: DEVICE, clock: () => t++ });
+  const b = Cart.create({ actor: 'n1#e2', clock: () => t++ });
+  a.add('sku-1', 2, { priceMinor: 1299, currency: 'EUR' });
+  a.add('sku-2', 1);
+  b.applyDelta(a.setQuantity('sku-2', 5));
+  b.add('sku-2', 1);
+  a.remove('sku-1');
+  a.applyDelta(b.add('sku-3', 4));
+  return a;
+}
+
+/** encodeCart(history().state()) as format 1 wrote it (before 2026-11-25). */
+const FORMAT_1_STATE =
+  '1202003f2b8c1e1d2a4c3b9a8e0f1e2d3c4b5a01056e31236532010001000481d095ffbc310205736b752d3201010105000005736b752d3301040404';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+describe('cart codec format 2', () => {
+  it('still decodes format 1 bytes (stored snapshots) to the same state, and re-encodes them as format 2', () => {
+    const old = decodeCart(Uint8Array.from(Buffer.from(FORMAT_1_STATE, 'hex')));
+    const state = history().state();
+    expect(old.equals(state)).toBe(true);
+    const bytes = encodeCart(old);
+    expect(bytes[0]).toBe(0x22);
+    expect(hex(bytes)).toBe(hex(encodeCart(state)));
+    expect(decodeCart(bytes).equals(state)).toBe(true);
+  });
+
+  it('a one-op delta of a UUID device carries no per-actor tag, actor count or actor index', () => {
+    let t = 1_700_000_000_000;
+    const cart = Cart.create({ actor: DEVICE, clock: () => t++ });
+    cart.add('sku-00042', 2);
+    const delta = cart.setQuantity('sku-00042', 4);
+    const bytes = encodeCartDelta(delta);
+    // header, table head (1 actor · 2 + all UUIDs), 16 raw bytes, then the actor's interval count
+    expect([...bytes.subarray(0, 2)]).toEqual([0x22, 0x03]);
+    expect(hex(bytes.subarray(2, 18))).toBe(DEVICE.replace(/-/g, ''));
+    expect(bytes[18]).toBe(1); // the removed add dot; the set's own dot is implied by its entry
+    // + interval (2), HLC base (6), line count (1), product id (10), entry count (1), entry (5)
+    expect(bytes.length).toBe(44);
+    expect(decodeCartDelta(bytes).equals(delta)).toBe(true);
+  });
+
+  it('rejects a table that spells UUIDs out one by one (non-canonical) and truncated tables', () => {
+    const cart = Cart.create({ actor: DEVICE });
+    cart.add('sku-1', 1);
+    const bytes = encodeCart(cart.state());
+    expect(decodeCart(bytes).equals(cart.state())).toBe(true);
+    // same single actor as tag 0 + 16 bytes under a "not all UUIDs" head
+    const spelled = Uint8Array.from([0x22, 0x02, 0x00, ...bytes.subarray(2, 18), ...bytes.subarray(18)]);
+    expect(() => decodeCart(spelled)).toThrow(CrdtDecodeError);
+    expect(() => decodeCart(bytes.subarray(0, 10))).toThrow(CrdtDecodeError);
+    expect(() => decodeCart(Uint8Array.from([0x22, 0xff, 0xff, 0x03]))).toThrow(CrdtDecodeError);
+  });
+});
