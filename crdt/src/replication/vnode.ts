@@ -18,6 +18,8 @@ import type { Item } from './messages.js';
 
 export const DATA_NS = 'data';
 const CACHE_LIMIT = 20_000;
+/** Pending tree updates folded in at once when this many keys are dirty. */
+const DIRTY_LIMIT = 4_096;
 
 interface Cached<S> {
   readonly state: S;
@@ -35,6 +37,12 @@ export class VnodeStore<S, Op> {
   private readonly locks = new Map<string, Promise<void>>();
   /** trees.get(vnode).get(preflist partition) */
   private readonly trees = new Map<number, Map<number, SegmentTree>>();
+  /**
+   * Writes not yet folded into the trees (undefined bytes: deleted). The trees are only read by
+   * anti-entropy, handoff and status, so a write just marks its key; the digest and tree update
+   * happen once per key when a reader needs the trees, not once per write.
+   */
+  private readonly dirty = new Map<string, { q: number; key: string; bytes: Uint8Array | undefined }>();
 
   constructor(
     private readonly type: ReplicatedType<S, Op>,
@@ -47,12 +55,31 @@ export class VnodeStore<S, Op> {
   async init(): Promise<void> {
     for (const q of await this.storage.partitions(DATA_NS)) {
       for await (const [key, bytes] of this.storage.entries(DATA_NS, q)) {
-        this.tree(q, this.partitionOf(key)).update(key, digestBytes(bytes));
+        this.treeOf(q, this.partitionOf(key)).update(key, digestBytes(bytes));
       }
     }
   }
 
+  private markDirty(q: number, key: string, ck: string, bytes: Uint8Array | undefined): void {
+    this.dirty.set(ck, { q, key, bytes });
+    if (this.dirty.size >= DIRTY_LIMIT) this.flush();
+  }
+
+  /** Folds pending writes into the hash trees. */
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    for (const { q, key, bytes } of this.dirty.values())
+      this.treeOf(q, this.partitionOf(key)).update(key, bytes === undefined ? undefined : digestBytes(bytes));
+    this.dirty.clear();
+  }
+
+  /** The hash tree of vnode q over the keys of preference list p (up to date). */
   tree(q: number, p: number): SegmentTree {
+    this.flush();
+    return this.treeOf(q, p);
+  }
+
+  private treeOf(q: number, p: number): SegmentTree {
     let byP = this.trees.get(q);
     if (byP === undefined) {
       byP = new Map();
@@ -68,6 +95,7 @@ export class VnodeStore<S, Op> {
 
   /** Vnodes holding at least one key. */
   partitionsWithData(): number[] {
+    this.flush();
     const out: number[] = [];
     for (const [q, byP] of this.trees) {
       for (const t of byP.values()) {
@@ -81,6 +109,7 @@ export class VnodeStore<S, Op> {
   }
 
   keyCount(q: number): number {
+    this.flush();
     let n = 0;
     for (const t of this.trees.get(q)?.values() ?? []) n += t.size;
     return n;
@@ -93,6 +122,7 @@ export class VnodeStore<S, Op> {
 
   /** Keys of a vnode, in no particular order (from the in-memory index). */
   keys(q: number): string[] {
+    this.flush();
     const out: string[] = [];
     for (const t of this.trees.get(q)?.values() ?? []) for (const k of t.keys()) out.push(k);
     return out;
@@ -156,8 +186,9 @@ export class VnodeStore<S, Op> {
     } catch (cause) {
       throw new ReplicationError('REPLICATION_STORAGE_ERROR', `storage put failed for ${key}`, { cause });
     }
-    this.remember(`${q}\u0000${key}`, { state: next, bytes });
-    this.tree(q, this.partitionOf(key)).update(key, digestBytes(bytes));
+    const ck = `${q}\u0000${key}`;
+    this.remember(ck, { state: next, bytes });
+    this.markDirty(q, key, ck, bytes);
     this.onChange(key, next, delta);
     return { state: next, bytes, changed: true };
   }
@@ -169,8 +200,9 @@ export class VnodeStore<S, Op> {
       if (cur === undefined) return true;
       if (!bytesEqual(cur.bytes, bytes)) return false;
       await this.storage.delete(DATA_NS, q, key);
-      this.cache.delete(`${q}\u0000${key}`);
-      this.tree(q, this.partitionOf(key)).update(key, undefined);
+      const ck = `${q}\u0000${key}`;
+      this.cache.delete(ck);
+      this.markDirty(q, key, ck, undefined);
       return true;
     });
   }

@@ -9,12 +9,21 @@ import { ReplicationDecodeError } from './errors.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Largest scratch buffer kept for reuse between writers. */
+const SPARE_LIMIT = 64 * 1024;
+/** A finished writer's buffer, reused by the next writer (encoding is synchronous, so at most one
+ *  writer of a message is live at a time; a second live writer simply allocates its own). */
+let spare: Uint8Array | undefined;
+
 export class Writer {
   private buf: Uint8Array;
   private pos = 0;
 
   constructor(initial = 64) {
-    this.buf = new Uint8Array(initial);
+    if (spare !== undefined && spare.length >= initial) {
+      this.buf = spare;
+      spare = undefined;
+    } else this.buf = new Uint8Array(Math.max(initial, 256));
   }
 
   private ensure(extra: number): void {
@@ -77,8 +86,11 @@ export class Writer {
     return this;
   }
 
+  /** The written bytes (a copy of exact size); the writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    const out = this.buf.slice(0, this.pos);
+    if (this.buf.length <= SPARE_LIMIT) spare = this.buf;
+    return out;
   }
 }
 
