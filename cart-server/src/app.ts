@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import type { Storage } from '@cartwheel/crdt';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import { type AuthVariables, requireAuth } from './auth/middleware.js';
@@ -18,6 +17,7 @@ import { createCartRoutes } from './carts/cart-routes.js';
 import type { CartService } from './carts/cart-service.js';
 import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
+import { boundedBody } from './http/body.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { TokenBucket } from './limits/token-bucket.js';
@@ -109,12 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const rate = deps.httpRequestsPerSecondPerConnection ?? 2000;
   if (rate > 0) app.use('/v1/*', connectionRateLimit(rate));
   // Our routes' body bound; the sub-apps bound their own (a catalog import is large by design).
-  const limitBody = bodyLimit({
-    maxSize: config.limits.maxBodyBytes,
-    onError: () => {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.limits.maxBodyBytes} bytes`);
-    },
-  });
+  const limitBody = boundedBody(config.limits.maxBodyBytes);
   app.use('/v1/carts/*', limitBody);
   app.use('/v1/devices', limitBody);
 

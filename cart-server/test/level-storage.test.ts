@@ -94,4 +94,53 @@ describe('LevelStorage', () => {
     expect(() => s.put('data', 1.5, 'k', value)).toThrow(TypeError);
     await s.close();
   });
+
+  it('serves hot values from its read cache, never ahead of LevelDB, and survives reopen', async () => {
+    const location = tempDir();
+    const s = await LevelStorage.open({ location, cacheBytes: 1024 });
+    await s.put('data', 1, 'k', bytes('v1'));
+    const hits = s.cacheHits;
+    const got = await s.get('data', 1, 'k');
+    expect(text(got)).toBe('v1');
+    expect(s.cacheHits).toBe(hits + 1);
+    // Callers own their copy: mutating it does not change what the next reader sees.
+    got?.fill(0);
+    expect(text(await s.get('data', 1, 'k'))).toBe('v1');
+    // Overwrites, batches and deletes go through the cache.
+    await s.batch([
+      { type: 'put', ns: 'data', partition: 1, key: 'k', value: bytes('v2') },
+      { type: 'put', ns: 'data', partition: 1, key: 'j', value: bytes('w') },
+    ]);
+    expect(text(await s.get('data', 1, 'k'))).toBe('v2');
+    await s.delete('data', 1, 'k');
+    expect(await s.get('data', 1, 'k')).toBeUndefined();
+    // Bounded: many values evict the oldest, which are then read from LevelDB again.
+    for (let i = 0; i < 100; i++) await s.put('data', 2, `key-${i}`, bytes(`value-${i}`));
+    for (let i = 0; i < 100; i++) expect(text(await s.get('data', 2, `key-${i}`))).toBe(`value-${i}`);
+    await s.close();
+    const reopened = await LevelStorage.open({ location });
+    expect(text(await reopened.get('data', 1, 'j'))).toBe('w');
+    expect(text(await reopened.get('data', 2, 'key-99'))).toBe('value-99');
+    await reopened.close();
+  });
+
+  it('a concurrent read never leaves a stale value in the cache', async () => {
+    const s = await LevelStorage.open({ location: tempDir() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(9), { minLength: 1, maxLength: 20 }), async (values) => {
+        // Reads and writes of one key interleaved; afterwards a read returns the last write.
+        await Promise.all(
+          values.map((v, i) =>
+            i % 2 === 0
+              ? s.put('race', 0, 'k', bytes(String(v)))
+              : s.get('race', 0, 'k').then(() => undefined),
+          ),
+        );
+        const last = values.filter((_, i) => i % 2 === 0).at(-1);
+        expect(text(await s.get('race', 0, 'k'))).toBe(String(last));
+      }),
+      { numRuns: 30 },
+    );
+    await s.close();
+  });
 });

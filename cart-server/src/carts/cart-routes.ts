@@ -2,7 +2,7 @@
  * `/v1/carts/:cartId` — always the authenticated user's cart (SPEC §3). Responses are the cart
  * view; `context` (base64 encodeContext) lets a client start a delta sync from an HTTP read.
  */
-import { Cart, type CartState, decodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { type CartLine, type CartState, decodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { Hono } from 'hono';
 import type { AuthVariables } from '../auth/middleware.js';
 import { ApiError } from '../http/errors.js';
@@ -19,19 +19,19 @@ import {
 
 export interface CartView {
   readonly cartId: string;
-  readonly lines: ReturnType<Cart['lines']>;
+  readonly lines: CartLine[];
   readonly totalQuantity: number;
   readonly context: string;
 }
 
 export function cartView(cartId: string, state: CartState): CartView {
-  const cart = Cart.fromState(state);
-  const lines = cart.lines();
+  // Straight from the state the update or read returned: no Cart.fromState copy, no re-decode.
+  const lines = state.lines();
   return {
     cartId,
     lines,
     totalQuantity: lines.reduce((n, l) => n + l.quantity, 0),
-    context: Buffer.from(encodeContext(cart.context())).toString('base64'),
+    context: Buffer.from(encodeContext(state.context())).toString('base64'),
   };
 }
 

@@ -99,8 +99,7 @@ export class CartService {
       const size = this.lineCounts.get(key);
       if (size === undefined || size >= this.options.maxLinesPerCart) {
         const { state } = await this.guard('get', this.replica.get(key, { r: 1 }));
-        const current = Cart.fromState(state);
-        if (current.get(op.productId) === undefined && current.size >= this.options.maxLinesPerCart) {
+        if (state.get(op.productId) === undefined && state.size >= this.options.maxLinesPerCart) {
           throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
         }
       }
@@ -197,7 +196,7 @@ export class CartService {
       const oldest = this.lineCounts.keys().next();
       if (oldest.done !== true) this.lineCounts.delete(oldest.value);
     }
-    this.lineCounts.set(key, Cart.fromState(state).size);
+    this.lineCounts.set(key, state.size);
   }
 
   private async guard<T>(op: string, p: Promise<T>): Promise<T> {

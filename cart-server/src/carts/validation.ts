@@ -2,6 +2,7 @@
 import { MAX_QUANTITY } from '@cartwheel/crdt';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { bodyText } from '../http/body.js';
 import { ApiError } from '../http/errors.js';
 
 export const CART_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -54,7 +55,7 @@ export function parseParam<T>(schema: z.ZodType<T>, value: string | undefined): 
 }
 
 /**
- * Reads and validates a JSON body. The body size was already bounded by the bodyLimit middleware;
+ * Reads and validates a JSON body. The body size was already bounded by the boundedBody middleware;
  * invalid JSON is INVALID_JSON, a wrong shape VALIDATION_FAILED, both 400.
  */
 export async function readJson<T>(
@@ -62,7 +63,7 @@ export async function readJson<T>(
   schema: z.ZodType<T>,
   options?: { allowEmpty?: boolean },
 ): Promise<T> {
-  const text = await c.req.text();
+  const text = await bodyText(c);
   let value: unknown;
   try {
     value = options?.allowEmpty === true && text.trim() === '' ? undefined : JSON.parse(text);

@@ -19,13 +19,18 @@ import type { Storage, StorageBatchOp } from '@cartwheel/crdt';
 import { Level } from 'level';
 
 type Db = Level<Uint8Array, Uint8Array>;
-type LevelOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+/** `ck`: the read cache's key for the op (see LevelStorage.cache). */
+type LevelOp =
+  | { type: 'put'; key: Uint8Array; value: Uint8Array; ck: string }
+  | { type: 'del'; key: Uint8Array; ck: string };
 
 export interface LevelStorageOptions {
   /** Directory of the LevelDB database (created if missing). */
   readonly location: string;
   /** 'always' (default): fsync before a write resolves; 'never': OS-buffered writes. */
   readonly fsync?: 'always' | 'never';
+  /** Bytes of recently written or read values kept in memory for get() (default 32 MiB; 0 = off). */
+  readonly cacheBytes?: number;
 }
 
 export class StorageError extends Error {
@@ -88,6 +93,10 @@ function encodeKey(ns: string, partition: number, key: string): Uint8Array {
   return out;
 }
 
+function cacheKey(ns: string, partition: number, key: string): string {
+  return `${ns}\0${partition}\0${key}`;
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -103,10 +112,25 @@ export class LevelStorage implements Storage {
   private closed = false;
   /** Number of LevelDB batches written (for metrics/tests: < writes when group commit works). */
   flushes = 0;
+  /** get() answers served from memory (for tests and metrics). */
+  cacheHits = 0;
+  /**
+   * A read cache (LRU by bytes) of values as they are *in LevelDB*: filled only after a batch has
+   * been written (so it never shows a write before it is durable, exactly like LevelDB itself) or by
+   * a read during which no batch completed (so a slow read can never overwrite a newer value).
+   * A cart update reads its key then writes it; on the hot path the read becomes a map lookup
+   * instead of a round trip through the libuv thread pool, which the fsync also occupies.
+   */
+  private readonly cache = new Map<string, Uint8Array>();
+  private cachedBytes = 0;
+  private readonly maxCacheBytes: number;
+  /** Incremented after every written batch. */
+  private writeEpoch = 0;
 
   private constructor(options: LevelStorageOptions) {
     this.location = options.location;
     this.fsync = options.fsync ?? 'always';
+    this.maxCacheBytes = options.cacheBytes ?? 32 * 1024 * 1024;
     this.db = new Level<Uint8Array, Uint8Array>(options.location, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -131,8 +155,19 @@ export class LevelStorage implements Storage {
     checkPartition(partition);
     checkKey(key);
     this.assertOpen();
+    const ck = cacheKey(ns, partition, key);
+    const hit = this.cache.get(ck);
+    if (hit !== undefined) {
+      this.cacheHits++;
+      this.cache.delete(ck); // LRU: most recently used last
+      this.cache.set(ck, hit);
+      return hit.slice(); // callers own what they get, as with LevelDB
+    }
+    const epoch = this.writeEpoch;
     const value = await this.db.get(encodeKey(ns, partition, key));
-    return value === undefined ? undefined : value;
+    if (value === undefined) return undefined;
+    if (epoch === this.writeEpoch) this.cacheSet(ck, value.slice());
+    return value;
   }
 
   put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void> {
@@ -141,14 +176,23 @@ export class LevelStorage implements Storage {
     checkKey(key);
     checkValue(value);
     // Copy: the caller may reuse its buffer after we return, before the batch is written.
-    return this.enqueue([{ type: 'put', key: encodeKey(ns, partition, key), value: value.slice() }]);
+    return this.enqueue([
+      {
+        type: 'put',
+        key: encodeKey(ns, partition, key),
+        value: value.slice(),
+        ck: cacheKey(ns, partition, key),
+      },
+    ]);
   }
 
   delete(ns: string, partition: number, key: string): Promise<void> {
     checkNs(ns);
     checkPartition(partition);
     checkKey(key);
-    return this.enqueue([{ type: 'del', key: encodeKey(ns, partition, key) }]);
+    return this.enqueue([
+      { type: 'del', key: encodeKey(ns, partition, key), ck: cacheKey(ns, partition, key) },
+    ]);
   }
 
   /** Atomic: all operations land in one LevelDB batch (group commit never splits a call). */
@@ -159,9 +203,20 @@ export class LevelStorage implements Storage {
       checkKey(op.key);
       if (op.type === 'put') {
         checkValue(op.value);
-        return { type: 'put', key: encodeKey(op.ns, op.partition, op.key), value: op.value.slice() };
+        return {
+          type: 'put',
+          key: encodeKey(op.ns, op.partition, op.key),
+          value: op.value.slice(),
+          ck: cacheKey(op.ns, op.partition, op.key),
+        };
       }
-      if (op.type === 'delete') return { type: 'del', key: encodeKey(op.ns, op.partition, op.key) };
+      if (op.type === 'delete') {
+        return {
+          type: 'del',
+          key: encodeKey(op.ns, op.partition, op.key),
+          ck: cacheKey(op.ns, op.partition, op.key),
+        };
+      }
       throw new TypeError(`unknown storage batch op ${(op as { type: unknown }).type}`);
     });
     if (mapped.length === 0) return Promise.resolve();
@@ -209,6 +264,25 @@ export class LevelStorage implements Storage {
     await this.db.close();
   }
 
+  private cacheSet(ck: string, value: Uint8Array): void {
+    this.cacheDelete(ck);
+    if (value.byteLength > this.maxCacheBytes / 16) return; // big values would evict everything
+    this.cache.set(ck, value);
+    this.cachedBytes += value.byteLength + ck.length * 2;
+    while (this.cachedBytes > this.maxCacheBytes) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done === true) break;
+      this.cacheDelete(oldest.value);
+    }
+  }
+
+  private cacheDelete(ck: string): void {
+    const old = this.cache.get(ck);
+    if (old === undefined) return;
+    this.cache.delete(ck);
+    this.cachedBytes -= old.byteLength + ck.length * 2;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StorageError('STORAGE_CLOSED', 'storage is closed');
   }
@@ -233,8 +307,20 @@ export class LevelStorage implements Storage {
         this.pending = [];
         this.waiters = [];
         try {
-          await this.db.batch(ops, { sync: this.fsync === 'always' });
+          await this.db.batch(
+            ops.map((op) =>
+              op.type === 'put'
+                ? { type: 'put', key: op.key, value: op.value }
+                : { type: 'del', key: op.key },
+            ),
+            { sync: this.fsync === 'always' },
+          );
           this.flushes++;
+          this.writeEpoch++;
+          for (const op of ops) {
+            if (op.type === 'put') this.cacheSet(op.ck, op.value);
+            else this.cacheDelete(op.ck);
+          }
           for (const w of waiters) w.resolve();
         } catch (err) {
           const error = new StorageError('STORAGE_UNAVAILABLE', 'LevelDB write failed', { cause: err });
