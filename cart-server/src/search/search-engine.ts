@@ -21,7 +21,13 @@ import {
   type SearchQuery,
   validateSearchQuery,
 } from './search-query.js';
-import { type ShardedIndex, type StoredHit, tokenize } from './sharded-index.js';
+import {
+  isPrefixTerm,
+  type ShardedIndex,
+  type StoredHit,
+  type TermStats,
+  tokenize,
+} from './sharded-index.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** How much popularity can lift a hit: a top product counts up to (1 + w)× its relevance. */
@@ -158,7 +164,7 @@ function fullText(
       boost: { title: 3, extra: 1 },
       // Type-ahead on the last word only, from 3 letters: a 1-2 letter prefix ("dutch o")
       // expands to a large part of the vocabulary in every shard for no useful ranking.
-      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 3,
+      prefix: isPrefixTerm,
       ...(priceOk === undefined ? {} : { filter: (r) => priceOk((r as unknown as StoredHit).priceMinor) }),
     };
     const shards = view.index.searchShards(q, categories, options, (r) => {
@@ -178,7 +184,7 @@ function fullText(
 }
 
 /** Replaces unknown words by the closest known one (edit distance 1, or 2 for long words). */
-export function correctQuery(vocabulary: SearchableMap<number>, text: string): string | undefined {
+export function correctQuery(vocabulary: SearchableMap<TermStats>, text: string): string | undefined {
   const terms = tokenize(text).map((t) => t.toLowerCase());
   let changed = false;
   const out = terms.map((term, i) => {
@@ -186,7 +192,7 @@ export function correctQuery(vocabulary: SearchableMap<number>, text: string): s
     if (i === terms.length - 1 && vocabulary.atPrefix(term).entries().next().done !== true) return term;
     if (term.length < 4) return term;
     let best: { term: string; distance: number; count: number } | undefined;
-    for (const [candidate, [count, distance]] of vocabulary.fuzzyGet(term, term.length >= 8 ? 2 : 1)) {
+    for (const [candidate, [{ count }, distance]] of vocabulary.fuzzyGet(term, term.length >= 8 ? 2 : 1)) {
       if (
         best === undefined ||
         distance < best.distance ||

@@ -49,12 +49,31 @@ export function tokenize(text: string): string[] {
   return text.split(/[\s\-.,;:!?()"'/]+/u).filter((t) => t.length > 0);
 }
 
-/** The indexed words of a document, with their document frequency (for typo correction). */
-function addTerms(vocabulary: SearchableMap<number>, doc: IndexDoc): void {
+/**
+ * What the generation knows about one indexed word: its document frequency (typo correction
+ * picks the most frequent candidate) and the shards that hold it (query routing: with AND
+ * matching, a shard lacking any query word cannot contribute, so it is not searched at all —
+ * term-partitioned routing in the manner of a global term → shard directory).
+ */
+export interface TermStats {
+  count: number;
+  readonly shards: Set<ShardKey>;
+}
+
+/** The indexed words of a document, with their document frequency and shard. */
+function addTerms(vocabulary: SearchableMap<TermStats>, doc: IndexDoc, key: ShardKey): void {
   for (const text of [doc.title, doc.extra]) {
-    for (const t of tokenize(text))
-      vocabulary.update(t.toLowerCase(), (n: number | undefined) => (n ?? 0) + 1);
+    for (const t of tokenize(text)) {
+      const stats = vocabulary.fetch(t.toLowerCase(), () => ({ count: 0, shards: new Set<ShardKey>() }));
+      stats.count++;
+      stats.shards.add(key);
+    }
   }
+}
+
+/** Type-ahead on the last word only, from 3 letters (see search-engine.ts). */
+export function isPrefixTerm(term: string, i: number, terms: readonly string[]): boolean {
+  return i === terms.length - 1 && term.length >= 3;
 }
 
 function newShard(): MiniSearch<IndexDoc> {
@@ -118,7 +137,7 @@ export class ShardedIndex {
   readonly #sorted = new Map<ShardKey, StoredHit[]>();
   readonly #bands: BandAssigner;
   /** Every indexed term with its frequency: typo correction walks this once instead of every shard. */
-  readonly #vocabulary = new SearchableMap<number>();
+  readonly #vocabulary = new SearchableMap<TermStats>();
 
   constructor(bands: BandAssigner) {
     this.#bands = bands;
@@ -150,7 +169,9 @@ export class ShardedIndex {
     shard.add(doc);
     const hit = hitOf(doc);
     hits.set(p.id, hit);
-    addTerms(this.#vocabulary, doc); // removals keep their terms: a stale suggestion finds nothing, harmlessly
+    // Removals keep their terms: a stale suggestion finds nothing and a stale route searches
+    // one shard too many, both harmlessly.
+    addTerms(this.#vocabulary, doc, key);
     this.#sorted.delete(key);
     this.#where.set(p.id, key);
   }
@@ -165,7 +186,7 @@ export class ShardedIndex {
     return true;
   }
 
-  vocabulary(): SearchableMap<number> {
+  vocabulary(): SearchableMap<TermStats> {
     return this.#vocabulary;
   }
 
@@ -213,20 +234,42 @@ export class ShardedIndex {
       .sort((a, b) => (a.category < b.category ? -1 : 1));
   }
 
-  /** Runs one query on the shards of the given categories (all when undefined). */
+  /**
+   * The shards that can hold an AND match of `query`: those holding every word (for the last
+   * word, when it is a prefix term, any word it prefixes). Tokenised exactly as MiniSearch
+   * tokenises the query (same tokenizer, lower-cased), so no shard with a match is skipped.
+   */
+  route(query: string): Set<ShardKey> {
+    const terms = tokenize(query).map((t) => t.toLowerCase());
+    let result: Set<ShardKey> | undefined;
+    for (let i = 0; i < terms.length; i++) {
+      const term = terms[i]!;
+      let shards: Set<ShardKey>;
+      if (isPrefixTerm(term, i, terms)) {
+        shards = new Set();
+        for (const [, stats] of this.#vocabulary.atPrefix(term)) for (const k of stats.shards) shards.add(k);
+      } else {
+        shards = this.#vocabulary.get(term)?.shards ?? new Set();
+      }
+      if (result === undefined) result = new Set(shards);
+      else for (const k of result) if (!shards.has(k)) result.delete(k);
+      if (result.size === 0) break;
+    }
+    return result ?? new Set();
+  }
+
+  /** Runs one query on the shards of the given categories (all when undefined) that hold its words. */
   searchShards(
-    query: string | typeof MiniSearch.wildcard,
+    query: string,
     categories: ReadonlySet<string> | undefined,
     options: SearchOptions,
     visit: (hit: SearchResult & StoredHit) => void,
   ): number {
     let queried = 0;
-    for (const [key, shard] of this.#shards) {
-      if (categories !== undefined) {
-        const category = key.slice(0, key.lastIndexOf('/'));
-        if (!categories.has(category)) continue;
-      }
-      if (shard.documentCount === 0) continue;
+    for (const key of this.route(query)) {
+      if (categories !== undefined && !categories.has(key.slice(0, key.lastIndexOf('/')))) continue;
+      const shard = this.#shards.get(key);
+      if (shard === undefined || shard.documentCount === 0) continue;
       queried++;
       for (const r of shard.search(query, options)) visit(r as SearchResult & StoredHit);
     }

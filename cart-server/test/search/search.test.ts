@@ -4,7 +4,7 @@ import type { Product } from '../../src/catalog/product.js';
 import { BandAssigner, EMPTY_RANKING, type RankingSnapshot } from '../../src/popularity/ranking.js';
 import { type IndexGenerationView, searchIndex } from '../../src/search/search-engine.js';
 import type { SearchHit, SearchQuery } from '../../src/search/search-query.js';
-import { ShardedIndex } from '../../src/search/sharded-index.js';
+import { ShardedIndex, shardKey, tokenize } from '../../src/search/sharded-index.js';
 import { generated, product } from '../catalog/helpers.js';
 
 function build(
@@ -67,6 +67,40 @@ describe('sharding', () => {
     const shardsOfCat = view.index.shards().filter((s) => s.category === cat).length;
     expect(page.shardsQueried).toBe(shardsOfCat);
     expect(page.total).toBe(catalog.filter((p) => p.category === cat).length);
+  });
+  it('routes a query only to the shards that hold all its words (exact and prefix), missing no match', () => {
+    const bands = new BandAssigner(ranking);
+    const words = (p: Product): string[] =>
+      [p.title, p.category, ...Object.values(p.attributes).filter((v) => typeof v === 'string')]
+        .flatMap((t) => tokenize(String(t)))
+        .map((t) => t.toLowerCase());
+    const title = tokenize(catalog[0]!.title.toLowerCase());
+    const cases: Array<{ q: string; match: (ws: string[]) => boolean }> = [
+      { q: title[title.length - 1]!, match: (ws) => ws.includes(title[title.length - 1]!) },
+      {
+        q: `${title[0]} ${title[title.length - 1]!.slice(0, 3)}`,
+        match: (ws) =>
+          ws.includes(title[0]!) && ws.some((w) => w.startsWith(title[title.length - 1]!.slice(0, 3))),
+      },
+      { q: 'zzqx nothing', match: () => false },
+    ];
+    for (const { q, match } of cases) {
+      const expected = catalog.filter((p) => match(words(p)));
+      const page = searchIndex(view, { q, limit: 100 });
+      expect(page.correctedQuery, q).toBeUndefined();
+      expect(new Set(allPages(view, { q, limit: 100 }).map((h) => h.id)), q).toEqual(
+        new Set(expected.map((p) => p.id)),
+      );
+      // Every shard with a match is searched; a shard is skipped when it lacks one of the words
+      // (a shard may hold each word in a different product, so this is a superset, not exact).
+      const withMatch = new Set(expected.map((p) => shardKey(p.category, bands.band(p.id)))).size;
+      const first = tokenize(q)[0]!;
+      const withFirst = new Set(
+        catalog.filter((p) => words(p).includes(first)).map((p) => shardKey(p.category, bands.band(p.id))),
+      ).size;
+      expect(page.shardsQueried, q).toBeGreaterThanOrEqual(withMatch);
+      expect(page.shardsQueried, q).toBeLessThanOrEqual(withFirst);
+    }
   });
 });
 
