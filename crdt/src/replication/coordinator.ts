@@ -167,7 +167,7 @@ export class Coordinator<S, Op> {
     this.d.counters.updates++;
     const entries = this.d.preferenceList(key);
     if (entries.some((e) => e.node === this.d.self && e.kind === 'primary'))
-      return this.coordinate(key, op, entries, o);
+      return this.coordinate(key, op, entries, o).then((r) => ({ state: r.state, delta: r.delta }));
     const coordinator = entries.find((e) => e.kind === 'primary');
     if (coordinator === undefined) {
       throw this.quorumFailed(
@@ -256,7 +256,8 @@ export class Coordinator<S, Op> {
       }
       this.d.counters.updates++;
       const res = await this.coordinate(m.key, this.d.type.decodeOp(m.op), entries, o);
-      reply({ state: this.d.type.encode(res.state), delta: this.d.type.encode(res.delta), error: undefined });
+      // The stored bytes and the replicated delta bytes are reused: nothing is encoded twice.
+      reply({ state: res.stateBytes, delta: res.deltaBytes, error: undefined });
     } catch (e) {
       const q = e instanceof QuorumError ? e : undefined;
       reply({
@@ -279,14 +280,14 @@ export class Coordinator<S, Op> {
     op: Op,
     entries: readonly PreflistEntry[],
     o: { w: number; pw: number; timeoutMs: number },
-  ): Promise<{ state: S; delta: S }> {
+  ): Promise<{ state: S; delta: S; stateBytes: Uint8Array; deltaBytes: Uint8Array }> {
     await this.d.actorReady();
     const mine = entries.findIndex((e) => e.node === this.d.self && e.kind === 'primary');
     const q = entries[mine]!.partition;
     const others = entries.filter((e, i) => i !== mine && e.node === this.d.self).map((e) => e.partition);
     // Mint the dot under the key lock of the coordinating vnode, from everything this node holds
     // for the key, and store it before anyone else sees it (so the next op sees this dot).
-    const { state, delta } = await this.d.vnodes.locked(q, key, async () => {
+    const { state, delta, stateBytes } = await this.d.vnodes.locked(q, key, async () => {
       let local = (await this.d.vnodes.get(q, key, true))?.state ?? this.d.type.empty();
       for (const other of others) {
         const s = await this.d.vnodes.get(other, key);
@@ -294,10 +295,11 @@ export class Coordinator<S, Op> {
       }
       const delta = this.d.type.apply(local, op, this.d.actor(), this.d.now());
       const res = await this.d.vnodes.mergeLocked(q, key, delta);
-      return { state: res.state, delta };
+      return { state: res.state, delta, stateBytes: res.bytes };
     });
-    await this.replicate(key, delta, entries, o, mine);
-    return { state, delta };
+    const deltaBytes = this.d.type.encode(delta);
+    await this.replicate(key, delta, entries, o, mine, deltaBytes);
+    return { state, delta, stateBytes, deltaBytes };
   }
 
   /** Merges a client delta (already stamped with the client's own actor) at W replicas. */
@@ -324,7 +326,9 @@ export class Coordinator<S, Op> {
     entries: readonly PreflistEntry[],
     o: { w: number; pw: number; timeoutMs: number },
     done: number,
+    deltaBytes?: Uint8Array,
   ): Promise<S[]> {
+    let bytes = deltaBytes;
     return new Promise<S[]>((resolve, reject) => {
       const states: S[] = [];
       const id = this.d.newId();
@@ -347,7 +351,7 @@ export class Coordinator<S, Op> {
               id: 0,
               partition: e.partition,
               key,
-              state: this.d.type.encode(delta),
+              state: (bytes ??= this.d.type.encode(delta)),
               returnState: false,
             });
           } else if (e !== entries[done]) void this.d.vnodes.merge(e.partition, key, delta).catch(() => {});
@@ -367,7 +371,6 @@ export class Coordinator<S, Op> {
         } else if (m.t === 'coord-reply' && from === this.d.self) fsm.timeout();
       });
       timer = this.d.timer(o.timeoutMs, () => fsm.timeout());
-      let bytes: Uint8Array | undefined;
       entries.forEach((e, i) => {
         if (i === done) return;
         if (e.node === this.d.self) {
