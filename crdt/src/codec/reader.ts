@@ -35,6 +35,13 @@ export class Reader {
 
   /** Unsigned varint; rejects values above 2^53-1 and over-long encodings. */
   varuint(): number {
+    // one-byte values (most counts, kinds, quantities, small offsets) skip the general loop
+    const pos = this.#pos;
+    const first = this.#buf[pos];
+    if (first !== undefined && first < 0x80) {
+      this.#pos = pos + 1;
+      return first;
+    }
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {

@@ -28,8 +28,12 @@ export class Writer {
 
   /** Unsigned varint (LEB128) for integers 0..2^53-1. */
   varuint(n: number): void {
-    this.#ensure(8);
+    if (this.#pos + 8 > this.#buf.length) this.#ensure(8);
     const buf = this.#buf;
+    if (n < 0x80) {
+      buf[this.#pos++] = n;
+      return;
+    }
     let pos = this.#pos;
     while (n >= 0x80) {
       buf[pos++] = (n % 0x80) | 0x80;
