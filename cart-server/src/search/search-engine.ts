@@ -44,6 +44,18 @@ export interface GenerationResolver {
   find(id: string): IndexGenerationView | undefined;
 }
 
+/**
+ * The options of every shard search, built once (not per query and shard). Price filters are
+ * applied on the stored hit by the caller instead of through a per-query `filter` closure.
+ */
+const SHARD_SEARCH: SearchOptions = {
+  combineWith: 'AND',
+  boost: { title: 3, extra: 1 },
+  // Type-ahead on the last word only, from 3 letters: a 1-2 letter prefix ("dutch o")
+  // expands to a large part of the vocabulary in every shard for no useful ranking.
+  prefix: isPrefixTerm,
+};
+
 /** (score desc, id asc): true when a ranks before b. */
 function before(aScore: number, aId: string, bScore: number, bId: string): boolean {
   return aScore > bScore || (aScore === bScore && aId < bId);
@@ -159,17 +171,10 @@ function fullText(
   const run = (q: string): Partial => {
     const top = new TopK(keep, after);
     let total = 0;
-    const options: SearchOptions = {
-      combineWith: 'AND',
-      boost: { title: 3, extra: 1 },
-      // Type-ahead on the last word only, from 3 letters: a 1-2 letter prefix ("dutch o")
-      // expands to a large part of the vocabulary in every shard for no useful ranking.
-      prefix: isPrefixTerm,
-      ...(priceOk === undefined ? {} : { filter: (r) => priceOk((r as unknown as StoredHit).priceMinor) }),
-    };
-    const shards = view.index.searchShards(q, categories, options, (r) => {
+    const shards = view.index.searchShards(q, categories, SHARD_SEARCH, (hit, relevance) => {
+      if (priceOk !== undefined && !priceOk(hit.priceMinor)) return;
       total++;
-      top.offer(r, r.score);
+      top.offer(hit, relevance);
     });
     return { best: top.best, total, shards };
   };

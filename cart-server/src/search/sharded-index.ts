@@ -3,7 +3,7 @@
  * (the source design partitions its search cluster by category and popularity-score range).
  * Each entry stores the product's mini description, so a result page needs no catalog read.
  */
-import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
+import MiniSearch, { type SearchOptions } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
 import { type Product, type ProductSummary, summarize } from '../catalog/product.js';
 import type { Band, BandAssigner } from '../popularity/ranking.js';
@@ -29,20 +29,11 @@ export interface StoredHit extends ProductSummary {
  * not already in the title. A query term's cost in MiniSearch grows with the documents that
  * hold it in each field, so each word is indexed once per product (a colour used to be in the
  * title, the attributes and the description: three postings for one fact). The description's
- * mini form is stored for result pages, not indexed.
+ * mini form is stored for result pages, not indexed. MiniSearch stores no fields: every hit
+ * would copy them into its result object (for every match, not just the page), so the shard's
+ * own id → StoredHit map serves them, and only for hits that are looked at.
  */
 const FIELDS = ['title', 'extra'] as const;
-const STORE_FIELDS = [
-  'id',
-  'title',
-  'snippet',
-  'priceMinor',
-  'currency',
-  'category',
-  'image',
-  'availability',
-  'popularity',
-] as const;
 
 /** The tokenizer of every shard (and of the query corrector): category slugs split into words. */
 export function tokenize(text: string): string[] {
@@ -79,7 +70,6 @@ export function isPrefixTerm(term: string, i: number, terms: readonly string[]):
 function newShard(): MiniSearch<IndexDoc> {
   return new MiniSearch<IndexDoc>({
     fields: [...FIELDS],
-    storeFields: [...STORE_FIELDS],
     // Category slugs are indexed as words ("home-kitchen" → "home", "kitchen").
     tokenize,
   });
@@ -263,15 +253,19 @@ export class ShardedIndex {
     query: string,
     categories: ReadonlySet<string> | undefined,
     options: SearchOptions,
-    visit: (hit: SearchResult & StoredHit) => void,
+    visit: (hit: StoredHit, relevance: number) => void,
   ): number {
     let queried = 0;
     for (const key of this.route(query)) {
       if (categories !== undefined && !categories.has(key.slice(0, key.lastIndexOf('/')))) continue;
       const shard = this.#shards.get(key);
-      if (shard === undefined || shard.documentCount === 0) continue;
+      const hits = this.#hits.get(key);
+      if (shard === undefined || hits === undefined || shard.documentCount === 0) continue;
       queried++;
-      for (const r of shard.search(query, options)) visit(r as SearchResult & StoredHit);
+      for (const r of shard.search(query, options)) {
+        const hit = hits.get(r.id as string);
+        if (hit !== undefined) visit(hit, r.score);
+      }
     }
     return queried;
   }
