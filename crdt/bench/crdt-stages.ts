@@ -119,7 +119,8 @@ export function stageA(
  * (b) Two replicas fork the state after (a), make `concurrentOps` concurrent ops each (untimed),
  * then exchange deltas both ways over "the wire": versions and deltas are bytes, so the timed
  * section includes encoding the versions, computing and encoding both deltas, and decoding and
- * applying them. Both replicas must read the same cart afterwards.
+ * applying them. Both replicas must read the same cart afterwards. One untimed warm-up exchange
+ * per library precedes the timed runs.
  */
 export function stageB(
   adapters: readonly CartAdapter[],
@@ -129,7 +130,9 @@ export function stageB(
   progress: Progress,
 ): Map<LibName, StageB> {
   const samples = new Map<LibName, StageB[]>();
-  for (let run = 0; run < config.runs; run++) {
+  // One untimed exchange per library first, as stage (a) warms up: every library's merge path
+  // is then JIT-compiled before it is timed (Yjs's already is, through fork()).
+  for (let run = -1; run < config.runs; run++) {
     const opsA = workload.fork(config.seed + 100 + run).take(config.concurrentOps);
     const opsB = workload.fork(config.seed + 200 + run).take(config.concurrentOps);
     for (const adapter of adapters) {
@@ -152,6 +155,10 @@ export function stageB(
       });
       const merged = a.read();
       assertCart(adapter.lib, '(b) replicas after the exchange', b.read(), merged);
+      if (run < 0) {
+        progress(`(b) ${adapter.lib} warm-up: merge ${ms.toFixed(1)} ms (not counted)`);
+        continue;
+      }
       const list = samples.get(adapter.lib) ?? [];
       list.push({ mergeMs: ms, mergeDeltaBytes: bytes, versionBytes, mergedItems: merged.size });
       samples.set(adapter.lib, list);
