@@ -16,6 +16,7 @@ import {
   decodeCursor,
   encodeCursor,
   fingerprint,
+  normalizedQuery,
   type SearchHit,
   type SearchPage,
   type SearchQuery,
@@ -71,6 +72,20 @@ export function searchIndex(view: IndexGenerationView, raw: SearchQuery): Search
     if (cursor.f !== fp) throw new InvalidCursorError('cursor belongs to another query');
     if (cursor.g !== view.id) throw new InvalidCursorError('cursor belongs to another generation');
   }
+  // Validated, cursor checked: a page cached for these exact inputs is the answer.
+  const cacheKey = `${limit}\u0000${query.cursor ?? ''}\u0000${normalizedQuery(query)}`;
+  const cached = view.index.pages.get(cacheKey);
+  if (cached !== undefined) return cached;
+  return view.index.pages.set(cacheKey, runQuery(view, query, limit, fp, cursor));
+}
+
+function runQuery(
+  view: IndexGenerationView,
+  query: SearchQuery,
+  limit: number,
+  fp: string,
+  cursor: Cursor | undefined,
+): SearchPage {
   const text = (query.q ?? '').trim();
   const min = query.minPrice;
   const max = query.maxPrice;

@@ -91,9 +91,14 @@ export function decodeCursor(text: string): Cursor {
   throw new InvalidCursorError('malformed cursor');
 }
 
-export function fingerprint(q: SearchQuery): string {
+/** The query and filters in canonical form (case, category order): equal keys, equal results. */
+export function normalizedQuery(q: SearchQuery): string {
   const cats = q.categories === undefined ? '' : [...q.categories].sort().join(',');
-  const text = `${(q.q ?? '').trim().toLowerCase()}|${cats}|${q.minPrice ?? ''}|${q.maxPrice ?? ''}`;
+  return `${(q.q ?? '').trim().toLowerCase()}|${cats}|${q.minPrice ?? ''}|${q.maxPrice ?? ''}`;
+}
+
+export function fingerprint(q: SearchQuery): string {
+  const text = normalizedQuery(q);
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
   return h.toString(36);

@@ -7,6 +7,7 @@ import MiniSearch, { type SearchOptions } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
 import { type Product, type ProductSummary, summarize } from '../catalog/product.js';
 import type { Band, BandAssigner } from '../popularity/ranking.js';
+import { PageCache } from './page-cache.js';
 
 export type ShardKey = `${string}/${Band}`;
 
@@ -129,8 +130,12 @@ export class ShardedIndex {
   /** Every indexed term with its frequency: typo correction walks this once instead of every shard. */
   readonly #vocabulary = new SearchableMap<TermStats>();
 
-  constructor(bands: BandAssigner) {
+  /** Result pages of this index; cleared by every write, so a cached page is never stale. */
+  readonly pages: PageCache;
+
+  constructor(bands: BandAssigner, options: { pageCacheEntries?: number } = {}) {
     this.#bands = bands;
+    this.pages = new PageCache(options.pageCacheEntries);
   }
 
   get size(): number {
@@ -139,6 +144,7 @@ export class ShardedIndex {
 
   /** Inserts or replaces a product (moving it if its category changed). */
   upsert(p: Product): void {
+    this.pages.clear();
     const band = this.#bands.band(p.id);
     const key = shardKey(p.category, band);
     const old = this.#where.get(p.id);
@@ -169,6 +175,7 @@ export class ShardedIndex {
   remove(id: string): boolean {
     const key = this.#where.get(id);
     if (key === undefined) return false;
+    this.pages.clear();
     this.#shards.get(key)?.discard(id);
     this.#hits.get(key)?.delete(id);
     this.#sorted.delete(key);
