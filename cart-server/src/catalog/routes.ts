@@ -4,7 +4,7 @@
  * (guarded by the `adminAuth` middleware the cart server supplies).
  */
 import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
-import type { SearchQuery } from '../search/search-query.js';
+import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import {
   InvalidCatalogRequestError,
   InvalidProductError,
@@ -81,7 +81,14 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
       ...optional('limit', intParam(c, 'limit', 1, 100)),
       ...optional('cursor', c.req.query('cursor')),
     };
-    return c.json(catalog.search(query));
+    const page = catalog.search(query);
+    // Cached pages are shared and frozen: serialise each once, not on every request for it.
+    let body = pageJson.get(page);
+    if (body === undefined) {
+      body = JSON.stringify(page);
+      if (Object.isFrozen(page)) pageJson.set(page, body);
+    }
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/images/:name', async (c) => {
@@ -164,6 +171,9 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
   app.route('/admin/catalog', admin);
   return app;
 }
+
+/** JSON text of cached search pages (weak: dropped with the page when the cache evicts it). */
+const pageJson = new WeakMap<SearchPage, string>();
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
