@@ -4,7 +4,11 @@ import { defineConfig } from 'vitest/config';
 // their TypeScript sources, so tests never run against a stale `dist/`.
 const pkg = (name: string, extra: Record<string, unknown> = {}) => ({
   extends: true as const,
-  test: { name, include: [`${name}/src/**/*.test.ts`, `${name}/test/**/*.test.ts`, `${name}/bench/**/*.test.ts`], ...extra },
+  test: {
+    name,
+    include: [`${name}/src/**/*.test.ts`, `${name}/test/**/*.test.ts`, `${name}/bench/**/*.test.ts`],
+    ...extra,
+  },
 });
 
 export default defineConfig({

@@ -346,12 +346,13 @@ export class Coordinator<S, Op> {
         // W=1: already durable locally; still replicate to the others, best effort.
         for (const e of entries) {
           if (e !== entries[done] && e.node !== this.d.self) {
+            bytes ??= this.d.type.encode(delta);
             this.d.send(e.node, {
               t: 'put',
               id: 0,
               partition: e.partition,
               key,
-              state: (bytes ??= this.d.type.encode(delta)),
+              state: bytes,
               returnState: false,
             });
           } else if (e !== entries[done]) void this.d.vnodes.merge(e.partition, key, delta).catch(() => {});
