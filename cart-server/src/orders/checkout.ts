@@ -142,7 +142,13 @@ export class CheckoutService {
     if (earlier !== undefined) return earlier;
 
     const snapshot = await this.#o.cart.snapshot(userId, cartId);
-    if (snapshot.lines.length === 0) throw new OrderError('EMPTY_CART', `cart ${cartId} has no lines`);
+    if (snapshot.lines.length === 0) {
+      // A concurrent request with the same key may have placed the order and emptied the cart
+      // between our replay check and this snapshot: answer with that order, not an error.
+      const placedMeanwhile = await this.#replay(orderId, request);
+      if (placedMeanwhile !== undefined) return placedMeanwhile;
+      throw new OrderError('EMPTY_CART', `cart ${cartId} has no lines`);
+    }
     if (snapshot.lines.length > MAX_ORDER_LINES) {
       throw new OrderError('ORDER_TOO_LARGE', `an order holds at most ${MAX_ORDER_LINES} lines`);
     }
