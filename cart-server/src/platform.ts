@@ -36,6 +36,9 @@ export function platformMounts(): StartOptions {
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         logger: log.child({ component: 'catalog' }),
       });
+      const opened = catalog;
+      // Cart adds feed the popularity windows next to product views (record never throws).
+      ctx.carts.onAdd((productId, quantity) => opened.record({ type: 'cart_add', productId, quantity }));
       const verifier = new TokenVerifier(config.jwtSecret);
       const adminAuth = every(requireAuth(verifier), requireRole('admin'));
       orders = await openOrderSystem({

@@ -81,3 +81,15 @@ describe('CartService.removePurchased', () => {
     ).toEqual(['sku-2']);
   });
 });
+
+describe('CartService.onAdd', () => {
+  it('reports every acknowledged add (the popularity signal), and nothing after unsubscribe', async () => {
+    const seen: Array<[string, number]> = [];
+    const stop = node.carts.onAdd((productId, quantity) => seen.push([productId, quantity]));
+    await node.carts.apply('carol', 'main', { type: 'add', productId: 'sku-9', quantity: 3 });
+    await node.carts.apply('carol', 'main', { type: 'setQuantity', productId: 'sku-9', quantity: 1 });
+    stop();
+    await node.carts.apply('carol', 'main', { type: 'add', productId: 'sku-9', quantity: 1 });
+    expect(seen).toEqual([['sku-9', 3]]);
+  });
+});

@@ -52,6 +52,7 @@ export interface CartSnapshot {
 
 export class CartService {
   private readonly listeners = new Map<string, Set<CartListener>>();
+  private readonly addListeners = new Set<(productId: string, quantity: number) => void>();
   /** Recent carts' line counts (bounded, oldest evicted first). */
   private readonly lineCounts = new Map<string, number>();
 
@@ -109,8 +110,15 @@ export class CartService {
     const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
     this.rememberSize(key, state);
     this.options.onOperation?.(op.type);
+    if (op.type === 'add') for (const listener of this.addListeners) listener(op.productId, op.quantity);
     this.notifyLocal(key, state, delta);
     return state;
+  }
+
+  /** Calls `listener` after every acknowledged add (the popularity signal); returns an unsubscribe. */
+  onAdd(listener: (productId: string, quantity: number) => void): () => void {
+    this.addListeners.add(listener);
+    return () => this.addListeners.delete(listener);
   }
 
   /**
