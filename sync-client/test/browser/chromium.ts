@@ -2,10 +2,13 @@
  * Debian's Chromium driven by playwright-core (`npx playwright install` does not work here).
  * A missing browser is a failure, never a skip: CI installs it with apt.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { PACKAGE_DIR } from '../../scripts/bundle.js';
+import { afterAll, beforeAll } from 'vitest';
+import { buildStorefront, PACKAGE_DIR } from '../../scripts/bundle.js';
+import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -28,6 +31,49 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** What a browser test file gets from `useStorefront`: valid inside its tests. */
+export interface StorefrontEnv {
+  readonly browser: Browser;
+  readonly server: CartServerProcess;
+  /** Pages to screenshot on failure (see `withScreenshots`). */
+  readonly pages: Page[];
+}
+
+/**
+ * Registers the hooks of one browser test file: builds the storefront into a temp folder, starts
+ * a real cart-server process serving it, launches Chromium; tears all three down afterwards.
+ */
+export function useStorefront(): StorefrontEnv {
+  let browser: Browser | undefined;
+  let server: CartServerProcess | undefined;
+  let dist: string | undefined;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), 'cw-storefront-'));
+    await buildStorefront(dist);
+    server = await startCartServer({ storefrontDir: dist });
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+    if (dist !== undefined) rmSync(dist, { recursive: true, force: true });
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not started: use it inside a test`);
+    return value;
+  };
+  return {
+    get browser() {
+      return ready(browser, 'Chromium');
+    },
+    get server() {
+      return ready(server, 'the cart server');
+    },
+    pages,
+  };
 }
 
 /** Runs `body`; on failure saves a screenshot of every page under sync-client/test-results/. */

@@ -1,41 +1,19 @@
-/**
- * In Chromium: the ReplicaStore conformance suite on IndexedDB (browser-level), and several tabs
- * of one browser sharing one replica through Web Locks + BroadcastChannel.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_ALIASES, buildStorefront, PACKAGE_DIR } from '../../scripts/bundle.js';
-import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { BROWSER_ALIASES, PACKAGE_DIR } from '../../scripts/bundle.js';
 import {
   cart,
   firstProducts,
-  launchChromium,
+  useStorefront,
   waitForCart,
   waitForStatus,
   withScreenshots,
 } from './chromium.js';
 
-let browser: Browser;
-let server: CartServerProcess;
-let dist: string;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  dist = mkdtempSync(join(tmpdir(), 'cw-storefront-'));
-  await buildStorefront(dist);
-  server = await startCartServer({ storefrontDir: dist });
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-  rmSync(dist, { recursive: true, force: true });
-});
+const env = useStorefront();
+const pages = env.pages;
 
 const role = (page: Page) =>
   page.evaluate(() => (globalThis as { cartwheel?: { client?: { role: string } } }).cartwheel?.client?.role);
@@ -56,9 +34,9 @@ describe('Chromium', () => {
       alias: BROWSER_ALIASES,
       logLevel: 'warning',
     });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     pages.push(page);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${env.server.url}/`);
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     const results = await page.evaluate(() =>
       (
@@ -71,15 +49,15 @@ describe('Chromium', () => {
   }, 60_000);
 
   it('tabs of one browser share one replica with a single leader, and leadership moves on', async () => {
-    const token = server.userToken('tabs-user');
-    const context = await browser.newContext();
+    const token = env.server.userToken('tabs-user');
+    const context = await env.browser.newContext();
     const first = await context.newPage();
     pages.push(first);
-    await first.goto(`${server.url}/?token=${token}#/cart`);
+    await first.goto(`${env.server.url}/?token=${token}#/cart`);
     await waitForStatus(first, 'online', 20_000);
     const second = await context.newPage();
     pages.push(second);
-    await second.goto(`${server.url}/#/`);
+    await second.goto(`${env.server.url}/#/`);
     await waitForStatus(second, 'online', 20_000);
     await withScreenshots(
       'tabs',
@@ -93,7 +71,7 @@ describe('Chromium', () => {
         await second.click(`[data-add="${tea}"]`);
         await second.click(`[data-add="${tea}"]`);
         await waitForCart(first, cart({ [tea]: 2 }));
-        await second.goto(`${server.url}/#/cart`);
+        await second.goto(`${env.server.url}/#/cart`);
         await waitForCart(second, cart({ [tea]: 2 }));
 
         const leaderActor = await actor(first);
@@ -111,7 +89,7 @@ describe('Chromium', () => {
         await waitForCart(second, cart({ [tea]: 3 }));
         await waitForStatus(second, 'online');
         await expect
-          .poll(() => server.cartLines('tabs-user', 'default'), { timeout: 10_000 })
+          .poll(() => env.server.cartLines('tabs-user', 'default'), { timeout: 10_000 })
           .toEqual(cart({ [tea]: 3 }));
       },
     );

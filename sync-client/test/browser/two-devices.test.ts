@@ -1,56 +1,30 @@
-/**
- * The issue's scenario in a real browser against a real cart-server process: two browser contexts are two devices of one user.
- * A goes offline, changes the cart, reloads (the cart comes back from IndexedDB, the page from
- * the service worker); B changes the same cart online; A comes back; both pages converge, and
- * the item B removed while A added it again is present (add-wins).
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStorefront } from '../../scripts/bundle.js';
-import { type CartServerProcess, startCartServer } from '../support/cart-server-process.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   cart,
   firstProducts,
-  launchChromium,
   pendingBadge,
+  useStorefront,
   waitForCart,
   waitForStatus,
   withScreenshots,
 } from './chromium.js';
 
-let browser: Browser;
-let server: CartServerProcess;
-let dist: string;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  dist = mkdtempSync(join(tmpdir(), 'cw-storefront-'));
-  await buildStorefront(dist);
-  server = await startCartServer({ storefrontDir: dist });
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-  rmSync(dist, { recursive: true, force: true });
-});
+const env = useStorefront();
+const pages = env.pages;
 
 async function device(token: string, hash: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   pages.push(page);
-  await page.goto(`${server.url}/?token=${token}${hash}`);
+  await page.goto(`${env.server.url}/?token=${token}${hash}`);
   await waitForStatus(page, 'online', 20_000);
   return { context, page };
 }
 
 describe('storefront in Chromium', () => {
   it('two devices: offline changes survive a reload and converge with add-wins', async () => {
-    const token = server.userToken('shopper-1');
+    const token = env.server.userToken('shopper-1');
     const a = await device(token, '#/');
     const b = await device(token, '#/cart');
     await withScreenshots(
@@ -73,7 +47,7 @@ describe('storefront in Chromium', () => {
         await waitForStatus(a.page, 'offline');
         await a.page.click(`[data-add="${k}"]`);
         await a.page.click(`[data-add="${e}"]`); // concurrent with B's removal below
-        await a.page.goto(`${server.url}/#/cart`);
+        await a.page.goto(`${env.server.url}/#/cart`);
         await waitForCart(a.page, cart({ [e]: 3, [k]: 1, [m]: 1 }));
         await a.page.click(`.cart-line[data-product-id="${m}"] .remove`);
         await waitForCart(a.page, cart({ [e]: 3, [k]: 1 }));
@@ -96,13 +70,13 @@ describe('storefront in Chromium', () => {
         await waitForStatus(a.page, 'online');
         expect(await pendingBadge(a.page)).toBe(0);
         expect(await a.page.isHidden('#pending')).toBe(true);
-        expect(await server.cartLines('shopper-1', 'default')).toEqual(converged);
+        expect(await env.server.cartLines('shopper-1', 'default')).toEqual(converged);
       },
     );
   }, 120_000);
 
   it('search, product page, quantities and placing an order', async () => {
-    const { page } = await device(server.userToken('shopper-2'), '#/');
+    const { page } = await device(env.server.userToken('shopper-2'), '#/');
     await withScreenshots(
       'order',
       () => [page],
