@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 as prng } from '../../src/catalog/generator.js';
 import { deriveOrderId } from '../../src/orders/checkout.js';
 import type { OrderPlaced } from '../../src/orders/events.js';
 import { LevelOrderLog } from '../../src/orders/log/level-order-log.js';
@@ -17,7 +18,7 @@ import type { OrderLog } from '../../src/orders/log/order-log.js';
 import { RedisOrderLog } from '../../src/orders/log/redis-order-log.js';
 import { ProcessorStore } from '../../src/orders/processor-store.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
-import { bundleProcessorMain, ProcessorChild, prng } from './crash-harness.js';
+import { bundleProcessorMain, ProcessorChild } from './crash-harness.js';
 
 const ORDERS = Number(process.env.CRASH_ORDERS ?? 5000);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
