@@ -35,3 +35,22 @@ export class CrdtLimitError extends CrdtError {
     this.name = 'CrdtLimitError';
   }
 }
+
+/**
+ * A delta whose causal past the receiver lacks (README, "Delivery contract"). Nothing was changed;
+ * `missing` names the dots to fetch first (or send the receiver's context to the sender and join
+ * what it answers: a full state or `deltaSince` always applies).
+ */
+export class CrdtCausalGapError extends CrdtError {
+  readonly missing: ReadonlyMap<string, readonly [number, number]>;
+  constructor(missing: ReadonlyMap<string, readonly [number, number]>, options?: { cause?: unknown }) {
+    const first = [...missing].slice(0, 3).map(([a, [lo, hi]]) => `${a}:${lo}..${hi}`);
+    super(
+      'CRDT_CAUSAL_GAP',
+      `delta depends on dots this replica has not seen (${first.join(', ')}${missing.size > 3 ? ', ...' : ''})`,
+      options,
+    );
+    this.name = 'CrdtCausalGapError';
+    this.missing = missing;
+  }
+}

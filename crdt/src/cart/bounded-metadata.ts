@@ -1,28 +1,25 @@
 /**
- * Helpers for keeping causal metadata bounded (README, "Bounded metadata"). A cart's context holds
- * one interval per actor when deltas arrive in causal order (more only across gaps), so it grows
- * with the number of actors that ever wrote, never with the number of operations. Retiring actors
- * that have no live entries and that every replica has seen identically removes even that.
+ * Helpers for keeping causal metadata bounded (README, "Bounded metadata"). Under the delivery
+ * contract a cart's context is one interval per actor (a version vector), so it grows with the
+ * number of actors that ever wrote, never with the number of operations. Retiring actors replaces
+ * their entry with a marker that also drops any late delta of theirs.
  */
 import type { CausalContext } from '../causal/causal-context.js';
 import type { ActorId } from '../causal/dot.js';
-import { intervalsEqual } from '../causal/interval-set.js';
+import { contextOf, listsOf } from '../types/dot-store.js';
 import type { CartState } from './cart-state.js';
 
 /**
- * Actors of `state` without live entries whose dots every one of `replicaContexts` has seen exactly
- * as `state` has (so no replica holds or awaits anything of theirs). The caller must also know that
- * they will never write again before passing them to `Cart.retireActors` on every replica.
+ * Actors of `state` without live entries, provided every one of `replicaContexts` covers the
+ * state's whole context — so every replica has seen every remove this state has seen and none can
+ * still hold an entry of theirs (a replica that lacks a remove would keep the entry, and retiring
+ * would then let it come back everywhere). Empty otherwise. The caller must also know that they
+ * will never write again before passing them to `Cart.retireActors` on every replica.
  */
 export function retirableActors(state: CartState, replicaContexts: readonly CausalContext[]): ActorId[] {
+  const ctx = contextOf(state);
+  if (!replicaContexts.every((c) => c.covers(ctx))) return [];
   const live = new Set<ActorId>();
-  for (const line of state._lines.values()) for (const e of line.entries) live.add(e.actor);
-  return state._ctx.actors().filter((a) => {
-    if (live.has(a)) return false;
-    const mine = state._ctx._intervals(a)!;
-    return replicaContexts.every((c) => {
-      const theirs = c._intervals(a);
-      return theirs !== undefined && intervalsEqual(theirs, mine);
-    });
-  });
+  for (const line of listsOf(state).values()) for (const e of line.entries) live.add(e.actor);
+  return ctx.actors().filter((a) => !live.has(a) && !ctx.isRetired(a));
 }

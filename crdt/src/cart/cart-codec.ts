@@ -1,31 +1,36 @@
 /**
  * Versioned binary codec of cart states and deltas (the same format: a delta is a state).
  *
- *   header(version 2, kind cart)
+ *   header(version 3, kind cart)
  *   actor table            count·2 + allUuids, then sorted actors (UUIDs as 16 raw bytes)
+ *   flags                  varuint: 1 = a delta (dependencies follow), 0 = a full state
  *   context                per table actor: interval count, intervals as gap/length varints
  *                          (singleton intervals holding an entry's own dot are left implied)
- *   hlc base               smallest physical ms of any timestamp
+ *   dependencies           deltas only: per table actor, the version-vector entry its minter had
+ *                          seen (0 = none) — the delivery contract's causal past
+ *   hlc base               smallest wall ms of any timestamp
  *   lines                  count, then per line (sorted by product id):
  *     productId            length-prefixed UTF-8 (≤ 128 characters)
  *     entries              count, then per entry: (actorIndex·4 + kind), counter,
  *                          INC: value | SET: value, hlc | META: hlc, meta
  *
  * Format 1 (until 2026-11) wrote an actor count + index per context actor and a tag per actor;
- * format 2 saves 3 bytes on a one-op delta. Format 1 bytes (stored snapshots) still decode.
+ * format 2 saved 3 bytes on a one-op delta; format 3 adds the flags and dependencies and packs
+ * timestamps with 5 logical bits (causal/hlc.ts). Format 1 and 2 bytes (stored snapshots) still
+ * decode, as full states, their timestamps converted.
  *
  * The encoding is canonical (equal states give equal bytes), which anti-entropy hashing relies on.
  * Decoding validates every invariant: indices in range, quantities in 1..MAX_QUANTITY, every entry's
  * dot inside the context, no dot twice, product ids distinct — and fails only with CrdtDecodeError.
  */
-import type { CausalContext } from '../causal/causal-context.js';
+import { type CausalContext, intervalsOf, unionSorted } from '../causal/causal-context.js';
 import type { ActorId } from '../causal/dot.js';
 import { hlcPhysical } from '../causal/hlc.js';
 import { findInterval, type Intervals } from '../causal/interval-set.js';
 import { ActorTable } from '../codec/actor-table.js';
 import { readContextBody, readContextByTable, writeContextByTable } from '../codec/context-codec.js';
 import { CART_CODEC_VERSION, KIND, readHeader, writeHeader } from '../codec/header.js';
-import { readBase, readHlc, writeHlc } from '../codec/hlc-codec.js';
+import { readBase, readHlc, readLegacyHlc, writeHlc } from '../codec/hlc-codec.js';
 import { LIMITS } from '../codec/limits.js';
 import { readMeta, writeMeta } from '../codec/meta-codec.js';
 import { Reader } from '../codec/reader.js';
@@ -33,16 +38,20 @@ import { Writer } from '../codec/writer.js';
 import { CrdtDecodeError } from '../errors.js';
 import type { CartDelta } from './cart-state.js';
 import { CartState } from './cart-state.js';
-import { Entry, type EntryKind, INC, Line, META, SET } from './line.js';
+import { contextOf, DotList, depsOf, listsOf } from '../types/dot-store.js';
+import { Entry, type EntryKind, INC, type Line, META, SET } from './line.js';
 import { MAX_QUANTITY } from './validate.js';
 
 /** Format 1 differs only in the actor table and the context (see the header comment). */
-const CART_DECODABLE = [1, CART_CODEC_VERSION] as const;
+const CART_DECODABLE = [1, 2, CART_CODEC_VERSION] as const;
 
 export function encodeCart(state: CartState): Uint8Array {
   if (!(state instanceof CartState)) throw new TypeError('encodeCart expects a CartState');
-  const ctx = state._ctx;
+  const ctx = contextOf(state);
+  const lines = listsOf(state);
+  const deps = depsOf(state);
   const actors = new Set<ActorId>(ctx.actors());
+  if (deps !== undefined) for (const a of deps.keys()) actors.add(a);
   let minHlc = Number.POSITIVE_INFINITY;
   let entryCount = 0;
   // An entry's dot that forms a singleton interval of the context (the dot a mutator just minted)
@@ -50,13 +59,13 @@ export function encodeCart(state: CartState): Uint8Array {
   let implied: Map<ActorId, Set<number>> | undefined;
   let scanActor: ActorId | undefined;
   let scanIv: Intervals | undefined;
-  for (const line of state._lines.values()) {
+  for (const line of lines.values()) {
     for (const e of line.entries) {
       entryCount++;
       if (e.kind !== INC && e.hlc < minHlc) minHlc = e.hlc;
       if (e.actor !== scanActor) {
         scanActor = e.actor;
-        scanIv = ctx._intervals(e.actor);
+        scanIv = intervalsOf(ctx, e.actor);
         actors.add(e.actor);
       }
       if (scanIv === undefined) continue;
@@ -74,20 +83,22 @@ export function encodeCart(state: CartState): Uint8Array {
   }
   const table = new ActorTable(actors);
   const w = new Writer(
-    64 + table.actors.length * 18 + ctx.intervalCount() * 4 + state._lines.size * 16 + entryCount * 10,
+    64 + table.actors.length * 20 + ctx.intervalCount() * 4 + lines.size * 16 + entryCount * 10,
   );
   writeHeader(w, KIND.cart, CART_CODEC_VERSION);
   table.write2(w);
+  w.varuint(deps === undefined ? 0 : 1);
   const written = writeContextByTable(w, ctx, table, implied && ((a) => implied.get(a)));
+  if (deps !== undefined) for (const a of table.actors) w.varuint(deps.get(a) ?? 0);
   const base = minHlc === Number.POSITIVE_INFINITY ? 0 : hlcPhysical(minHlc);
   w.varuint(base);
   // default sort compares UTF-16 code units, the same order as `<` used by the decoder's check
-  const pids = [...state._lines.keys()].sort();
+  const pids = [...lines.keys()].sort();
   w.varuint(pids.length);
   let lastActor = '';
   let lastIndex = 0;
   for (const pid of pids) {
-    const entries = state._lines.get(pid)!.entries;
+    const entries = lines.get(pid)!.entries;
     w.string(pid);
     w.varuint(entries.length);
     const sorted = inTableOrder(entries, table) ? entries : entries.slice().sort(table.compareDots);
@@ -125,9 +136,25 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
   const r: Reader = new Reader(bytes);
   const version = readHeader(r, KIND.cart, 'cart', CART_DECODABLE);
   const actors = version === 1 ? ActorTable.read(r) : ActorTable.read2(r);
+  let isDelta = false;
+  if (version >= 3) {
+    const flags = r.varuint();
+    if (flags > 1) r.fail(`unknown cart flags ${flags}`);
+    isDelta = flags === 1;
+  }
   const ctx: CausalContext = version === 1 ? readContextBody(r, actors) : readContextByTable(r, actors);
+  let deps: Map<ActorId, number> | undefined;
+  if (isDelta) {
+    deps = new Map();
+    for (const a of actors) {
+      const n = r.varuint();
+      if (n > LIMITS.maxCounter) r.fail('dependency counter out of range');
+      if (n > 0) deps.set(a, n);
+    }
+  }
   const maxOf = actors.map((a) => ctx.max(a));
   const base = readBase(r);
+  const hlcOf = version >= 3 ? readHlc : readLegacyHlc;
   const nLines = r.count(LIMITS.maxEntries, 5, 'lines');
   const lines = new Map<string, Line>();
   // entry counters per actor index: checked for duplicates and joined into the context at the end
@@ -160,16 +187,16 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
           counter,
           kind as EntryKind,
           value,
-          kind === SET ? readHlc(r, base) : 0,
+          kind === SET ? hlcOf(r, base) : 0,
           undefined,
         );
       } else {
-        const hlc = readHlc(r, base);
+        const hlc = hlcOf(r, base);
         e = new Entry(actor, counter, META, 0, hlc, readMeta(r));
       }
       entries.push(e);
     }
-    lines.set(pid, new Line(entries, 0));
+    lines.set(pid, new DotList(entries, 0));
   }
   r.end();
   // Entry dots belong to the context (singleton ones are left implied by the encoder); a dot may
@@ -181,10 +208,11 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
     for (let k = 1; k < list.length; k++) {
       if (list[k] === list[k - 1]) r.fail(`dot ${actors[ai]}:${list[k]} appears twice`);
     }
-    ctx._unionSorted(actors[ai]!, list);
+    unionSorted(ctx, actors[ai]!, list);
   }
   r.end();
-  return new CartState(lines, ctx);
+  if (ctx.intervalCount() > LIMITS.maxIntervals) r.fail('too many intervals');
+  return new CartState(lines, ctx, deps);
 }
 
 /** Entries are usually already in (actor index, counter) order: check before sorting a copy. */

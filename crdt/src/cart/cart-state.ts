@@ -1,10 +1,18 @@
 /**
- * An immutable cart value: lines (product id → dot store) plus the causal context of everything
- * seen. A delta is the same shape (delta-state CRDTs: a delta is a state), so deltas join, encode
- * and validate exactly like full states.
+ * An immutable cart value: lines (product id → dot store list) plus the causal context of
+ * everything seen, and for a delta the version vector its minter had seen (its dependencies). A
+ * delta is the same shape (delta-state CRDTs: a delta is a state), so deltas join, encode and
+ * validate exactly like full states.
  */
 import { CausalContext } from '../causal/causal-context.js';
-import { type Line, lineMeta, lineQuantity, linesEqual } from './line.js';
+import {
+  DotStoreState,
+  listsOf,
+  type StoreKind,
+  statesEqual,
+  type VersionVector,
+} from '../types/dot-store.js';
+import { CART_ENTRY_ORDER, type Entry, type Line, lineMeta, lineQuantity } from './line.js';
 import type { LineMeta } from './validate.js';
 
 export interface CartLine {
@@ -13,53 +21,38 @@ export interface CartLine {
   readonly meta?: LineMeta;
 }
 
-export class CartState {
-  /** @internal lines, shared read-only with carts and other states. */
-  readonly _lines: ReadonlyMap<string, Line>;
-  /** @internal never mutate. */
-  readonly _ctx: CausalContext;
-
-  constructor(lines: ReadonlyMap<string, Line>, ctx: CausalContext) {
-    this._lines = lines;
-    this._ctx = ctx;
-  }
-
+export class CartState extends DotStoreState<Entry> {
   static empty(): CartState {
     return new CartState(new Map(), new CausalContext());
   }
 
   /** Visible lines sorted by product id. */
   lines(): CartLine[] {
-    return visibleLines(this._lines);
+    return visibleLines(listsOf(this));
   }
 
   get(productId: string): CartLine | undefined {
-    const line = this._lines.get(productId);
+    const line = listsOf(this).get(productId);
     return line === undefined ? undefined : toCartLine(productId, line);
   }
 
   get size(): number {
-    return countVisible(this._lines);
-  }
-
-  /** A copy of the causal context. */
-  context(): CausalContext {
-    return this._ctx.clone();
-  }
-
-  /** Number of live dots (entries) across all lines: the state's size, independent of history. */
-  get entryCount(): number {
-    let n = 0;
-    for (const l of this._lines.values()) n += l.entries.length;
-    return n;
+    return countVisible(listsOf(this));
   }
 
   equals(other: CartState): boolean {
-    return statesEqual(this._lines, this._ctx, other._lines, other._ctx);
+    return statesEqual(CART_ENTRY_ORDER, this, other);
   }
 }
 
 export type CartDelta = CartState;
+
+/** The store kind of carts: its entry order and its state class. */
+export const CART_KIND: StoreKind<Entry, CartState> = {
+  order: CART_ENTRY_ORDER,
+  make: (lines: ReadonlyMap<string, Line>, ctx: CausalContext, deps?: VersionVector) =>
+    new CartState(lines, ctx, deps),
+};
 
 export function toCartLine(productId: string, line: Line): CartLine | undefined {
   const quantity = lineQuantity(line);
@@ -81,18 +74,4 @@ export function countVisible(lines: ReadonlyMap<string, Line>): number {
   let n = 0;
   for (const line of lines.values()) if (lineQuantity(line) > 0) n++;
   return n;
-}
-
-export function statesEqual(
-  la: ReadonlyMap<string, Line>,
-  ca: CausalContext,
-  lb: ReadonlyMap<string, Line>,
-  cb: CausalContext,
-): boolean {
-  if (la.size !== lb.size || !ca.equals(cb)) return false;
-  for (const [pid, line] of la) {
-    const other = lb.get(pid);
-    if (other === undefined || !linesEqual(line, other)) return false;
-  }
-  return true;
 }

@@ -11,6 +11,7 @@
  * Removing a line removes its dots; the causal context remembers them, so no tombstone remains.
  */
 import type { ActorId } from '../causal/dot.js';
+import type { DotList, EntryOrder } from '../types/dot-store.js';
 import { type LineMeta, MAX_QUANTITY } from './validate.js';
 
 export const INC = 0;
@@ -47,19 +48,8 @@ export class Entry {
   }
 }
 
-/**
- * A line's entries. `gen` implements copy-on-write: a Cart mutates a line in place only when the
- * line's generation is the Cart's current one; snapshots and deltas share lines read-only.
- */
-export class Line {
-  declare entries: Entry[];
-  declare gen: number;
-
-  constructor(entries: Entry[], gen: number) {
-    this.entries = entries;
-    this.gen = gen;
-  }
-}
+/** A line's entries (the dot store's list under the product id). */
+export type Line = DotList<Entry>;
 
 /** (hlc, actor) order used by every LWW choice in the cart. */
 export function lwwGreater(a: Entry, b: Entry): boolean {
@@ -96,17 +86,14 @@ export function entriesEqual(a: Entry, b: Entry): boolean {
   return true;
 }
 
-/** Same entries regardless of order. */
-export function linesEqual(a: Line, b: Line): boolean {
-  if (a.entries.length !== b.entries.length) return false;
-  outer: for (const e of a.entries) {
-    for (const f of b.entries) {
-      if (f.counter === e.counter && f.actor === e.actor) {
-        if (!entriesEqual(e, f)) return false;
-        continue outer;
-      }
-    }
-    return false;
-  }
-  return true;
+/** Total order of payloads under one dot (only a forger makes two): kind, value, hlc, meta. */
+export function compareEntries(a: Entry, b: Entry): number {
+  if (a.kind !== b.kind) return a.kind - b.kind;
+  if (a.value !== b.value) return a.value - b.value;
+  if (a.hlc !== b.hlc) return a.hlc - b.hlc;
+  const ma = a.meta === undefined ? '' : JSON.stringify(a.meta);
+  const mb = b.meta === undefined ? '' : JSON.stringify(b.meta);
+  return ma < mb ? -1 : ma > mb ? 1 : 0;
 }
+
+export const CART_ENTRY_ORDER: EntryOrder<Entry> = { equals: entriesEqual, compare: compareEntries };

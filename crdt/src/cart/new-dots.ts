@@ -1,9 +1,11 @@
-import type { CausalContext } from '../causal/causal-context.js';
+import { type CausalContext, intervalsOf } from '../causal/causal-context.js';
 import type { Dot } from '../causal/dot.js';
 import { differenceIntervals } from '../causal/interval-set.js';
 import { LIMITS } from '../codec/limits.js';
 import { CrdtLimitError } from '../errors.js';
+import { contextOf, conflictingDots } from '../types/dot-store.js';
 import { CartState } from './cart-state.js';
+import { CART_ENTRY_ORDER } from './line.js';
 
 /**
  * Dots in `delta` (its context, which covers its entries) that `known` has not seen, grouped by
@@ -14,9 +16,10 @@ import { CartState } from './cart-state.js';
 export function newDots(delta: CartState, known: CausalContext): Dot[] {
   if (!(delta instanceof CartState)) throw new TypeError('newDots expects a CartDelta');
   const out: Dot[] = [];
-  for (const actor of delta._ctx.actors()) {
-    const iv = delta._ctx._intervals(actor)!;
-    const kv = known._intervals(actor);
+  const ctx = contextOf(delta);
+  for (const actor of ctx.actors()) {
+    const iv = intervalsOf(ctx, actor)!;
+    const kv = intervalsOf(known, actor);
     const d = kv === undefined ? iv : differenceIntervals(iv, kv);
     for (let k = 0; k < d.length; k += 2) {
       if (out.length + (d[k + 1]! - d[k]! + 1) > LIMITS.maxEnumeratedDots) {
@@ -31,10 +34,22 @@ export function newDots(delta: CartState, known: CausalContext): Dot[] {
 /** The actors that `delta` introduces new dots for (cheap: no enumeration). */
 export function newDotActors(delta: CartState, known: CausalContext): string[] {
   const out: string[] = [];
-  for (const actor of delta._ctx.actors()) {
-    const kv = known._intervals(actor);
-    const iv = delta._ctx._intervals(actor)!;
+  const ctx = contextOf(delta);
+  for (const actor of ctx.actors()) {
+    const kv = intervalsOf(known, actor);
+    const iv = intervalsOf(ctx, actor)!;
     if (kv === undefined || differenceIntervals(iv, kv).length > 0) out.push(actor);
   }
   return out;
+}
+
+/**
+ * Dots `delta` re-sends with a payload other than the one `state` holds for them (a forgery: an
+ * honest replica never mints one dot twice). The cart server refuses a device delta that has any.
+ */
+export function conflictingCartDots(state: CartState, delta: CartState): Dot[] {
+  if (!(state instanceof CartState) || !(delta instanceof CartState)) {
+    throw new TypeError('conflictingCartDots expects two CartStates');
+  }
+  return conflictingDots(CART_ENTRY_ORDER, state, delta);
 }

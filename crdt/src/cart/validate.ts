@@ -3,6 +3,7 @@
  * through here before it reaches the CRDT, so invalid values never become replicated state.
  */
 import { LIMITS } from '../codec/limits.js';
+import { isWellFormed } from '../codec/writer.js';
 import { CrdtInvalidOpError } from '../errors.js';
 
 /** Largest quantity of one line. Sums of concurrent adds are clamped to it when read. */
@@ -18,6 +19,7 @@ export function validateProductId(productId: unknown): asserts productId is stri
   if (productId.length > LIMITS.maxProductIdLength) {
     throw new CrdtInvalidOpError(`productId longer than ${LIMITS.maxProductIdLength} characters`);
   }
+  if (!isWellFormed(productId)) throw new CrdtInvalidOpError('productId has a lone UTF-16 surrogate');
 }
 
 export function validateQuantity(quantity: unknown): asserts quantity is number {
@@ -48,11 +50,13 @@ export function validateMeta(meta: unknown): asserts meta is LineMeta {
       throw new CrdtInvalidOpError(`meta key length must be 1..${LIMITS.maxMetaKeyLength}`);
     }
     if (k === '__proto__') throw new CrdtInvalidOpError('forbidden meta key __proto__');
+    if (!isWellFormed(k)) throw new CrdtInvalidOpError('a meta key has a lone UTF-16 surrogate');
     const v = (meta as Record<string, unknown>)[k];
     if (typeof v === 'string') {
       if (v.length > LIMITS.maxMetaStringLength) {
         throw new CrdtInvalidOpError(`meta.${k} longer than ${LIMITS.maxMetaStringLength} characters`);
       }
+      if (!isWellFormed(v)) throw new CrdtInvalidOpError(`meta.${k} has a lone UTF-16 surrogate`);
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw new CrdtInvalidOpError(`meta.${k} must be a finite number`);
     } else if (typeof v !== 'boolean') {

@@ -6,6 +6,7 @@
  *
  * Contexts are mutable (replicas grow them in place); `clone()` before sharing.
  */
+import { LIMITS } from '../codec/limits.js';
 import type { ActorId, Dot } from './dot.js';
 import { assertDot, isValidCounter } from './dot.js';
 import {
@@ -21,6 +22,17 @@ import {
   intervalsFromSorted,
   unionInto,
 } from './interval-set.js';
+
+// Package-internal views (assigned in the class's static block; not exported from index.ts, so
+// they stay off the public surface). Never mutate what they return.
+/** The intervals of one actor, or undefined. */
+export let intervalsOf: (ctx: CausalContext, actor: ActorId) => Intervals | undefined;
+/** All (actor, intervals) pairs. */
+export let rangesOf: (ctx: CausalContext) => IterableIterator<[ActorId, Intervals]>;
+/** Replaces one actor's intervals (empty removes the actor). */
+export let setIntervals: (ctx: CausalContext, actor: ActorId, iv: Intervals) => void;
+/** Adds sorted, distinct counters of one actor (one linear merge, not one add each). */
+export let unionSorted: (ctx: CausalContext, actor: ActorId, counters: readonly number[]) => void;
 
 export class CausalContext {
   /** actor → flat sorted intervals; never holds an empty array. */
@@ -210,37 +222,36 @@ export class CausalContext {
     return out;
   }
 
-  /** Internal view for codecs and dot stores in this package; do not mutate. */
-  _intervals(actor: ActorId): Intervals | undefined {
-    return this.#ranges.get(actor);
-  }
-
-  /** Internal view of all ranges; do not mutate. */
-  _entries(): IterableIterator<[ActorId, Intervals]> {
-    return this.#ranges.entries();
-  }
-
-  /** Internal: adds sorted, distinct counters of one actor (one linear merge, not one add each). */
-  _unionSorted(actor: ActorId, counters: readonly number[]): void {
-    const add = intervalsFromSorted(counters);
-    const iv = this.#ranges.get(actor);
-    if (iv === undefined) this.#ranges.set(actor, add);
-    else unionInto(iv, add);
-  }
-
-  /** Internal: replaces one actor's intervals (empty removes the actor). */
-  _set(actor: ActorId, iv: Intervals): void {
-    if (iv.length === 0) this.#ranges.delete(actor);
-    else this.#ranges.set(actor, iv);
-  }
-
   /**
-   * Forgets the given actors entirely (bounded metadata, after Akka's pruning of removed nodes):
-   * only safe once every replica has seen all of their dots and no live entry carries them —
-   * callers check that with `covers` on every replica's context first (see README, "Bounded metadata").
+   * Retires actors (bounded metadata, after Akka Distributed Data's pruning): each one's whole
+   * counter space [1, LIMITS.maxCounter] is marked seen. That is the retirement marker (Akka's
+   * PruningPerformed): one interval however many gaps the actor left, every later delta of the
+   * actor is already "seen" and so dropped, and a dependency on any of its dots is satisfied.
+   * Only safe once every replica's context covers the state's context (see `retirableActors`).
    */
   retireActors(actors: Iterable<ActorId>): void {
-    for (const a of actors) this.#ranges.delete(a);
+    for (const a of actors) this.#ranges.set(a, [1, LIMITS.maxCounter]);
+  }
+
+  /** Whether `actor` is retired (its whole counter space is marked seen). */
+  isRetired(actor: ActorId): boolean {
+    const iv = this.#ranges.get(actor);
+    return iv !== undefined && iv.length === 2 && iv[0] === 1 && iv[1] === LIMITS.maxCounter;
+  }
+
+  static {
+    intervalsOf = (ctx, actor) => ctx.#ranges.get(actor);
+    rangesOf = (ctx) => ctx.#ranges.entries();
+    setIntervals = (ctx, actor, iv) => {
+      if (iv.length === 0) ctx.#ranges.delete(actor);
+      else ctx.#ranges.set(actor, iv);
+    };
+    unionSorted = (ctx, actor, counters) => {
+      const add = intervalsFromSorted(counters);
+      const iv = ctx.#ranges.get(actor);
+      if (iv === undefined) ctx.#ranges.set(actor, add);
+      else unionInto(iv, add);
+    };
   }
 
   toJSON(): Record<ActorId, Array<[number, number]>> {

@@ -3,6 +3,7 @@
  * "Delta State Replicated Data Types", §6). Every cart action carries one.
  */
 import { LIMITS } from '../codec/limits.js';
+import { isWellFormed } from '../codec/writer.js';
 
 /** Actor identifier: a UUID (v4) for devices, a vnode actor such as "n1#e3" for server nodes. */
 export type ActorId = string;
@@ -38,10 +39,11 @@ export function checkActorId(actor: unknown): ActorId {
   if (
     typeof actor !== 'string' ||
     actor.length === 0 ||
-    actor.length > 128 ||
-    utf8.encode(actor).length > 128
+    actor.length > LIMITS.maxActorBytes ||
+    !isWellFormed(actor) ||
+    utf8.encode(actor).length > LIMITS.maxActorBytes
   ) {
-    throw new TypeError('an actor id is a non-empty string of at most 128 UTF-8 bytes');
+    throw new TypeError('an actor id is a non-empty, well-formed string of at most 128 UTF-8 bytes');
   }
   return actor;
 }

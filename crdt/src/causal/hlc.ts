@@ -1,22 +1,34 @@
 /**
  * Hybrid logical clock (Kulkarni et al., "Logical Physical Clocks", 2014), packed into one JS
- * number: physicalMs * 2^12 + logical. Millisecond wall time until the year ~10889 times 4096 stays
- * below 2^53, so packed values compare with plain `<` and encode as varints.
+ * number: wallMs · 2^5 + logical. Wall time is bounded by HLC_MAX_WALL (the last millisecond of the
+ * year 9999), so every packed value stays below 2^53 (it tops out near 2^52.85) and packed values
+ * compare with plain `<` and encode as varints.
  *
- * `now()` never returns a value <= any value it returned or observed before, even if the wall
- * clock jumps backwards: a causally later write always gets a larger timestamp, so LWW ordering by
- * (hlc, actor) never lets it lose to what it observed. If more than 4096 events share one
- * millisecond the logical part carries into the physical part, which keeps monotonicity.
+ * Five logical bits: a logical part past 31 carries into the wall part, which keeps monotonicity.
+ * Timestamps are only compared per cart line (a new SET or META is stamped above the ones it
+ * observed), so 32 writes to one line within one millisecond is the only way to run ahead, by 1 ms.
+ *
+ * Formats up to cart format 2 packed wallMs · 2^12 + logical; `hlcFromLegacy` converts those values
+ * deterministically (logical parts above 31 are capped), so old snapshots decode to the same
+ * timestamps on every replica.
+ *
+ * An absurd clock never poisons a value: a local wall clock past HLC_MAX_WALL is clamped to it, a
+ * decoder refuses a remote timestamp past HLC_MAX, and once a line's timestamp reaches HLC_MAX later
+ * stamps stay there (a causally later write removes what it observed, so it still wins; only writes
+ * concurrent at the end of time tie, broken by actor).
  */
-import { CrdtLimitError } from '../errors.js';
+import { CrdtInvalidOpError } from '../errors.js';
 
-export const HLC_LOGICAL_BITS = 12;
+export const HLC_LOGICAL_BITS = 5;
 const SCALE = 2 ** HLC_LOGICAL_BITS;
-/** Largest packed value accepted from the outside. */
-export const HLC_MAX = Number.MAX_SAFE_INTEGER;
+/** Largest wall time (ms since the epoch): 9999-12-31T23:59:59.999Z. */
+export const HLC_MAX_WALL = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Largest packed timestamp accepted from the outside or produced here. */
+export const HLC_MAX = HLC_MAX_WALL * SCALE + (SCALE - 1);
+const LEGACY_SCALE = 2 ** 12;
 
-export function packHlc(physicalMs: number, logical: number): number {
-  return physicalMs * SCALE + logical;
+export function packHlc(wallMs: number, logical: number): number {
+  return wallMs * SCALE + logical;
 }
 
 export function hlcPhysical(hlc: number): number {
@@ -28,7 +40,18 @@ export function hlcLogical(hlc: number): number {
 }
 
 export function isValidHlc(hlc: number): boolean {
-  return Number.isSafeInteger(hlc) && hlc >= 0;
+  return Number.isSafeInteger(hlc) && hlc >= 0 && hlc <= HLC_MAX;
+}
+
+/**
+ * A timestamp of formats ≤ 2 (wallMs · 2^12 + logical) in today's packing, or undefined when its
+ * wall time is past HLC_MAX_WALL (a decoder refuses it).
+ */
+export function hlcFromLegacy(legacy: number): number | undefined {
+  if (!Number.isSafeInteger(legacy) || legacy < 0) return undefined;
+  const wall = Math.floor(legacy / LEGACY_SCALE);
+  if (wall > HLC_MAX_WALL) return undefined;
+  return packHlc(wall, Math.min(legacy % LEGACY_SCALE, SCALE - 1));
 }
 
 export class Hlc {
@@ -40,12 +63,14 @@ export class Hlc {
     this.#wallClock = wallClock;
   }
 
-  /** A timestamp strictly greater than every timestamp returned or observed so far. */
+  /** A timestamp greater than every timestamp returned or observed so far (until HLC_MAX). */
   now(): number {
-    const wall = Math.floor(this.#wallClock()) * SCALE;
-    const next = wall > this.#last ? wall : this.#last + 1;
-    // only reachable by observing a hostile timestamp near 2^53 (year ~10889)
-    if (next > HLC_MAX) throw new CrdtLimitError('HLC timestamp space exhausted');
+    const ms = this.#wallClock();
+    if (typeof ms !== 'number' || Number.isNaN(ms)) {
+      throw new CrdtInvalidOpError(`the wall clock returned ${String(ms)}, not milliseconds`);
+    }
+    const wall = Math.min(Math.max(Math.floor(ms), 0), HLC_MAX_WALL) * SCALE;
+    const next = wall > this.#last ? wall : Math.min(this.#last + 1, HLC_MAX);
     this.#last = next;
     return next;
   }

@@ -176,3 +176,32 @@ export function intervalsFromSorted(values: readonly number[]): Intervals {
   }
   return out;
 }
+
+/**
+ * Largest n such that every value 1..n is in a ∪ b (0 when 1 is in neither): the version-vector
+ * entry the union would have. Linear in the intervals walked, without building the union.
+ */
+export function contiguousUnion(a: Intervals | undefined, b: Intervals | undefined): number {
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  const la = a?.length ?? 0;
+  const lb = b?.length ?? 0;
+  for (;;) {
+    // skip intervals that end at or below n; extend n through any interval starting at or below n+1
+    while (i < la && a![i + 1]! <= n) i += 2;
+    while (j < lb && b![j + 1]! <= n) j += 2;
+    let grew = false;
+    if (i < la && a![i]! <= n + 1) {
+      n = a![i + 1]!;
+      i += 2;
+      grew = true;
+    }
+    if (j < lb && b![j]! <= n + 1) {
+      if (b![j + 1]! > n) n = b![j + 1]!;
+      j += 2;
+      grew = true;
+    }
+    if (!grew) return n;
+  }
+}

@@ -3,7 +3,7 @@
  * relative to the previous interval, so a version vector costs ~3 bytes per actor and a dot cloud
  * a couple of bytes per range.
  */
-import { CausalContext } from '../causal/causal-context.js';
+import { CausalContext, intervalsOf } from '../causal/causal-context.js';
 import type { ActorId } from '../causal/dot.js';
 import type { Intervals } from '../causal/interval-set.js';
 import { ActorTable, readActorIndex } from './actor-table.js';
@@ -26,7 +26,7 @@ export function writeContextBody(
   const written = new Map<ActorId, number>();
   const actors: Array<[ActorId, Intervals]> = [];
   for (const a of ctx.actors()) {
-    let iv = ctx._intervals(a)!;
+    let iv = intervalsOf(ctx, a)!;
     const skip = elide?.(a);
     if (skip !== undefined) {
       const kept: Intervals = [];
@@ -65,7 +65,7 @@ export function writeContextByTable(
 ): Map<ActorId, number> {
   const written = new Map<ActorId, number>();
   for (const a of table.actors) {
-    let iv = ctx._intervals(a) ?? [];
+    let iv = intervalsOf(ctx, a) ?? [];
     const skip = elide?.(a);
     if (skip !== undefined) {
       const kept: Intervals = [];

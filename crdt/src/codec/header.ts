@@ -7,10 +7,10 @@ import type { Writer } from './writer.js';
 
 export const CODEC_VERSION = 1;
 /**
- * Cart states and deltas use format 2 (compact actor table and context, see cart-codec.ts);
- * format 1 cart bytes (stored snapshots) still decode.
+ * Cart states and deltas use format 3 (dependencies, 5-bit HLC logical part; see cart-codec.ts);
+ * format 1 and 2 cart bytes (stored snapshots) still decode.
  */
-export const CART_CODEC_VERSION = 2;
+export const CART_CODEC_VERSION = 3;
 
 export const KIND = {
   context: 1,

@@ -13,8 +13,11 @@ export const LIMITS = {
   maxIntervals: 1_000_000,
   /** Elements / keys / lines in one state. */
   maxEntries: 100_000,
-  /** Dots held by one element, line or register. */
-  maxDotsPerEntry: 4096,
+  /**
+   * Dots held by one element, line or register: room for every actor's own entries on one cart
+   * line (an actor keeps at most 16 increments, one set and one meta live: 4096 × 18).
+   */
+  maxDotsPerEntry: 73_728,
   /** Characters of a product id (also bytes on the wire, UTF-8). */
   maxProductIdLength: 128,
   /** Bytes of an OR-Set element, map key or string register value. */

@@ -81,6 +81,8 @@ export class Writer {
       this.#pos = pos;
       return;
     }
+    // TextEncoder would turn a lone surrogate into U+FFFD: the bytes would no longer be this string
+    if (!isWellFormed(s)) throw new TypeError('cannot encode a string with a lone UTF-16 surrogate');
     const b = encoder.encode(s);
     this.varuint(b.length);
     this.bytes(b);
@@ -93,4 +95,20 @@ export class Writer {
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#pos);
   }
+}
+
+/**
+ * Whether `s` is well-formed UTF-16 (no lone surrogate), i.e. survives a UTF-8 round trip. Every
+ * string that can become replicated state is checked with it at the boundary.
+ */
+export function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const d = s.charCodeAt(i + 1);
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }

@@ -4,6 +4,8 @@ import { Cart, type CartOp } from '../cart/cart.js';
 import { decodeCart, encodeCart } from '../cart/cart-codec.js';
 import { CartState } from '../cart/cart-state.js';
 import { cartType } from '../cart/cart-type.js';
+import { packHlc } from '../causal/hlc.js';
+import { CrdtCausalGapError } from '../errors.js';
 import {
   Counter,
   type CounterState,
@@ -13,7 +15,7 @@ import {
   joinCounter,
 } from '../types/counter.js';
 
-import { emptyDotStore } from '../types/dot-store.js';
+import { emptyDotStore } from '../types/dot-store-replica.js';
 import {
   decodeLWWRegister,
   encodeLWWRegister,
@@ -92,21 +94,47 @@ export const cartHarness: CrdtHarness<Cart, CartState, CartOp> = {
   deltaSince: (r, peer) => r.deltaSince(peer),
 };
 
-/** The replication core's view: immutable states through `cartType` only. */
-export const cartTypeHarness: CrdtHarness<{ actor: string; s: CartState; t: number }, CartState, CartOp> = {
+/**
+ * The replication core's view: immutable states through `cartType` only. A delta whose causal past
+ * the state lacks is held back (as a vnode falls back to a full state, the past arrives later).
+ */
+type TypeReplica = { actor: string; s: CartState; t: number; pending: CartState[] };
+const T0 = packHlc(1_700_000_000_000, 0);
+
+function joinOrHold(r: TypeReplica, d: CartState): void {
+  try {
+    r.s = cartType.join(r.s, d);
+  } catch (err) {
+    if (!(err instanceof CrdtCausalGapError)) throw err;
+    r.pending.push(d);
+    return;
+  }
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const p of r.pending.splice(0)) {
+      try {
+        r.s = cartType.join(r.s, p);
+        progress = true;
+      } catch (err) {
+        if (!(err instanceof CrdtCausalGapError)) throw err;
+        r.pending.push(p);
+      }
+    }
+  }
+}
+
+export const cartTypeHarness: CrdtHarness<TypeReplica, CartState, CartOp> = {
   name: 'cartType',
-  create: (actor) => ({ actor, s: cartType.empty(), t: 1_700_000_000_000 * 4096 }),
-  fromState: (s, actor) => ({ actor, s, t: 1_700_000_000_000 * 4096 }),
+  create: (actor) => ({ actor, s: cartType.empty(), t: T0, pending: [] }),
+  fromState: (s, actor) => ({ actor, s, t: T0, pending: [] }),
   op: cartOpArb,
   mutate(r, op) {
-    r.t += 4096;
+    r.t += packHlc(1, 0);
     const d = cartType.apply(r.s, op, r.actor, r.t);
     r.s = cartType.join(r.s, d);
     return d;
   },
-  applyDelta(r, d) {
-    r.s = cartType.join(r.s, d);
-  },
+  applyDelta: joinOrHold,
   state: (r) => r.s,
   empty: () => cartType.empty(),
   join: (a, b) => cartType.join(a, b),

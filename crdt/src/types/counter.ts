@@ -8,16 +8,21 @@
 import type { ActorId } from '../causal/dot.js';
 import { KIND } from '../codec/header.js';
 import { CrdtInvalidOpError } from '../errors.js';
+import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
 import {
   DotStoreReplica,
-  type DotStoreState,
-  dotStoresEqual,
   emptyDotStore,
-  joinDotStores,
-} from './dot-store.js';
-import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
+  joinValues,
+  type ValueState,
+  valueKind,
+  valuesEqual,
+} from './dot-store-replica.js';
 
-export type CounterState = DotStoreState<number>;
+export type CounterState = ValueState<number>;
+const KIND_COUNTER = valueKind<number>(
+  (a, b) => a === b,
+  (a, b) => a - b,
+);
 const KEY = '';
 
 export const amountCodec: ValueCodec<number> = {
@@ -38,7 +43,7 @@ export function checkAmount(by: number): void {
 
 export class Counter extends DotStoreReplica<number> {
   static create(actor: ActorId, state: CounterState = emptyDotStore()): Counter {
-    return new Counter(actor, state);
+    return new Counter(actor, KIND_COUNTER, state);
   }
 
   increment(by = 1): CounterState {
@@ -56,7 +61,7 @@ export class Counter extends DotStoreReplica<number> {
 
   value(): number {
     let n = 0;
-    for (const e of this.entries.get(KEY) ?? []) n += e.value;
+    for (const e of this.store.get(KEY) ?? []) n += e.value;
     return n;
   }
 
@@ -69,9 +74,9 @@ export class Counter extends DotStoreReplica<number> {
   }
 }
 
-export const joinCounter = (a: CounterState, b: CounterState): CounterState => joinDotStores(a, b);
+export const joinCounter = (a: CounterState, b: CounterState): CounterState => joinValues(KIND_COUNTER, a, b);
 export const counterEquals = (a: CounterState, b: CounterState): boolean =>
-  dotStoresEqual(a, b, (x, y) => x === y);
+  valuesEqual(KIND_COUNTER, a, b);
 export const encodeCounter = (s: CounterState): Uint8Array => encodeDotStore(KIND.counter, s, amountCodec);
 export const decodeCounter = (b: Uint8Array): CounterState =>
   decodeDotStore(KIND.counter, 'counter', b, amountCodec);

@@ -1,209 +1,782 @@
 /**
- * A keyed dot store: key → entries, each entry tagged with the dot that created it, plus the causal
- * context of everything seen. It is the "DotMap<K, DotFun<V>>" of Almeida, Shoker and Baquero
- * (arXiv 1603.01529, §6), from which OR-Set, MV-Register, the reset-on-remove counter and the OR-Map
- * below are all built, so they share one join, one deltaSince and one codec.
+ * The one dot store of the package: key → entries, each entry tagged with the dot that created it,
+ * plus the causal context of everything seen. It is the "DotMap<K, DotFun<V>>" of Almeida, Shoker
+ * and Baquero (arXiv 1603.01529, §6), from which the cart, the OR-Set, the MV-Register, the
+ * reset-on-remove counter and the OR-Map are all built: one join, one deltaSince, one set of limits.
  *
  * Join rule: keep an entry unless the other side has seen its dot and no longer holds it; take the
  * other side's entry unless its dot was already seen here. No tombstones: a removed entry survives
- * only as a dot inside the (compressed) causal context.
+ * only as a dot inside the (compressed) causal context. Two payloads under one dot (only a forger
+ * makes them) resolve to the greater by the kind's total order, so join stays commutative.
+ *
+ * Delivery contract (README, "Delivery contract"): a *delta* carries its dependencies — the
+ * version vector its minter had seen before the operation. A replica joins a delta only when its
+ * own context together with the delta's covers those dependencies and leaves no gap below the
+ * delta's dots; otherwise nothing changes and CrdtCausalGapError names what is missing. So a remove
+ * is never judged against a context with holes: everything in the causal past of what the remover
+ * saw is already here. A full *state* (deps undefined) is causally closed by construction and
+ * joins unconditionally; that is the fallback a receiver pulls when it detects a gap.
+ *
+ * Compute, then mutate: every join and every mutation checks its limits and its causal condition
+ * before it changes anything, so a thrown error leaves the store as it was.
  */
-import { CausalContext } from '../causal/causal-context.js';
-import { type ActorId, checkActorId, type Dot } from '../causal/dot.js';
+import {
+  CausalContext,
+  intervalsOf,
+  rangesOf,
+} from '../causal/causal-context.js';
+import type { ActorId, Dot } from '../causal/dot.js';
 import {
   addValue,
+  contiguousUnion,
   differenceIntervals,
+  hasValue,
   type Intervals,
   intervalsFromSorted,
 } from '../causal/interval-set.js';
 import { LIMITS } from '../codec/limits.js';
-import { CrdtLimitError } from '../errors.js';
+import { CrdtCausalGapError, CrdtLimitError } from '../errors.js';
 
-export interface DotEntry<V> {
+/** What every stored entry has: the dot that created it. */
+export interface Dotted {
   readonly actor: ActorId;
   readonly counter: number;
+}
+
+/** An entry of the simple types: a dot and a value. */
+export interface DotEntry<V> extends Dotted {
   readonly value: V;
 }
 
-/** An immutable dot-store value (a full state or a delta). */
-export interface DotStoreState<V> {
-  readonly entries: ReadonlyMap<string, readonly DotEntry<V>[]>;
-  readonly context: CausalContext;
+/** Per-kind behaviour of entries: equality and a total order of payloads under one dot. */
+export interface EntryOrder<E extends Dotted> {
+  equals(a: E, b: E): boolean;
+  /** Deterministic choice between two payloads under one dot: the greater one is kept. */
+  compare(a: E, b: E): number;
 }
 
-export function emptyDotStore<V>(): DotStoreState<V> {
-  return { entries: new Map(), context: new CausalContext() };
+/** A kind of store: how its entries compare and which state class it builds. */
+export interface StoreKind<E extends Dotted, S extends DotStoreState<E>> {
+  readonly order: EntryOrder<E>;
+  make(lists: ReadonlyMap<string, DotList<E>>, ctx: CausalContext, deps?: VersionVector): S;
+  /** Limits enforced on every mutation and join (default DEFAULT_STORE_LIMITS). */
+  readonly limits?: StoreLimits;
 }
 
-function has<V>(list: readonly DotEntry<V>[] | undefined, actor: ActorId, counter: number): boolean {
-  if (list === undefined) return false;
-  for (const e of list) if (e.counter === counter && e.actor === actor) return true;
-  return false;
+/** Limits one store enforces on every mutation and join (defaults: LIMITS). */
+export interface StoreLimits {
+  readonly maxKeys: number;
+  readonly maxEntriesPerKey: number;
+  readonly maxActors: number;
+  readonly maxIntervals: number;
 }
 
-/** In-place join of `other` into (`entries`, `ctx`). */
-export function joinInto<V>(
-  entries: Map<string, DotEntry<V>[]>,
-  ctx: CausalContext,
-  other: DotStoreState<V>,
-): void {
-  const oc = other.context;
-  for (const [key, list] of entries) {
-    const ol = other.entries.get(key);
-    const kept = list.filter((e) => !oc.hasDot(e.actor, e.counter) || has(ol, e.actor, e.counter));
-    if (kept.length === 0) entries.delete(key);
-    else if (kept.length !== list.length) entries.set(key, kept);
+export const DEFAULT_STORE_LIMITS: StoreLimits = {
+  maxKeys: LIMITS.maxEntries,
+  maxEntriesPerKey: LIMITS.maxDotsPerEntry,
+  maxActors: LIMITS.maxActors,
+  maxIntervals: LIMITS.maxIntervals,
+};
+
+/**
+ * The entries under one key. `gen` implements copy-on-write: a store mutates a list in place only
+ * when the list's generation is the store's current one; snapshots and deltas share lists read-only.
+ */
+export class DotList<E> {
+  declare entries: E[];
+  declare gen: number;
+  constructor(entries: E[], gen: number) {
+    this.entries = entries;
+    this.gen = gen;
   }
-  for (const [key, ol] of other.entries) {
-    let list = entries.get(key);
-    for (const e of ol) {
-      if (ctx.hasDot(e.actor, e.counter) || has(list, e.actor, e.counter)) continue;
-      if (list === undefined) {
-        list = [];
-        entries.set(key, list);
-      }
-      list.push(e);
+}
+
+/** Version vector (actor → every dot 1..n seen): a delta's dependencies. */
+export type VersionVector = ReadonlyMap<ActorId, number>;
+
+// Package-internal views of a state (assigned in the class's static block; not exported from
+// index.ts, so they stay off the public surface). Never mutate what they return.
+export let listsOf: <E extends Dotted>(s: DotStoreState<E>) => ReadonlyMap<string, DotList<E>>;
+export let contextOf: (s: DotStoreState<Dotted>) => CausalContext;
+export let depsOf: (s: DotStoreState<Dotted>) => VersionVector | undefined;
+
+/**
+ * An immutable dot-store value: a full state (deps undefined) or a delta (deps: what its minter had
+ * seen). Deltas and states share one shape, so deltas join, encode and validate like states.
+ */
+export class DotStoreState<E extends Dotted> {
+  readonly #lists: ReadonlyMap<string, DotList<E>>;
+  readonly #ctx: CausalContext;
+  readonly #deps: VersionVector | undefined;
+
+  constructor(lists: ReadonlyMap<string, DotList<E>>, ctx: CausalContext, deps?: VersionVector) {
+    this.#lists = lists;
+    this.#ctx = ctx;
+    this.#deps = deps;
+  }
+
+  static {
+    listsOf = <T extends Dotted>(s: DotStoreState<T>) => s.#lists;
+    contextOf = (s) => s.#ctx;
+    depsOf = (s) => s.#deps;
+  }
+
+  /** A copy of the causal context (every dot this value has seen). */
+  context(): CausalContext {
+    return this.#ctx.clone();
+  }
+
+  /** True for a delta (it carries dependencies), false for a full state. */
+  get isDelta(): boolean {
+    return this.#deps !== undefined;
+  }
+
+  /** A delta's dependencies as a version vector (a copy); undefined for a full state. */
+  dependencies(): Map<ActorId, number> | undefined {
+    return this.#deps === undefined ? undefined : new Map(this.#deps);
+  }
+
+  /** Keys holding at least one entry, sorted. */
+  keys(): string[] {
+    return [...this.#lists.keys()].sort();
+  }
+
+  /** The entries under `key` (read-only). */
+  entries(key: string): readonly E[] {
+    return this.#lists.get(key)?.entries ?? [];
+  }
+
+  /** Number of live entries (dots) across all keys: the value's size, independent of history. */
+  get entryCount(): number {
+    let n = 0;
+    for (const l of this.#lists.values()) n += l.entries.length;
+    return n;
+  }
+}
+
+/** Early deltas a replica holds back while it waits for their causal past. */
+export const MAX_PENDING_DELTAS = 1024;
+
+let generation = 0;
+const nextGen = (): number => ++generation;
+
+function addDotTo(m: Map<ActorId, Intervals>, actor: ActorId, counter: number): void {
+  const iv = m.get(actor);
+  if (iv === undefined) m.set(actor, [counter, counter]);
+  else addValue(iv, counter);
+}
+
+/** Finds an entry by dot in one list: a scan for short lists, a map for long ones (linear joins). */
+class DotFinder<E extends Dotted> {
+  readonly #list: readonly E[];
+  #map: Map<ActorId, Map<number, E>> | undefined;
+  constructor(list: readonly E[]) {
+    this.#list = list;
+  }
+  get(actor: ActorId, counter: number): E | undefined {
+    const list = this.#list;
+    if (list.length <= 16) {
+      for (const e of list) if (e.counter === counter && e.actor === actor) return e;
+      return undefined;
     }
+    if (this.#map === undefined) {
+      const m = new Map<ActorId, Map<number, E>>();
+      for (const e of list) {
+        let byC = m.get(e.actor);
+        if (byC === undefined) {
+          byC = new Map();
+          m.set(e.actor, byC);
+        }
+        byC.set(e.counter, e);
+      }
+      this.#map = m;
+    }
+    return this.#map.get(actor)?.get(counter);
   }
-  ctx.join(oc);
 }
 
-/** Pure join. */
-export function joinDotStores<V>(a: DotStoreState<V>, b: DotStoreState<V>): DotStoreState<V> {
-  const entries = copyEntries(a.entries);
-  const ctx = a.context.clone();
-  joinInto(entries, ctx, b);
-  return { entries, context: ctx };
-}
+const EMPTY_FINDER = new DotFinder<never>([]);
 
-export function copyEntries<V>(m: ReadonlyMap<string, readonly DotEntry<V>[]>): Map<string, DotEntry<V>[]> {
-  const out = new Map<string, DotEntry<V>[]>();
-  for (const [k, l] of m) out.set(k, l.slice());
-  return out;
+function finder<E extends Dotted>(list: DotList<E> | undefined): DotFinder<E> {
+  return list === undefined ? (EMPTY_FINDER as DotFinder<E>) : new DotFinder(list.entries);
 }
 
 /**
- * What a peer that has seen `peer` lacks: entries with unseen dots, and a context equal to ours
- * minus the live dots the peer already has, which conveys every removal it must learn in
- * O(changes + live entries) intervals.
+ * What `delta` needs that neither `ctx` nor the delta itself holds: per actor the first missing
+ * range below the delta's dependencies or its own highest dot. Empty when the delta may be joined.
+ * Full states (no deps) need nothing.
  */
-export function deltaSince<V>(
-  entries: ReadonlyMap<string, readonly DotEntry<V>[]>,
+export function missingDependencies(
   ctx: CausalContext,
-  peer: CausalContext,
-): DotStoreState<V> {
-  const out = new Map<string, DotEntry<V>[]>();
-  const liveSeen = new Map<ActorId, number[]>();
-  for (const [key, list] of entries) {
-    const fresh: DotEntry<V>[] = [];
-    for (const e of list) {
-      if (peer.hasDot(e.actor, e.counter)) {
-        const l = liveSeen.get(e.actor);
-        if (l === undefined) liveSeen.set(e.actor, [e.counter]);
-        else l.push(e.counter);
-      } else fresh.push(e);
-    }
-    if (fresh.length > 0) out.set(key, fresh);
-  }
-  const m = new Map<ActorId, Intervals>();
-  for (const [actor, iv] of ctx._entries()) {
-    const seen = liveSeen.get(actor);
-    const d =
-      seen === undefined
-        ? iv.slice()
-        : differenceIntervals(iv, intervalsFromSorted(seen.sort((x, y) => x - y)));
-    if (d.length > 0) m.set(actor, d);
-  }
-  return { entries: out, context: new CausalContext(m) };
+  delta: DotStoreState<Dotted>,
+): Map<ActorId, [number, number]> {
+  const out = new Map<ActorId, [number, number]>();
+  const deps = depsOf(delta);
+  if (deps === undefined) return out;
+  const dctx = contextOf(delta);
+  const check = (actor: ActorId, need: number): void => {
+    if (need === 0 || out.has(actor)) return;
+    const mine = intervalsOf(ctx, actor);
+    // fast path: our own prefix already reaches `need`
+    if (mine !== undefined && mine[0] === 1 && mine[1]! >= need) return;
+    const have = contiguousUnion(mine, intervalsOf(dctx, actor));
+    if (have < need) out.set(actor, [have + 1, need]);
+  };
+  for (const [actor, n] of deps) check(actor, n);
+  for (const [actor, iv] of rangesOf(dctx)) check(actor, iv[iv.length - 1]!);
+  return out;
 }
 
-export function dotStoresEqual<V>(
-  a: DotStoreState<V>,
-  b: DotStoreState<V>,
-  valueEquals: (x: V, y: V) => boolean,
+/** The contiguous prefix of every actor of `ctx`: what a delta minted against it depends on. */
+export function versionVectorOf(ctx: CausalContext): Map<ActorId, number> {
+  const out = new Map<ActorId, number>();
+  for (const [actor, iv] of rangesOf(ctx)) if (iv[0] === 1) out.set(actor, iv[1]!);
+  return out;
+}
+
+function joinDeps(a: VersionVector | undefined, b: VersionVector | undefined): VersionVector | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const out = new Map(a);
+  for (const [actor, n] of b) if ((out.get(actor) ?? 0) < n) out.set(actor, n);
+  return out;
+}
+
+/** One change planned by a mutator: the key's entries to drop (observed) and entries to add. */
+export interface KeyChange<E> {
+  readonly key: string;
+  /** Drop every entry under the key (observed-remove of the whole key). */
+  readonly dropAll?: boolean;
+  /** Drop only these entries (they must be live under the key). */
+  readonly drop?: readonly E[];
+  readonly add?: readonly E[];
+}
+
+/**
+ * A mutable replica's dot store: lists shared copy-on-write with snapshots, a lazily built dot
+ * index (actor → counter → key) for removals by context, and every join and mutation checked
+ * against limits and the delivery contract before anything changes.
+ */
+export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreState<E>> {
+  #lists: Map<string, DotList<E>>;
+  #ctx: CausalContext;
+  #gen: number;
+  /** actor → counter → key of every live entry; built lazily for remote removals. */
+  #index: Map<ActorId, Map<number, string>> | null = null;
+  /** Deltas received before their causal past, oldest first (bounded). */
+  #pending: DotStoreState<E>[] = [];
+  readonly #kind: StoreKind<E, S>;
+  readonly #order: EntryOrder<E>;
+  readonly #limits: StoreLimits;
+
+  constructor(kind: StoreKind<E, S>, state?: DotStoreState<E>) {
+    this.#kind = kind;
+    this.#order = kind.order;
+    this.#limits = kind.limits ?? DEFAULT_STORE_LIMITS;
+    this.#lists = state === undefined ? new Map() : new Map(listsOf(state));
+    this.#ctx = state === undefined ? new CausalContext() : contextOf(state).clone();
+    this.#gen = nextGen();
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  get(key: string): readonly E[] | undefined {
+    return this.#lists.get(key)?.entries;
+  }
+
+  has(key: string): boolean {
+    return this.#lists.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#lists.keys();
+  }
+
+  get size(): number {
+    return this.#lists.size;
+  }
+
+  /** The lists (read-only view, for the owning type's reads). */
+  get lists(): ReadonlyMap<string, DotList<E>> {
+    return this.#lists;
+  }
+
+  /** The live context (read-only: use `context()` for a copy). */
+  get ctx(): CausalContext {
+    return this.#ctx;
+  }
+
+  context(): CausalContext {
+    return this.#ctx.clone();
+  }
+
+  /** Highest counter seen from `actor`. */
+  max(actor: ActorId): number {
+    return this.#ctx.max(actor);
+  }
+
+  // ---- mutation -------------------------------------------------------------------------------
+
+  /**
+   * The next `n` counters of `actor`, checked against the counter space and the actor limit (a
+   * mutator calls this while computing, before it changes anything).
+   */
+  reserve(actor: ActorId, n: number): number {
+    const first = this.#ctx.max(actor) + 1;
+    if (first + n - 1 > LIMITS.maxCounter) throw new CrdtLimitError('dot counter space exhausted');
+    if (first === 1 && this.#ctx.actorCount >= this.#limits.maxActors) {
+      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxActors} actors`);
+    }
+    return first;
+  }
+
+  /**
+   * Applies a mutator's planned changes as `actor` with the dots `minted` (from `reserve`) and
+   * returns the delta: the added entries, a context of the dropped and minted dots, and the
+   * version vector seen before as dependencies. Checks limits first; nothing changes on a throw.
+   */
+  commit(actor: ActorId, minted: readonly number[], changes: readonly KeyChange<E>[]): S {
+    const deps = versionVectorOf(this.#ctx);
+    const dctx = new Map<ActorId, Intervals>();
+    const out = new Map<string, DotList<E>>();
+    const next: Array<[string, E[]]> = [];
+    let newKeys = 0;
+    for (const ch of changes) {
+      const cur = this.#lists.get(ch.key);
+      let kept: E[];
+      if (cur === undefined) kept = [];
+      else if (ch.dropAll === true) {
+        for (const e of cur.entries) addDotTo(dctx, e.actor, e.counter);
+        kept = [];
+      } else if (ch.drop !== undefined && ch.drop.length > 0) {
+        const drop = new Set(ch.drop);
+        kept = [];
+        for (const e of cur.entries) {
+          if (drop.has(e)) addDotTo(dctx, e.actor, e.counter);
+          else kept.push(e);
+        }
+      } else kept = cur.entries.slice();
+      if (ch.add !== undefined && ch.add.length > 0) {
+        for (const e of ch.add) kept.push(e);
+        out.set(ch.key, new DotList(ch.add.slice(), 0));
+      }
+      if (kept.length > this.#limits.maxEntriesPerKey) {
+        throw new CrdtLimitError(`a key holds at most ${this.#limits.maxEntriesPerKey} entries`);
+      }
+      if (cur === undefined && kept.length > 0) newKeys++;
+      next.push([ch.key, kept]);
+    }
+    if (this.#lists.size + newKeys > this.#limits.maxKeys) {
+      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxKeys} keys`);
+    }
+    for (const c of minted) addDotTo(dctx, actor, c);
+    // mutate
+    for (const [key, entries] of next) {
+      const cur = this.#lists.get(key);
+      if (cur !== undefined && this.#index !== null) for (const e of cur.entries) this.#indexRemove(e);
+      if (entries.length === 0) this.#lists.delete(key);
+      else {
+        this.#lists.set(key, new DotList(entries, this.#gen));
+        if (this.#index !== null) for (const e of entries) this.#indexAdd(e, key);
+      }
+    }
+    for (const c of minted) this.#ctx.addDot(actor, c);
+    return this.#kind.make(out, new CausalContext(dctx), deps);
+  }
+
+  /** Observed-remove of every key: the delta carries every live dot. */
+  clearAll(actor: ActorId, minted: readonly number[]): S {
+    const deps = versionVectorOf(this.#ctx);
+    const dctx = new Map<ActorId, Intervals>();
+    for (const list of this.#lists.values()) for (const e of list.entries) addDotTo(dctx, e.actor, e.counter);
+    for (const c of minted) addDotTo(dctx, actor, c);
+    this.#lists = new Map();
+    this.#index = null;
+    for (const c of minted) this.#ctx.addDot(actor, c);
+    return this.#kind.make(new Map(), new CausalContext(dctx), deps);
+  }
+
+  // ---- join -----------------------------------------------------------------------------------
+
+  /**
+   * Joins a delta or a state. A delta whose dependencies this store lacks throws
+   * CrdtCausalGapError; a result past a limit throws CrdtLimitError; either way nothing changed.
+   */
+  join(other: DotStoreState<E>): void {
+    const missing = missingDependencies(this.#ctx, other);
+    if (missing.size > 0) throw new CrdtCausalGapError(missing);
+    this.compose(other);
+    this.#drainPending();
+  }
+
+  /**
+   * Joins a delta, or holds it back (returns false) until its causal past has arrived: then it is
+   * joined by whichever later join completes that past. At most MAX_PENDING_DELTAS are held; past
+   * that the oldest is dropped (a pull of `missing()` or a full state makes up for it).
+   */
+  receive(other: DotStoreState<E>): boolean {
+    if (missingDependencies(this.#ctx, other).size > 0) {
+      this.#pending.push(other);
+      if (this.#pending.length > MAX_PENDING_DELTAS) this.#pending.shift();
+      return false;
+    }
+    this.compose(other);
+    this.#drainPending();
+    return true;
+  }
+
+  /** Number of deltas held back until their causal past arrives. */
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /** The dots held-back deltas wait for (empty when none). */
+  missing(): CausalContext {
+    const out = new CausalContext();
+    for (const d of this.#pending) {
+      for (const [actor, [lo, hi]] of missingDependencies(this.#ctx, d)) out.addRange(actor, lo, hi);
+    }
+    return out;
+  }
+
+  #drainPending(): void {
+    let progress = this.#pending.length > 0;
+    while (progress) {
+      progress = false;
+      const waiting: DotStoreState<E>[] = [];
+      for (const d of this.#pending) {
+        if (missingDependencies(this.#ctx, d).size === 0) {
+          this.compose(d);
+          progress = true;
+        } else waiting.push(d);
+      }
+      this.#pending = waiting;
+    }
+  }
+
+  /**
+   * Joins without the causal check: for composing deltas into one (a later delta of a batch depends
+   * on the earlier ones) and for full states, which need no check. Limits still apply.
+   */
+  compose(other: DotStoreState<E>): void {
+    const oLists = listsOf(other);
+    const oCtx = contextOf(other);
+    const ctx = this.#ctx;
+    // 1. the joined context, checked before anything changes
+    const nextCtx = ctx.clone().join(oCtx);
+    if (nextCtx.actorCount > this.#limits.maxActors) {
+      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxActors} actors`);
+    }
+    if (nextCtx.intervalCount() > this.#limits.maxIntervals) {
+      throw new CrdtLimitError(`a context holds at most ${this.#limits.maxIntervals} intervals`);
+    }
+    // 2. the new entry list of every key that changes
+    const plan = new Map<string, E[]>();
+    this.#planRemovals(oLists, oCtx, plan);
+    for (const [key, ol] of oLists) {
+      const base = plan.get(key) ?? this.#lists.get(key)?.entries;
+      const mine = base === undefined ? undefined : new DotFinder(base);
+      let list: E[] | undefined;
+      for (const e of ol.entries) {
+        const have = mine?.get(e.actor, e.counter);
+        if (have !== undefined) {
+          // two payloads under one dot: keep the greater, the same on every replica
+          if (have !== e && this.#order.compare(e, have) > 0) {
+            list ??= base!.slice();
+            list[list.indexOf(have)] = e;
+          }
+          continue;
+        }
+        const iv = intervalsOf(ctx, e.actor);
+        if (iv !== undefined && hasValue(iv, e.counter)) continue;
+        list ??= base === undefined ? [] : base.slice();
+        list.push(e);
+      }
+      if (list !== undefined) {
+        if (list.length > this.#limits.maxEntriesPerKey) {
+          throw new CrdtLimitError(`a key holds at most ${this.#limits.maxEntriesPerKey} entries`);
+        }
+        plan.set(key, list);
+      }
+    }
+    let keys = this.#lists.size;
+    for (const [key, list] of plan) {
+      const had = this.#lists.has(key);
+      if (!had && list.length > 0) keys++;
+      else if (had && list.length === 0) keys--;
+    }
+    if (keys > this.#limits.maxKeys) throw new CrdtLimitError(`a value holds at most ${this.#limits.maxKeys} keys`);
+    // 3. mutate
+    for (const [key, list] of plan) {
+      const cur = this.#lists.get(key);
+      if (this.#index !== null) {
+        if (cur !== undefined) for (const e of cur.entries) this.#indexRemove(e);
+        for (const e of list) this.#indexAdd(e, key);
+      }
+      if (list.length === 0) this.#lists.delete(key);
+      else this.#lists.set(key, new DotList(list, this.#gen));
+    }
+    this.#ctx = nextCtx;
+  }
+
+  /** Keys losing entries: ours whose dots the other side has seen and no longer holds. */
+  #planRemovals(oLists: ReadonlyMap<string, DotList<E>>, oCtx: CausalContext, plan: Map<string, E[]>): void {
+    // A small delta looks its dots up in the (lazily built) dot index; a large one is cheaper to
+    // check entry by entry.
+    const victims = new Map<string, Set<E>>();
+    const mark = (key: string, e: E): void => {
+      let s = victims.get(key);
+      if (s === undefined) {
+        s = new Set();
+        victims.set(key, s);
+      }
+      s.add(e);
+    };
+    if (this.#index === null && oCtx.dotCount() > this.#lists.size) {
+      for (const [key, list] of this.#lists) {
+        let theirs: DotFinder<E> | undefined;
+        for (const e of list.entries) {
+          const iv = intervalsOf(oCtx, e.actor);
+          if (iv === undefined || !hasValue(iv, e.counter)) continue;
+          theirs ??= finder(oLists.get(key));
+          if (theirs.get(e.actor, e.counter) === undefined) mark(key, e);
+        }
+      }
+    } else {
+      const finders = new Map<string, DotFinder<E>>();
+      const theirs = (key: string): DotFinder<E> => {
+        let f = finders.get(key);
+        if (f === undefined) {
+          f = finder(oLists.get(key));
+          finders.set(key, f);
+        }
+        return f;
+      };
+      const mineF = new Map<string, DotFinder<E>>();
+      const ours = (key: string): DotFinder<E> => {
+        let f = mineF.get(key);
+        if (f === undefined) {
+          f = finder(this.#lists.get(key));
+          mineF.set(key, f);
+        }
+        return f;
+      };
+      for (const [actor, iv] of rangesOf(oCtx)) {
+        const idx = this.#indexFor(actor);
+        if (idx === undefined || idx.size === 0) continue;
+        const visit = (c: number, key: string): void => {
+          if (theirs(key).get(actor, c) !== undefined) return;
+          const e = ours(key).get(actor, c);
+          if (e !== undefined) mark(key, e);
+        };
+        if (countDots(iv) <= idx.size) {
+          for (let k = 0; k < iv.length; k += 2) {
+            for (let c = iv[k]!; c <= iv[k + 1]!; c++) {
+              const key = idx.get(c);
+              if (key !== undefined) visit(c, key);
+            }
+          }
+        } else {
+          for (const [c, key] of idx) if (hasValue(iv, c)) visit(c, key);
+        }
+      }
+    }
+    for (const [key, set] of victims) {
+      plan.set(
+        key,
+        this.#lists.get(key)!.entries.filter((e) => !set.has(e)),
+      );
+    }
+  }
+
+  /**
+   * What a peer that has seen `peer` lacks: entries with unseen dots, and a context equal to ours
+   * minus the live dots the peer already has, which conveys every removal it must learn in
+   * O(changes + live entries) intervals. It depends on `peer`'s version vector.
+   */
+  deltaSince(peer: CausalContext): S {
+    const lists = new Map<string, DotList<E>>();
+    const liveSeen = new Map<ActorId, number[]>();
+    let lastActor: ActorId | undefined;
+    let lastIv: Intervals | undefined;
+    for (const [key, list] of this.#lists) {
+      let fresh: E[] | undefined;
+      for (const e of list.entries) {
+        if (e.actor !== lastActor) {
+          lastActor = e.actor;
+          lastIv = intervalsOf(peer, e.actor);
+        }
+        if (lastIv !== undefined && hasValue(lastIv, e.counter)) {
+          const l = liveSeen.get(e.actor);
+          if (l === undefined) liveSeen.set(e.actor, [e.counter]);
+          else l.push(e.counter);
+        } else {
+          fresh ??= [];
+          fresh.push(e);
+        }
+      }
+      if (fresh !== undefined) lists.set(key, new DotList(fresh, 0));
+    }
+    const m = new Map<ActorId, Intervals>();
+    for (const [actor, iv] of rangesOf(this.#ctx)) {
+      const seen = liveSeen.get(actor);
+      const d =
+        seen === undefined ? iv.slice() : differenceIntervals(iv, intervalsFromSorted(seen.sort(byNumber)));
+      if (d.length > 0) m.set(actor, d);
+    }
+    return this.#kind.make(lists, new CausalContext(m), versionVectorOf(peer));
+  }
+
+  /** An immutable snapshot (lists are shared copy-on-write, so this is O(keys) shallow). */
+  state(): S {
+    this.#gen = nextGen();
+    return this.#kind.make(new Map(this.#lists), this.#ctx.clone());
+  }
+
+  /** The list under `key`, owned by this store's current generation (copied if shared). */
+  own(key: string): DotList<E> {
+    let list = this.#lists.get(key);
+    if (list === undefined) {
+      list = new DotList<E>([], this.#gen);
+      this.#lists.set(key, list);
+    } else if (list.gen !== this.#gen) {
+      list = new DotList(list.entries.slice(), this.#gen);
+      this.#lists.set(key, list);
+    }
+    return list;
+  }
+
+  /** Forgets retired actors' ranges behind a retirement marker (see CausalContext.retireActors). */
+  retire(actors: readonly ActorId[]): void {
+    for (const a of actors) {
+      for (const list of this.#lists.values()) {
+        if (list.entries.some((e) => e.actor === a)) throw new TypeError(`actor ${a} still has live entries`);
+      }
+    }
+    this.#ctx.retireActors(actors);
+    if (this.#index !== null) for (const a of actors) this.#index.delete(a);
+  }
+
+  #indexFor(actor: ActorId): Map<number, string> | undefined {
+    if (this.#index === null) {
+      const index = new Map<ActorId, Map<number, string>>();
+      for (const [key, list] of this.#lists) {
+        for (const e of list.entries) {
+          let m = index.get(e.actor);
+          if (m === undefined) {
+            m = new Map();
+            index.set(e.actor, m);
+          }
+          m.set(e.counter, key);
+        }
+      }
+      this.#index = index;
+    }
+    return this.#index.get(actor);
+  }
+
+  #indexAdd(e: E, key: string): void {
+    if (this.#index === null) return;
+    let m = this.#index.get(e.actor);
+    if (m === undefined) {
+      m = new Map();
+      this.#index.set(e.actor, m);
+    }
+    m.set(e.counter, key);
+  }
+
+  #indexRemove(e: E): void {
+    if (this.#index === null) return;
+    this.#index.get(e.actor)?.delete(e.counter);
+  }
+}
+
+function countDots(iv: Intervals): number {
+  let n = 0;
+  for (let k = 0; k < iv.length; k += 2) n += iv[k + 1]! - iv[k]! + 1;
+  return n;
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+/**
+ * Pure join of two values. Two deltas compose into a delta (dependencies joined); a state and a
+ * delta give a state, provided the state covers the delta's dependencies (else CrdtCausalGapError);
+ * two states give a state. Inputs are never mutated.
+ */
+export function joinStates<E extends Dotted, S extends DotStoreState<E>>(
+  kind: StoreKind<E, S>,
+  a: DotStoreState<E>,
+  b: DotStoreState<E>,
+): S {
+  if (a.isDelta && !b.isDelta) return joinStates(kind, b, a);
+  const store = new DotStore(kind, a);
+  if (a.isDelta && b.isDelta) {
+    store.compose(b);
+    const s = store.state();
+    return kind.make(listsOf(s), contextOf(s), joinDeps(depsOf(a), depsOf(b)));
+  }
+  store.join(b);
+  return store.state();
+}
+
+/** Same entries and context (dependencies are delivery metadata, not content). */
+export function statesEqual<E extends Dotted>(
+  order: EntryOrder<E>,
+  a: DotStoreState<E>,
+  b: DotStoreState<E>,
 ): boolean {
-  if (a.entries.size !== b.entries.size || !a.context.equals(b.context)) return false;
-  for (const [k, la] of a.entries) {
-    const lb = b.entries.get(k);
-    if (lb === undefined || la.length !== lb.length) return false;
-    for (const e of la) {
-      const f = lb.find((x) => x.counter === e.counter && x.actor === e.actor);
-      if (f === undefined || !valueEquals(e.value, f.value)) return false;
+  const la = listsOf(a);
+  const lb = listsOf(b);
+  if (la.size !== lb.size || !contextOf(a).equals(contextOf(b))) return false;
+  for (const [key, list] of la) {
+    const other = lb.get(key);
+    if (other === undefined || other.entries.length !== list.entries.length) return false;
+    const f = new DotFinder(other.entries);
+    for (const e of list.entries) {
+      const g = f.get(e.actor, e.counter);
+      if (g === undefined || (g !== e && !order.equals(e, g))) return false;
     }
   }
   return true;
 }
 
 /**
- * A mutable replica over a dot store: the base of OR-Set, MV-Register, Counter and OR-Map.
- * Mutators mint dots of `actor` and return deltas; `applyDelta` joins any delta or state.
+ * Entries of `delta` under a dot `state` already holds with a different payload: what a device
+ * re-sending a known dot with another value would introduce (the server refuses such deltas).
  */
-export class DotStoreReplica<V> {
-  readonly actor: ActorId;
-  protected readonly entries: Map<string, DotEntry<V>[]>;
-  protected readonly ctx: CausalContext;
-
-  protected constructor(actor: ActorId, state: DotStoreState<V>) {
-    this.actor = checkActorId(actor);
-    this.entries = copyEntries(state.entries);
-    this.ctx = state.context.clone();
-  }
-
-  /** Observed-remove of everything under `keys`, plus entries minted by `add`; returns the delta. */
-  protected mutate(
-    removeKeys: readonly string[],
-    add: ReadonlyArray<readonly [string, V]>,
-  ): DotStoreState<V> {
-    const dctx = new Map<ActorId, Intervals>();
-    const put = (a: ActorId, c: number) => {
-      const iv = dctx.get(a);
-      if (iv === undefined) dctx.set(a, [c, c]);
-      else addValue(iv, c);
-    };
-    for (const key of removeKeys) {
-      const list = this.entries.get(key);
-      if (list === undefined) continue;
-      for (const e of list) put(e.actor, e.counter);
-      this.entries.delete(key);
+export function conflictingDots<E extends Dotted>(
+  order: EntryOrder<E>,
+  state: DotStoreState<E>,
+  delta: DotStoreState<E>,
+): Dot[] {
+  const out: Dot[] = [];
+  const known = contextOf(state);
+  let live: Map<ActorId, Map<number, [string, E]>> | undefined;
+  for (const [key, list] of listsOf(delta)) {
+    for (const e of list.entries) {
+      if (!known.hasDot(e.actor, e.counter)) continue;
+      if (live === undefined) {
+        live = new Map();
+        for (const [k, l] of listsOf(state)) {
+          for (const x of l.entries) {
+            let m = live.get(x.actor);
+            if (m === undefined) {
+              m = new Map();
+              live.set(x.actor, m);
+            }
+            m.set(x.counter, [k, x]);
+          }
+        }
+      }
+      const have = live.get(e.actor)?.get(e.counter);
+      // a known dot that is no longer live is ignored by the join; a live one must be identical
+      if (have !== undefined && (have[0] !== key || (have[1] !== e && !order.equals(e, have[1])))) {
+        out.push({ actor: e.actor, counter: e.counter });
+      }
     }
-    const out = new Map<string, DotEntry<V>[]>();
-    for (const [key, value] of add) {
-      const counter = this.ctx.max(this.actor) + 1;
-      if (counter > LIMITS.maxCounter) throw new CrdtLimitError('dot counter space exhausted');
-      this.ctx.addDot(this.actor, counter);
-      put(this.actor, counter);
-      const e: DotEntry<V> = { actor: this.actor, counter, value };
-      const list = this.entries.get(key);
-      if (list === undefined) this.entries.set(key, [e]);
-      else list.push(e);
-      const ol = out.get(key);
-      if (ol === undefined) out.set(key, [e]);
-      else ol.push(e);
-    }
-    return { entries: out, context: new CausalContext(dctx) };
   }
-
-  applyDelta(delta: DotStoreState<V>): void {
-    joinInto(this.entries, this.ctx, delta);
-  }
-
-  deltaSince(peer: CausalContext): DotStoreState<V> {
-    return deltaSince(this.entries, this.ctx, peer);
-  }
-
-  state(): DotStoreState<V> {
-    return { entries: copyEntries(this.entries), context: this.ctx.clone() };
-  }
-
-  context(): CausalContext {
-    return this.ctx.clone();
-  }
-
-  /** Live dots, for inspection and tests. */
-  dots(): Dot[] {
-    const out: Dot[] = [];
-    for (const l of this.entries.values())
-      for (const e of l) out.push({ actor: e.actor, counter: e.counter });
-    return out;
-  }
+  return out;
 }
+

@@ -4,7 +4,7 @@
  * greater than the one it observed. A state is its own delta; join keeps the greater write.
  */
 import { type ActorId, checkActorId } from '../causal/dot.js';
-import { Hlc, isValidHlc } from '../causal/hlc.js';
+import { Hlc, hlcFromLegacy, isValidHlc } from '../causal/hlc.js';
 import { ActorTable, readActorIndex } from '../codec/actor-table.js';
 import { KIND, readHeader, writeHeader } from '../codec/header.js';
 import { Reader } from '../codec/reader.js';
@@ -86,9 +86,12 @@ export function lwwRegisterEquals(a: LWWRegisterState, b: LWWRegisterState): boo
   return lwwCompare(a, b) === 0;
 }
 
+/** Format 2 packs timestamps with 5 logical bits; format 1 still decodes. */
+const LWW_CODEC_VERSION = 2;
+
 export function encodeLWWRegister(state: LWWRegisterState): Uint8Array {
   const w = new Writer(32);
-  writeHeader(w, KIND.lwwRegister);
+  writeHeader(w, KIND.lwwRegister, LWW_CODEC_VERSION);
   if (state === null) {
     w.byte(0);
     return w.finish();
@@ -105,7 +108,7 @@ export function encodeLWWRegister(state: LWWRegisterState): Uint8Array {
 export function decodeLWWRegister(bytes: Uint8Array): LWWRegisterState {
   try {
     const r: Reader = new Reader(bytes);
-    readHeader(r, KIND.lwwRegister, 'LWW-Register');
+    const version = readHeader(r, KIND.lwwRegister, 'LWW-Register', [1, LWW_CODEC_VERSION]);
     const present = r.byte();
     if (present === 0) {
       r.end();
@@ -115,8 +118,10 @@ export function decodeLWWRegister(bytes: Uint8Array): LWWRegisterState {
     const actors = ActorTable.read(r);
     if (actors.length !== 1) r.fail('an LWW write has exactly one actor');
     const actor = readActorIndex(r, actors);
-    const hlc = r.varuint();
-    if (!isValidHlc(hlc)) r.fail('bad hlc');
+    const raw = r.varuint();
+    // format 1 packed 12 logical bits (causal/hlc.ts)
+    const hlc = version === 1 ? hlcFromLegacy(raw) : raw;
+    if (hlc === undefined || !isValidHlc(hlc)) return r.fail('bad hlc');
     const value = scalarCodec.read(r);
     r.end();
     return { hlc, actor, value };

@@ -5,22 +5,24 @@
  */
 import type { ActorId } from '../causal/dot.js';
 import { KIND } from '../codec/header.js';
+import { decodeDotStore, dotStoreToJSON, encodeDotStore } from './dot-store-codec.js';
 import {
   DotStoreReplica,
-  type DotStoreState,
-  dotStoresEqual,
   emptyDotStore,
-  joinDotStores,
-} from './dot-store.js';
-import { decodeDotStore, dotStoreToJSON, encodeDotStore } from './dot-store-codec.js';
+  joinValues,
+  type ValueState,
+  valueKind,
+  valuesEqual,
+} from './dot-store-replica.js';
 import { checkScalar, compareScalars, type Scalar, scalarCodec } from './scalar.js';
 
-export type MVRegisterState = DotStoreState<Scalar>;
+export type MVRegisterState = ValueState<Scalar>;
+const KIND_MV = valueKind<Scalar>((a, b) => compareScalars(a, b) === 0, compareScalars);
 const KEY = '';
 
 export class MVRegister extends DotStoreReplica<Scalar> {
   static create(actor: ActorId, state: MVRegisterState = emptyDotStore()): MVRegister {
-    return new MVRegister(actor, state);
+    return new MVRegister(actor, KIND_MV, state);
   }
 
   write(value: Scalar): MVRegisterState {
@@ -35,7 +37,7 @@ export class MVRegister extends DotStoreReplica<Scalar> {
 
   /** Current values, deterministic order; more than one means concurrent writes. */
   values(): Scalar[] {
-    return (this.entries.get(KEY) ?? []).map((e) => e.value).sort(compareScalars);
+    return (this.store.get(KEY) ?? []).map((e) => e.value).sort(compareScalars);
   }
 
   merge(other: MVRegister): void {
@@ -48,9 +50,9 @@ export class MVRegister extends DotStoreReplica<Scalar> {
 }
 
 export const joinMVRegister = (a: MVRegisterState, b: MVRegisterState): MVRegisterState =>
-  joinDotStores(a, b);
+  joinValues(KIND_MV, a, b);
 export const mvRegisterEquals = (a: MVRegisterState, b: MVRegisterState): boolean =>
-  dotStoresEqual(a, b, (x, y) => x === y);
+  valuesEqual(KIND_MV, a, b);
 export const encodeMVRegister = (s: MVRegisterState): Uint8Array =>
   encodeDotStore(KIND.mvRegister, s, scalarCodec);
 export const decodeMVRegister = (b: Uint8Array): MVRegisterState =>

@@ -9,19 +9,21 @@
  * tombstone; an update concurrent with the remove survives with only its own effect.
  */
 import type { ActorId } from '../causal/dot.js';
-import { Hlc, isValidHlc } from '../causal/hlc.js';
+import { Hlc, hlcFromLegacy, isValidHlc } from '../causal/hlc.js';
+import { isWellFormed } from '../codec/writer.js';
 import { KIND } from '../codec/header.js';
 import { LIMITS } from '../codec/limits.js';
 import { CrdtDecodeError, CrdtInvalidOpError } from '../errors.js';
 import { amountCodec, checkAmount } from './counter.js';
+import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
 import {
   DotStoreReplica,
-  type DotStoreState,
-  dotStoresEqual,
   emptyDotStore,
-  joinDotStores,
-} from './dot-store.js';
-import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
+  joinValues,
+  type ValueState,
+  valueKind,
+  valuesEqual,
+} from './dot-store-replica.js';
 import { checkScalar, compareScalars, type Scalar, scalarCodec } from './scalar.js';
 
 export type ORMapKind = 'counter' | 'set' | 'mvRegister' | 'lwwRegister';
@@ -33,7 +35,7 @@ export type MapValue =
   | { readonly t: 'mv'; readonly v: Scalar }
   | { readonly t: 'lww'; readonly hlc: number; readonly v: Scalar };
 
-export type ORMapState = DotStoreState<MapValue>;
+export type ORMapState = ValueState<MapValue>;
 export type ORMapValue = number | string[] | Scalar[] | Scalar;
 
 const SEP = '\u0000';
@@ -50,24 +52,35 @@ const mapValueCodec: ValueCodec<MapValue> = {
       scalarCodec.write(w, v.v);
     }
   },
-  read(r) {
+  read(r, version) {
     const tag = r.byte();
     if (tag === 0) return { t: 'inc', n: amountCodec.read(r) };
     if (tag === 1) return { t: 'elem' };
     if (tag === 2) return { t: 'mv', v: scalarCodec.read(r) };
     if (tag === 3) {
-      const hlc = r.varuint();
-      if (!isValidHlc(hlc)) r.fail('bad hlc');
+      const raw = r.varuint();
+      // format 1 packed 12 logical bits (causal/hlc.ts)
+      const hlc = version === 1 ? hlcFromLegacy(raw) : raw;
+      if (hlc === undefined || !isValidHlc(hlc)) return r.fail('bad hlc');
       return { t: 'lww', hlc, v: scalarCodec.read(r) };
     }
     return r.fail(`unknown map value tag ${tag}`);
   },
 };
 
+function compareMapValues(a: MapValue, b: MapValue): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const KIND_MAP = valueKind<MapValue>((a, b) => compareMapValues(a, b) === 0, compareMapValues);
+
 function checkKey(key: string): void {
   if (typeof key !== 'string') throw new TypeError('map keys are strings');
   if (key.includes(SEP)) throw new CrdtInvalidOpError('map keys cannot contain U+0000');
   if (key.length > LIMITS.maxStringBytes / 6) throw new CrdtInvalidOpError('map key too long');
+  if (!isWellFormed(key)) throw new CrdtInvalidOpError('map key has a lone UTF-16 surrogate');
 }
 
 export class ORMap extends DotStoreReplica<MapValue> {
@@ -75,7 +88,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
   readonly #hlc: Hlc;
 
   private constructor(actor: ActorId, kind: ORMapKind, state: ORMapState, clock?: () => number) {
-    super(actor, state);
+    super(actor, KIND_MAP, state);
     this.kind = kind;
     this.#hlc = new Hlc(clock);
   }
@@ -94,7 +107,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
 
   #subKeys(key: string): string[] {
     const prefix = key + SEP;
-    return [...this.entries.keys()].filter((k) => k.startsWith(prefix));
+    return [...this.store.keys()].filter((k) => k.startsWith(prefix));
   }
 
   increment(key: string, by = 1): ORMapState {
@@ -110,6 +123,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
     if (typeof element !== 'string' || element.length > LIMITS.maxStringBytes / 6) {
       throw new CrdtInvalidOpError('set element too long');
     }
+    if (!isWellFormed(element)) throw new CrdtInvalidOpError('set element has a lone UTF-16 surrogate');
     const k = key + SEP + element;
     return this.mutate([k], [[k, { t: 'elem' }]]);
   }
@@ -127,7 +141,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
     if (this.kind === 'mvRegister') return this.mutate([k], [[k, { t: 'mv', v: value }]]);
     this.#need('lwwRegister');
     let observed = -1;
-    for (const e of this.entries.get(k) ?? [])
+    for (const e of this.store.get(k) ?? [])
       if (e.value.t === 'lww' && e.value.hlc > observed) observed = e.value.hlc;
     if (observed >= 0) this.#hlc.observe(observed);
     return this.mutate([k], [[k, { t: 'lww', hlc: this.#hlc.now(), v: value }]]);
@@ -141,7 +155,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
 
   keys(): string[] {
     const out = new Set<string>();
-    for (const k of this.entries.keys()) out.add(k.slice(0, k.indexOf(SEP)));
+    for (const k of this.store.keys()) out.add(k.slice(0, k.indexOf(SEP)));
     return [...out].sort();
   }
 
@@ -152,7 +166,7 @@ export class ORMap extends DotStoreReplica<MapValue> {
   get(key: string): ORMapValue | undefined {
     const subs = this.#subKeys(key);
     if (subs.length === 0) return undefined;
-    const entries = subs.flatMap((k) => this.entries.get(k)!);
+    const entries = subs.flatMap((k) => this.store.get(k)!);
     switch (this.kind) {
       case 'counter':
         return entries.reduce((s, e) => s + (e.value.t === 'inc' ? e.value.n : 0), 0);
@@ -181,16 +195,13 @@ export class ORMap extends DotStoreReplica<MapValue> {
   }
 }
 
-function mapValueEquals(a: MapValue, b: MapValue): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-export const joinORMap = (a: ORMapState, b: ORMapState): ORMapState => joinDotStores(a, b);
-export const orMapEquals = (a: ORMapState, b: ORMapState): boolean => dotStoresEqual(a, b, mapValueEquals);
+export const joinORMap = (a: ORMapState, b: ORMapState): ORMapState => joinValues(KIND_MAP, a, b);
+export const orMapEquals = (a: ORMapState, b: ORMapState): boolean => valuesEqual(KIND_MAP, a, b);
 export const encodeORMap = (s: ORMapState): Uint8Array => encodeDotStore(KIND.orMap, s, mapValueCodec);
 export function decodeORMap(b: Uint8Array): ORMapState {
   const state = decodeDotStore(KIND.orMap, 'OR-Map', b, mapValueCodec);
-  for (const [k, list] of state.entries) {
+  for (const k of state.keys()) {
+    const list = state.entries(k);
     const sep = k.indexOf(SEP);
     if (sep < 0) throw new CrdtDecodeError('OR-Map entry key without a separator');
     const sub = k.slice(sep + 1);

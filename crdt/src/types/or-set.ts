@@ -8,27 +8,34 @@ import type { ActorId } from '../causal/dot.js';
 import { KIND } from '../codec/header.js';
 import { LIMITS } from '../codec/limits.js';
 import { CrdtInvalidOpError } from '../errors.js';
+import { isWellFormed } from '../codec/writer.js';
+import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
 import {
   DotStoreReplica,
-  type DotStoreState,
-  dotStoresEqual,
   emptyDotStore,
-  joinDotStores,
-} from './dot-store.js';
-import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
+  joinValues,
+  type ValueState,
+  valueKind,
+  valuesEqual,
+} from './dot-store-replica.js';
 
-export type ORSetState = DotStoreState<null>;
+export type ORSetState = ValueState<null>;
+const KIND_OR_SET = valueKind<null>(
+  () => true,
+  () => 0,
+);
 
 const nullCodec: ValueCodec<null> = { write: () => {}, read: () => null, minBytes: 0 };
 
 function checkElement(e: string): void {
   if (typeof e !== 'string') throw new TypeError('OR-Set elements are strings');
   if (e.length > LIMITS.maxStringBytes / 3) throw new CrdtInvalidOpError('OR-Set element too long');
+  if (!isWellFormed(e)) throw new CrdtInvalidOpError('OR-Set element has a lone UTF-16 surrogate');
 }
 
 export class ORSet extends DotStoreReplica<null> {
   static create(actor: ActorId, state: ORSetState = emptyDotStore()): ORSet {
-    return new ORSet(actor, state);
+    return new ORSet(actor, KIND_OR_SET, state);
   }
 
   add(element: string): ORSetState {
@@ -42,19 +49,19 @@ export class ORSet extends DotStoreReplica<null> {
   }
 
   clear(): ORSetState {
-    return this.mutate([...this.entries.keys()], []);
+    return this.mutate([...this.store.keys()], []);
   }
 
   has(element: string): boolean {
-    return this.entries.has(element);
+    return this.store.has(element);
   }
 
   values(): string[] {
-    return [...this.entries.keys()].sort();
+    return [...this.store.keys()].sort();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.store.size;
   }
 
   merge(other: ORSet): void {
@@ -66,8 +73,8 @@ export class ORSet extends DotStoreReplica<null> {
   }
 }
 
-export const joinORSet = (a: ORSetState, b: ORSetState): ORSetState => joinDotStores(a, b);
-export const orSetEquals = (a: ORSetState, b: ORSetState): boolean => dotStoresEqual(a, b, () => true);
+export const joinORSet = (a: ORSetState, b: ORSetState): ORSetState => joinValues(KIND_OR_SET, a, b);
+export const orSetEquals = (a: ORSetState, b: ORSetState): boolean => valuesEqual(KIND_OR_SET, a, b);
 export const encodeORSet = (s: ORSetState): Uint8Array => encodeDotStore(KIND.orSet, s, nullCodec);
 export const decodeORSet = (b: Uint8Array): ORSetState => decodeDotStore(KIND.orSet, 'OR-Set', b, nullCodec);
 export const orSetToJSON = (s: ORSetState): unknown => dotStoreToJSON(s);

@@ -1,5 +1,6 @@
 import { LIMITS } from '../codec/limits.js';
 import { readScalar, type Scalar, writeScalar } from '../codec/meta-codec.js';
+import { isWellFormed } from '../codec/writer.js';
 import { CrdtInvalidOpError } from '../errors.js';
 import type { ValueCodec } from './dot-store-codec.js';
 
@@ -14,9 +15,9 @@ export const scalarCodec: ValueCodec<Scalar> = {
 export function checkScalar(v: unknown): asserts v is Scalar {
   if (typeof v === 'boolean') return;
   if (typeof v === 'number' && Number.isFinite(v)) return;
-  if (typeof v === 'string' && v.length <= LIMITS.maxStringBytes / 3) return;
+  if (typeof v === 'string' && v.length <= LIMITS.maxStringBytes / 3 && isWellFormed(v)) return;
   throw new CrdtInvalidOpError(
-    'register values are booleans, finite numbers or strings up to 1365 characters',
+    'register values are booleans, finite numbers or well-formed strings up to 1365 characters',
   );
 }
 
