@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CrdtDecodeError } from '../errors.js';
 import { Cart } from './cart.js';
 import { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart-codec.js';
+import { cartToJSON } from './cart-json.js';
 
 const DEVICE = '3f2b8c1e-1d2a-4c3b-9a8e-0f1e2d3c4b5a';
 
@@ -25,15 +26,22 @@ const FORMAT_1_STATE =
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-describe('cart codec format 2', () => {
-  it('still decodes format 1 bytes (stored snapshots) to the same state, and re-encodes them as format 2', () => {
+describe('cart codec format 3', () => {
+  it('still decodes format 1 bytes (stored snapshots) as a full state, timestamps converted, and re-encodes them as format 3', () => {
     const old = decodeCart(Uint8Array.from(Buffer.from(FORMAT_1_STATE, 'hex')));
-    const state = history().state();
-    expect(old.equals(state)).toBe(true);
+    expect(old.isDelta).toBe(false);
+    // the format-1 history delivered b's second add without its first (no causal delivery then)
+    expect(old.lines()).toEqual([
+      { productId: 'sku-2', quantity: 5 },
+      { productId: 'sku-3', quantity: 4 },
+    ]);
+    const json = cartToJSON(old);
+    // 12-bit packed wall·4096 became wall·32, logical 0 stays 0
+    const hlcs = Object.values(json.lines).flatMap((l) => l.flatMap((e) => (e.hlc === undefined ? [] : [e.hlc])));
+    expect(hlcs.every((h) => h % 32 === 0 && h / 32 > 1_700_000_000_000 && h / 32 < 1_700_000_001_000)).toBe(true);
     const bytes = encodeCart(old);
-    expect(bytes[0]).toBe(0x22);
-    expect(hex(bytes)).toBe(hex(encodeCart(state)));
-    expect(decodeCart(bytes).equals(state)).toBe(true);
+    expect(bytes[0]).toBe(0x32);
+    expect(decodeCart(bytes).equals(old)).toBe(true);
   });
 
   it('a one-op delta of a UUID device carries no per-actor tag, actor count or actor index', () => {
@@ -42,13 +50,18 @@ describe('cart codec format 2', () => {
     cart.add('sku-00042', 2);
     const delta = cart.setQuantity('sku-00042', 4);
     const bytes = encodeCartDelta(delta);
-    // header, table head (1 actor · 2 + all UUIDs), 16 raw bytes, then the actor's interval count
-    expect([...bytes.subarray(0, 2)]).toEqual([0x22, 0x03]);
+    // header, table head (1 actor · 2 + all UUIDs), 16 raw bytes, flags (a delta), then the actor's
+    // interval count
+    expect([...bytes.subarray(0, 2)]).toEqual([0x32, 0x03]);
     expect(hex(bytes.subarray(2, 18))).toBe(DEVICE.replace(/-/g, ''));
-    expect(bytes[18]).toBe(1); // the removed add dot; the set's own dot is implied by its entry
-    // + interval (2), HLC base (6), line count (1), product id (10), entry count (1), entry (5)
-    expect(bytes.length).toBe(44);
-    expect(decodeCartDelta(bytes).equals(delta)).toBe(true);
+    expect(bytes[18]).toBe(1);
+    expect(bytes[19]).toBe(1); // the removed add dot; the set's own dot is implied by its entry
+    // + interval (2), dependency (1), HLC base (6), line count (1), product id (10), entry count (1),
+    // entry (5)
+    expect(bytes.length).toBe(46);
+    const back = decodeCartDelta(bytes);
+    expect(back.equals(delta)).toBe(true);
+    expect(back.dependencies()).toEqual(new Map([[DEVICE, 1]]));
   });
 
   it('rejects a table that spells UUIDs out one by one (non-canonical) and truncated tables', () => {
@@ -57,9 +70,9 @@ describe('cart codec format 2', () => {
     const bytes = encodeCart(cart.state());
     expect(decodeCart(bytes).equals(cart.state())).toBe(true);
     // same single actor as tag 0 + 16 bytes under a "not all UUIDs" head
-    const spelled = Uint8Array.from([0x22, 0x02, 0x00, ...bytes.subarray(2, 18), ...bytes.subarray(18)]);
+    const spelled = Uint8Array.from([0x32, 0x02, 0x00, ...bytes.subarray(2, 18), ...bytes.subarray(18)]);
     expect(() => decodeCart(spelled)).toThrow(CrdtDecodeError);
     expect(() => decodeCart(bytes.subarray(0, 10))).toThrow(CrdtDecodeError);
-    expect(() => decodeCart(Uint8Array.from([0x22, 0xff, 0xff, 0x03]))).toThrow(CrdtDecodeError);
+    expect(() => decodeCart(Uint8Array.from([0x32, 0xff, 0xff, 0x03]))).toThrow(CrdtDecodeError);
   });
 });

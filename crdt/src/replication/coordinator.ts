@@ -298,18 +298,32 @@ export class Coordinator<S, Op> {
       return { state: res.state, delta, stateBytes: res.bytes };
     });
     const deltaBytes = this.d.type.encode(delta);
-    await this.replicate(key, delta, entries, o, mine, deltaBytes);
+    await this.replicate(key, delta, entries, o, mine, () => stateBytes, deltaBytes);
     return { state, delta, stateBytes, deltaBytes };
   }
 
-  /** Merges a client delta (already stamped with the client's own actor) at W replicas. */
-  async mergeDelta(key: string, delta: S, options?: WriteOptions): Promise<{ state: S }> {
+  /**
+   * Merges a client delta (already stamped with the client's own actor) at W replicas. A replica
+   * lacking the delta's causal past gets the full state instead: `base` (a state covering the
+   * delta's dependencies, e.g. the caller's quorum read) joined with the delta, read here when not
+   * given. A delta whose past not even the read holds throws the type's causal-gap error.
+   */
+  async mergeDelta(key: string, delta: S, options?: WriteOptions & { base?: S }): Promise<{ state: S }> {
     validateKey(key);
     const o = this.options(options);
     this.ensureStarted();
     this.d.counters.merges++;
     const entries = this.d.preferenceList(key);
-    const states = await this.replicate(key, delta, entries, o, -1);
+    let full: Uint8Array | undefined;
+    const fullState = async (): Promise<Uint8Array> => {
+      if (full === undefined) {
+        const base = options?.base ?? (await this.get(key)).state;
+        full = this.d.type.encode(this.d.type.join(base, delta));
+      }
+      return full;
+    };
+    if (options?.base !== undefined) await fullState(); // fails fast on a gap before anything is stored
+    const states = await this.replicate(key, delta, entries, o, -1, fullState);
     let state = this.d.type.empty();
     for (const s of states) state = this.d.type.join(state, s);
     return { state };
@@ -326,11 +340,42 @@ export class Coordinator<S, Op> {
     entries: readonly PreflistEntry[],
     o: { w: number; pw: number; timeoutMs: number },
     done: number,
+    full: () => Uint8Array | Promise<Uint8Array>,
     deltaBytes?: Uint8Array,
   ): Promise<S[]> {
     let bytes = deltaBytes;
     return new Promise<S[]>((resolve, reject) => {
       const states: S[] = [];
+      // Delivery contract: a replica that refuses the delta (it lacks the delta's causal past, or
+      // failed to store) is sent the full state once before its refusal counts.
+      const retried = new Set<number>();
+      const sendFull = (i: number, e: PreflistEntry): void => {
+        retried.add(i);
+        Promise.resolve()
+          .then(full)
+          .then(
+            (state) => {
+              if (fsm.isDone) return;
+              if (e.node === this.d.self) {
+                this.d.vnodes.merge(e.partition, key, this.d.type.decode(state)).then(
+                  (res) => {
+                    states.push(res.state);
+                    fsm.ack(i, true);
+                  },
+                  () => fsm.ack(i, false),
+                );
+              } else {
+                this.d.send(e.node, { t: 'put', id, partition: e.partition, key, state, returnState: !local });
+              }
+            },
+            (err) => {
+              // not even a quorum read covers the delta: the caller learns why
+              if (fsm.isDone) return;
+              reject(err);
+              fsm.timeout();
+            },
+          );
+      };
       const id = this.d.newId();
       let timer: TimerHandle | undefined;
       const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
@@ -368,7 +413,9 @@ export class Coordinator<S, Op> {
               // A reply we cannot decode still acknowledged durable storage.
             }
           }
-          fsm.ack(fsm.indexOf(from, m.partition), m.ok);
+          const i = fsm.indexOf(from, m.partition);
+          if (!m.ok && i >= 0 && !retried.has(i)) sendFull(i, entries[i]!);
+          else fsm.ack(i, m.ok);
         } else if (m.t === 'coord-reply' && from === this.d.self) fsm.timeout();
       });
       timer = this.d.timer(o.timeoutMs, () => fsm.timeout());
@@ -380,7 +427,7 @@ export class Coordinator<S, Op> {
               states.push(res.state);
               fsm.ack(i, true);
             },
-            () => fsm.ack(i, false),
+            () => sendFull(i, e),
           );
         } else {
           bytes ??= this.d.type.encode(delta);

@@ -176,7 +176,8 @@ export class VnodeStore<S, Op> {
   /** As merge, for a caller already holding the (q, key) lock. */
   async mergeLocked(q: number, key: string, delta: S): Promise<MergeResult<S>> {
     const old = this.cache.get(`${q}\u0000${key}`) ?? (await this.get(q, key, true));
-    const next = old === undefined ? delta : this.type.join(old.state, delta);
+    // joined even into nothing: a delta becomes a full state, and its causal past is checked
+    const next = this.type.join(old === undefined ? this.type.empty() : old.state, delta);
     if (old !== undefined && this.type.equals(next, old.state)) {
       return { state: old.state, bytes: old.bytes, changed: false };
     }
