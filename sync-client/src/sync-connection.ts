@@ -7,7 +7,7 @@
  * `deltaSince(serverContext)`. Only missing state travels, however long the device was offline,
  * and nothing depends on the server still holding per-device queues after a restart.
  */
-import { Cart, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { cartType, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SyncClientError } from './errors.js';
 import type { LocalChange, LocalReplica } from './local-replica.js';
@@ -60,6 +60,8 @@ export class SyncConnection {
   #batch: LocalChange[] = [];
   /** Connection attempts in a row that never opened (a refused upgrade looks like this). */
   #unopened = 0;
+  /** A hello sent to pull a missing causal past; cleared by its welcome. */
+  #pulling = false;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -113,11 +115,11 @@ export class SyncConnection {
       const batch = this.#batch;
       this.#batch = [];
       if (this.#phase !== 'ready' || batch.length === 0) return;
-      // A delta is a state: joining them in a scratch replica gives the delta of the whole batch.
-      const joined = Cart.fromState(batch[0]!.delta, { actor: this.#o.replica().actor });
-      for (let i = 1; i < batch.length; i++) joined.applyDelta(batch[i]!.delta);
+      // Deltas compose: joining them gives the delta of the whole batch, its dependencies joined.
+      let joined = batch[0]!.delta;
+      for (let i = 1; i < batch.length; i++) joined = cartType.join(joined, batch[i]!.delta);
       this.#sendDelta(
-        encodeCartDelta(joined.state()),
+        encodeCartDelta(joined),
         batch.map((c) => c.seq),
       );
     });
@@ -247,6 +249,7 @@ export class SyncConnection {
             throw new SyncClientError('SYNC_PROTOCOL_ERROR', 'push for another cart');
           await this.#o.replica().applyRemote(frame.delta);
           this.#o.onRemoteChange();
+          this.#pullIfBehind(socket);
           return;
         case 'ack':
           return await this.#onAck(frame.seq);
@@ -258,7 +261,21 @@ export class SyncConnection {
     }
   }
 
+  /**
+   * Delivery contract: a pushed delta whose causal past this replica lacks is held back by the
+   * cart; ask again (a new hello) and the welcome's deltaSince brings the missing past, after which
+   * the held delta joins by itself.
+   */
+  #pullIfBehind(socket: SocketLike): void {
+    const replica = this.#o.replica();
+    if (this.#pulling || replica.cart.pendingDeltas === 0 || socket.readyState !== SOCKET_OPEN) return;
+    this.#pulling = true;
+    const context = encodeContext(replica.cart.context());
+    socket.send(encodeClientFrame({ t: 'hello', cartId: this.#o.cartId, context }));
+  }
+
   async #onWelcome(socket: SocketLike, frame: Extract<ServerFrame, { t: 'welcome' }>): Promise<void> {
+    this.#pulling = false;
     if (frame.cartId !== this.#o.cartId)
       throw new SyncClientError('SYNC_PROTOCOL_ERROR', 'welcome for another cart');
     const replica = this.#o.replica();
