@@ -85,7 +85,7 @@ export class LwwNode implements StoreNode {
     const replicas = lwwPreferenceList(cart, this.env.members, this.n);
     const id = this.nextId++;
     await this.gather(id, replicas, { t: 'put', id, key: cart, value }, q.w, q.timeoutMs);
-    return { writeId, observed };
+    return { writeId, observed, causal: undefined };
   }
 
   /** The coordinator is the node itself: an error comes back after it read (or gave up). */

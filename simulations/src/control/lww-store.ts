@@ -41,7 +41,7 @@ class LwwDevice implements DeviceReplica<LwwNode> {
     const { cart, observed } = applyLww(this.local, op, writeId, this.wallClock(), this.actor);
     this.local = cart;
     this.dirty = true;
-    return { writeId, observed };
+    return { writeId, observed, causal: undefined };
   }
 
   async sync(node: LwwNode, q: QuorumOptions): Promise<void> {

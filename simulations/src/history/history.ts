@@ -1,4 +1,4 @@
-import type { ObservedLine, QuorumOptions, SimCartOp } from '../stores/store.js';
+import type { CausalStamp, ObservedLine, QuorumOptions, SimCartOp } from '../stores/store.js';
 
 export type OpOutcome = 'ok' | 'fail' | 'unknown';
 export type OpFunction = SimCartOp['type'] | 'read' | 'sync';
@@ -21,6 +21,8 @@ export interface HistoryOp {
   outcome: OpOutcome | 'pending';
   writeId: string | undefined;
   observed: readonly string[] | undefined;
+  /** Causal stores: the dot this op minted and the version vector it was minted against. */
+  causal: CausalStamp | undefined;
   readLines: readonly ObservedLine[] | undefined;
   /** For reads: write ids of this process's earlier acknowledged writes the read had NOT seen. */
   unseenOwnWrites: readonly string[] | undefined;
@@ -61,6 +63,7 @@ export class History {
       outcome: 'pending',
       writeId: undefined,
       observed: undefined,
+      causal: undefined,
       readLines: undefined,
       unseenOwnWrites: undefined,
       versions: undefined,
@@ -94,7 +97,8 @@ export class History {
       mix(
         `${op.index}|${op.process}|${op.f}|${op.cart}|${op.productId}|${op.quantity}|${op.coordinator}|` +
           `${op.invokeAt}|${op.completeAt}|${op.outcome}|${op.writeId}|${op.observed?.join(',')}|` +
-          `${op.readLines?.map((l) => `${l.productId}:${l.quantity}:${l.ids.join('+')}`).join(';')}`,
+          `${op.readLines?.map((l) => `${l.productId}:${l.quantity}:${l.ids.join('+')}`).join(';')}|` +
+          `${op.causal?.dot}|${op.causal === undefined ? '' : JSON.stringify(op.causal.context)}`,
       );
     }
     return h.toString(16).padStart(8, '0');

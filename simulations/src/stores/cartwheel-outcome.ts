@@ -1,17 +1,30 @@
-import { type CartState, cartToJSON } from '@cartwheel/crdt';
-import type { ObservedLine, ReadOutcome, SimCartOp, WriteOutcome } from './store.js';
+import { type CartState, type CausalContext, cartToJSON } from '@cartwheel/crdt';
+import { dotId, parseDotId } from './dot-id.js';
+import type { ObservedLine, ReadOutcome, SimCartOp, VersionVector, WriteOutcome } from './store.js';
 
-/** A dot as a write id: "actor@counter". */
-export function dotId(actor: string, counter: number): string {
-  return `${actor}@${counter}`;
+/** Highest counter per actor: a context with its gaps filled (see VersionVector). */
+export function maxCounters(ctx: CausalContext): VersionVector {
+  const out: Record<string, number> = {};
+  for (const actor of ctx.actors()) out[actor] = ctx.max(actor);
+  return out;
 }
 
 /**
  * What a Cartwheel delta tells the checkers: an add or set-quantity minted one INC / SET entry
  * (its dot is the write id); a remove, clear or set-quantity carries in its causal context the
  * dots it observed and so removed (observed-remove, Riak's ORSWOT / delta-CRDT DotFun).
+ *
+ * `minted` is the context of the minting replica's state after the operation. `actor`, when
+ * known, names the minter: a remove or clear mints a dot that no entry carries, and only the
+ * actor tells it apart from the observed dots (a coordinator's actor is not visible here, so a
+ * node's remove reports its own dot among `observed` and the checkers allow for that).
  */
-export function writeOutcome(delta: CartState, op: SimCartOp): WriteOutcome {
+export function writeOutcome(
+  delta: CartState,
+  op: SimCartOp,
+  minted: CausalContext,
+  actor?: string,
+): WriteOutcome {
   const json = cartToJSON(delta);
   let writeId: string | undefined;
   if (op.type === 'add' || op.type === 'setQuantity') {
@@ -19,15 +32,16 @@ export function writeOutcome(delta: CartState, op: SimCartOp): WriteOutcome {
     const entry = json.lines[op.productId]?.find((e) => e.kind === kind);
     if (entry !== undefined) writeId = dotId(entry.actor, entry.counter);
   }
+  const dot = writeId ?? (actor === undefined ? undefined : dotId(actor, delta.context().max(actor)));
   const observed: string[] = [];
   if (op.type !== 'add')
-    for (const [actor, ranges] of Object.entries(json.context))
+    for (const [a, ranges] of Object.entries(json.context))
       for (const [lo, hi] of ranges)
         for (let c = lo; c <= hi; c++) {
-          const id = dotId(actor, c);
-          if (id !== writeId) observed.push(id);
+          const id = dotId(a, c);
+          if (id !== dot) observed.push(id);
         }
-  return { writeId, observed };
+  return { writeId, observed, causal: { dot, context: maxCounters(minted) } };
 }
 
 /** Visible lines with the dots of their live INC / SET entries. */
@@ -47,8 +61,8 @@ export function readOutcome(state: CartState, versions: number): ReadOutcome {
   return {
     lines: observedLines(state),
     seen: (id) => {
-      const at = id.lastIndexOf('@');
-      return ctx.hasDot(id.slice(0, at), Number(id.slice(at + 1)));
+      const dot = parseDotId(id);
+      return dot !== undefined && ctx.hasDot(dot.actor, dot.counter);
     },
     versions,
   };

@@ -61,8 +61,14 @@ export class CartwheelNode implements StoreNode {
   }
 
   async update(cart: string, op: SimCartOp, q: QuorumOptions): Promise<WriteOutcome> {
-    const { delta } = await this.replica.update(cart, op, { w: q.w, pw: q.pw, timeoutMs: q.timeoutMs });
-    return writeOutcome(delta, op);
+    const { delta, state } = await this.replica.update(cart, op, {
+      w: q.w,
+      pw: q.pw,
+      timeoutMs: q.timeoutMs,
+    });
+    // `state` is the coordinating vnode's state right after the op: its context is a lower bound
+    // of what the op was minted against (the coordinator also joins its other vnodes' copies).
+    return writeOutcome(delta, op, state.context());
   }
 
   /**
@@ -95,7 +101,8 @@ class CartwheelDevice implements DeviceReplica<CartwheelNode> {
   }
 
   apply(op: SimCartOp): WriteOutcome {
-    return writeOutcome(this.local.apply(op), op);
+    const delta = this.local.apply(op);
+    return writeOutcome(delta, op, this.local.context(), this.actor);
   }
 
   async sync(node: CartwheelNode, q: QuorumOptions): Promise<void> {

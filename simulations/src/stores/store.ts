@@ -27,13 +27,33 @@ export interface NodeEnv {
 }
 
 /**
+ * Actor → highest counter. A causal store numbers each actor's operations 1, 2, 3… and an actor
+ * has seen its own earlier ones, so a vector stands for every dot at or below it: a causal past.
+ */
+export type VersionVector = Readonly<Record<string, number>>;
+
+/** Where an operation of a causal store sits in the causal order (Lamport's happened-before). */
+export interface CausalStamp {
+  /** The dot ("actor@counter", see dot-id.ts) the operation minted, when the store can tell. */
+  readonly dot: string | undefined;
+  /**
+   * Highest counter per actor in the state the operation was minted against, its own dot
+   * included: a lower bound of everything the operation causally follows.
+   */
+  readonly context: VersionVector;
+}
+
+/**
  * What a store tells the checkers about a write: the id of the write it minted (a dot for
  * Cartwheel) and, for removes/clears/set-quantities, the ids of the writes it observed and so
  * removed. This is what makes the checkers exact instead of guessing from real-time order.
+ * Causal stores add a stamp, so the checkers can tell which writes happened before a remove
+ * even when the remover never held them (stores without causal order leave it undefined).
  */
 export interface WriteOutcome {
   readonly writeId: string | undefined;
   readonly observed: readonly string[];
+  readonly causal: CausalStamp | undefined;
 }
 
 export interface ObservedLine {

@@ -84,6 +84,7 @@ export async function runClient<N extends StoreNode>(
       op.effectBy = sim.now;
       op.writeId = result.value.writeId;
       op.observed = result.value.observed;
+      op.causal = result.value.causal;
       history.complete(op, sim.now, 'ok');
       if (op.writeId !== undefined) {
         const list = acked.get(step.cart) ?? [];

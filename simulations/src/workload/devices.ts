@@ -51,6 +51,7 @@ export class DeviceRunner<N extends StoreNode> {
         const outcome = this.replica.apply(planned.op);
         op.writeId = outcome.writeId;
         op.observed = outcome.observed;
+        op.causal = outcome.causal;
         this.unsynced.push(op);
       }
     })();
