@@ -16,6 +16,11 @@ export interface CheckInput {
   readonly maxQuantity: number;
 }
 
+/** The write ids live in a cart at the end. */
+function liveIds(inspection: CartInspection | undefined): string[] {
+  return inspection?.lines.flatMap((l) => l.ids) ?? [];
+}
+
 function byCart(ops: readonly HistoryOp[]): Map<string, HistoryOp[]> {
   const m = new Map<string, HistoryOp[]>();
   for (const op of ops) {
@@ -44,12 +49,15 @@ export function checkConvergence(input: CheckInput): Violation[] {
   return out;
 }
 
-/** 2. No acknowledged add lost, unless a remove that observed it removed it. */
+/**
+ * 2. No acknowledged add lost, unless a remove removed it: one that observed it or a write it
+ * happened before.
+ */
 export function checkLostAdds(input: CheckInput): Violation[] {
   const out: Violation[] = [];
   for (const [cart, ops] of byCart(input.ops)) {
-    const model = new CartModel(ops);
     const final = input.carts.get(cart);
+    const model = new CartModel(ops, liveIds(final));
     const live = new Set(final?.lines.flatMap((l) => l.ids.map((id) => `${l.productId}\u0000${id}`)) ?? []);
     for (const w of model.writes) {
       if (w.f !== 'add' || !model.definitelyLive(w) || w.writeId === undefined) continue;
@@ -65,22 +73,31 @@ export function checkLostAdds(input: CheckInput): Violation[] {
   return out;
 }
 
-/** 3. No resurrection: a write that an acknowledged remove observed never comes back. */
+/**
+ * 3. No resurrection: a write an acknowledged remove observed never comes back, and neither does
+ * one in the causal past of a write it observed (same actor and an earlier counter, or seen by
+ * a minter before, transitively): the remover's view already followed it. A write concurrent
+ * with the remove is in neither and may stay (add-wins); so may a re-add, which has its own dot.
+ */
 export function checkResurrections(input: CheckInput): Violation[] {
   const out: Violation[] = [];
   const carts = byCart(input.ops);
   for (const [cart, inspection] of input.carts) {
-    const model = new CartModel(carts.get(cart) ?? []);
+    const model = new CartModel(carts.get(cart) ?? [], liveIds(inspection));
     for (const line of inspection.lines)
       for (const id of line.ids) {
-        const killer = model.observedRemoved(id, line.productId);
-        if (killer !== undefined)
-          out.push({
-            checker: 'resurrections',
-            cart,
-            productId: line.productId,
-            detail: `${line.productId} (${id}) was removed by op #${killer.index} ${killer.process} ${killer.f} at ${killer.invokeAt.toFixed(1)}ms and is back`,
-          });
+        const killer = model.removedBy(id, line.productId);
+        if (killer === undefined) continue;
+        const via = killer.observed?.includes(id) ? undefined : model.causal.via(killer, id);
+        out.push({
+          checker: 'resurrections',
+          cart,
+          productId: line.productId,
+          detail:
+            `${line.productId} (${id}) was removed by op #${killer.index} ${killer.process} ${killer.f} ` +
+            `at ${killer.invokeAt.toFixed(1)}ms` +
+            `${via === undefined ? '' : ` (which observed ${via}, causally after it)`} and is back`,
+        });
       }
   }
   return out;
@@ -113,8 +130,8 @@ export function checkReadYourWrites(input: CheckInput): Violation[] {
 export function checkQuantities(input: CheckInput): Violation[] {
   const out: Violation[] = [];
   for (const [cart, ops] of byCart(input.ops)) {
-    const model = new CartModel(ops);
     const final = input.carts.get(cart);
+    const model = new CartModel(ops, liveIds(final));
     const products = new Set<string>([
       ...model.writes.map((w) => w.productId ?? ''),
       ...(final?.lines.map((l) => l.productId) ?? []),
