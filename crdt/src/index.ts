@@ -1,22 +1,36 @@
 // Public entry of @cartwheel/crdt. Keep this list curated: everything exported here is API.
 
 export { retirableActors } from './cart/bounded-metadata.js';
-export { Cart, type CartOp, type CartOptions } from './cart/cart.js';
+export { Cart, type CartOp, type CartOptions, FOLD_INCREMENTS_AT } from './cart/cart.js';
 export { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart/cart-codec.js';
 export { type CartEntryJSON, type CartJSON, cartFromJSON, cartToJSON } from './cart/cart-json.js';
 export { type CartDelta, type CartLine, CartState } from './cart/cart-state.js';
 export { cartType } from './cart/cart-type.js';
-export { newDotActors, newDots } from './cart/new-dots.js';
+export { conflictingCartDots, newDotActors, newDots } from './cart/new-dots.js';
 export { decodeCartOp, encodeCartOp } from './cart/op-codec.js';
 export { type LineMeta, MAX_QUANTITY } from './cart/validate.js';
 export { validateCartOp } from './cart/validate-op.js';
 export { CausalContext } from './causal/causal-context.js';
 export type { ActorId, Dot } from './causal/dot.js';
 export { compareDots } from './causal/dot.js';
-export { HLC_LOGICAL_BITS, Hlc, hlcLogical, hlcPhysical, packHlc } from './causal/hlc.js';
+export {
+  HLC_LOGICAL_BITS,
+  HLC_MAX,
+  HLC_MAX_WALL,
+  Hlc,
+  hlcLogical,
+  hlcPhysical,
+  packHlc,
+} from './causal/hlc.js';
 export { decodeContext, encodeContext } from './codec/context-codec.js';
 export { LIMITS } from './codec/limits.js';
-export { CrdtDecodeError, CrdtError, CrdtInvalidOpError, CrdtLimitError } from './errors.js';
+export {
+  CrdtCausalGapError,
+  CrdtDecodeError,
+  CrdtError,
+  CrdtInvalidOpError,
+  CrdtLimitError,
+} from './errors.js';
 export * from './replication/index.js';
 export {
   Counter,
@@ -26,7 +40,7 @@ export {
   encodeCounter,
   joinCounter,
 } from './types/counter.js';
-export type { DotEntry, DotStoreState } from './types/dot-store.js';
+export { type DotEntry, DotStoreState, MAX_PENDING_DELTAS, type VersionVector } from './types/dot-store.js';
 export {
   decodeLWWRegister,
   encodeLWWRegister,
