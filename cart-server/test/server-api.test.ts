@@ -3,6 +3,7 @@ import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, createServer, removeTempDirs, type ServerProcess, token } from './support/server-process.js';
+import { registerDevice as registerWith, SyncPeer } from './support/sync-peer.js';
 
 let server: ServerProcess;
 
@@ -27,42 +28,7 @@ interface CartBody {
 }
 
 async function registerDevice(user: string): Promise<{ actor: string; token: string }> {
-  const res = await api(server.url, await token(user))('POST', '/v1/devices', { name: 'laptop' });
-  expect(res.status).toBe(201);
-  return res.json as { actor: string; token: string };
-}
-
-/** A small client for the sync protocol that records every frame. */
-class SyncPeer {
-  readonly frames: Record<string, unknown>[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  }
-  static async open(url: string, bearer: string, via: 'query' | 'protocol' = 'query'): Promise<SyncPeer> {
-    const wsUrl = `${url.replace('http', 'ws')}/v1/sync${via === 'query' ? `?token=${bearer}` : ''}`;
-    const ws = via === 'query' ? new WebSocket(wsUrl) : new WebSocket(wsUrl, [`bearer.${bearer}`]);
-    await once(ws, 'open');
-    return new SyncPeer(ws);
-  }
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-  async next(
-    pred: (f: Record<string, unknown>) => boolean,
-    timeoutMs = 15_000,
-  ): Promise<Record<string, unknown>> {
-    const start = Date.now();
-    for (;;) {
-      const i = this.frames.findIndex(pred);
-      if (i >= 0) return this.frames.splice(i, 1)[0]!;
-      if (Date.now() - start > timeoutMs)
-        throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  close(): void {
-    this.ws.close();
-  }
+  return registerWith(server.url, await token(user));
 }
 
 describe('cart server API (one real process)', () => {
@@ -201,6 +167,23 @@ describe('cart server API (one real process)', () => {
     expect((await u('POST', '/v1/carts/big/items', { productId: 'p3' })).status).toBe(200);
   });
 
+  it('bounds lines on PUT too (issue: 50 PUTs of new ids after 500 adds made 550 lines)', async () => {
+    const u = api(server.url, await token('putter'));
+    for (let i = 0; i < 20; i++)
+      expect((await u('POST', '/v1/carts/big/items', { productId: `p${i}` })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const res = await u('PUT', `/v1/carts/big/items/new-${i}`, { quantity: 2 });
+      expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
+    }
+    expect(((await u('GET', '/v1/carts/big')).json as CartBody).lines).toHaveLength(20);
+    // Existing lines can still be set, and a removal (quantity 0) makes room for one new line.
+    expect((await u('PUT', '/v1/carts/big/items/p1', { quantity: 5 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/p2', { quantity: 0 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/new-0', { quantity: 2 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/new-1', { quantity: 2 })).status).toBe(400);
+    expect(((await u('GET', '/v1/carts/big')).json as CartBody).lines).toHaveLength(20);
+  });
+
   it('merges a device delta over HTTP and refuses forged dots', async () => {
     const device = await registerDevice('carol');
     const carol = api(server.url, device.token);
@@ -272,15 +255,17 @@ describe('cart server API (one real process)', () => {
     phoneCart.applyDelta(decodeCartDelta(unb64(welcome.delta as string)));
     expect(phoneCart.lines()).toEqual([{ productId: 'from-http', quantity: 2 }]);
     expect(decodeContext(unb64(welcome.context as string))).toBeDefined();
-    b.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(Cart.create().context())) });
-    await b.next((f) => f.t === 'welcome');
+    const laptopCart = Cart.create({ actor: laptop.actor });
+    b.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(laptopCart.context())) });
+    const laptopWelcome = await b.next((f) => f.t === 'welcome');
+    laptopCart.applyDelta(decodeCartDelta(unb64(laptopWelcome.delta as string)));
 
     const delta = phoneCart.add('from-phone', 1);
     a.send({ t: 'delta', cartId: 'main', seq: 1, delta: b64(encodeCartDelta(delta)) });
     expect(await a.next((f) => f.t === 'ack' || f.t === 'error')).toEqual({ t: 'ack', seq: 1 });
     const pushed = await b.next((f) => f.t === 'delta');
-    const laptopCart = Cart.create({ actor: laptop.actor });
-    laptopCart.applyDelta(decodeCartDelta(unb64(pushed.delta as string)));
+    // delivery contract: the push depends on what the laptop's welcome brought, so it joins now
+    expect(laptopCart.applyDelta(decodeCartDelta(unb64(pushed.delta as string)))).toBe(true);
     expect(laptopCart.get('from-phone')?.quantity).toBe(1);
     // HTTP changes are pushed too.
     await daveHttp('POST', '/v1/carts/main/items', { productId: 'later', quantity: 1 });

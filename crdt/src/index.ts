@@ -4,7 +4,7 @@ export { retirableActors } from './cart/bounded-metadata.js';
 export { Cart, type CartOp, type CartOptions, FOLD_INCREMENTS_AT } from './cart/cart.js';
 export { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart/cart-codec.js';
 export { type CartEntryJSON, type CartJSON, cartFromJSON, cartToJSON } from './cart/cart-json.js';
-export { type CartDelta, type CartLine, CartState } from './cart/cart-state.js';
+export { type CartDelta, type CartLine, CartState, joinCartStates } from './cart/cart-state.js';
 export { cartType } from './cart/cart-type.js';
 export { conflictingCartDots, newDotActors, newDots } from './cart/new-dots.js';
 export { decodeCartOp, encodeCartOp } from './cart/op-codec.js';

@@ -7,7 +7,7 @@
  * `deltaSince(serverContext)`. Only missing state travels, however long the device was offline,
  * and nothing depends on the server still holding per-device queues after a restart.
  */
-import { cartType, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { decodeContext, encodeCartDelta, encodeContext, joinCartStates } from '@cartwheel/crdt';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SyncClientError } from './errors.js';
 import type { LocalChange, LocalReplica } from './local-replica.js';
@@ -117,7 +117,7 @@ export class SyncConnection {
       if (this.#phase !== 'ready' || batch.length === 0) return;
       // Deltas compose: joining them gives the delta of the whole batch, its dependencies joined.
       let joined = batch[0]!.delta;
-      for (let i = 1; i < batch.length; i++) joined = cartType.join(joined, batch[i]!.delta);
+      for (let i = 1; i < batch.length; i++) joined = joinCartStates(joined, batch[i]!.delta);
       this.#sendDelta(
         encodeCartDelta(joined),
         batch.map((c) => c.seq),

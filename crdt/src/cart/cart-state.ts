@@ -7,6 +7,7 @@
 import { CausalContext } from '../causal/causal-context.js';
 import {
   DotStoreState,
+  joinStates,
   listsOf,
   type StoreKind,
   statesEqual,
@@ -74,4 +75,13 @@ export function countVisible(lines: ReadonlyMap<string, Line>): number {
   let n = 0;
   for (const line of lines.values()) if (lineQuantity(line) > 0) n++;
   return n;
+}
+
+/**
+ * Join of two cart values without mutating either: two deltas compose into one delta (their
+ * dependencies joined, e.g. a batch), a state and a delta give a state when the state holds the
+ * delta's causal past (CrdtCausalGapError otherwise), two states give a state.
+ */
+export function joinCartStates(a: CartState, b: CartState): CartState {
+  return joinStates(CART_KIND, a, b);
 }

@@ -7,17 +7,16 @@
  * throws CrdtCausalGapError and the core falls back to a full state (README, "Delivery contract").
  */
 import type { ReplicatedType } from '../replication/interfaces.js';
-import { joinStates } from '../types/dot-store.js';
 import { cartAt, type CartOp } from './cart.js';
 import { decodeCart, encodeCart } from './cart-codec.js';
-import { CART_KIND, CartState } from './cart-state.js';
+import { CartState, joinCartStates } from './cart-state.js';
 import { decodeCartOp, encodeCartOp } from './op-codec.js';
 import { validateCartOp } from './validate-op.js';
 
 export const cartType: ReplicatedType<CartState, CartOp> = {
   name: 'cart',
   empty: () => CartState.empty(),
-  join: (a: CartState, b: CartState): CartState => joinStates(CART_KIND, a, b),
+  join: joinCartStates,
   equals: (a, b) => a.equals(b),
   encode: encodeCart,
   decode: decodeCart,

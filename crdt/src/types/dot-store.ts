@@ -520,8 +520,8 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
 
   /** Keys losing entries: ours whose dots the other side has seen and no longer holds. */
   #planRemovals(oLists: ReadonlyMap<string, DotList<E>>, oCtx: CausalContext, plan: Map<string, E[]>): void {
-    // A small delta looks its dots up in the (lazily built) dot index; a large one is cheaper to
-    // check entry by entry.
+    // The delta's context is looked up in the (lazily built, then maintained) dot index: a small
+    // delta costs O(its dots), not O(this store).
     const victims = new Map<string, Set<E>>();
     const mark = (key: string, e: E): void => {
       let s = victims.get(key);
@@ -531,17 +531,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       }
       s.add(e);
     };
-    if (this.#index === null && oCtx.dotCount() > this.#lists.size) {
-      for (const [key, list] of this.#lists) {
-        let theirs: DotFinder<E> | undefined;
-        for (const e of list.entries) {
-          const iv = intervalsOf(oCtx, e.actor);
-          if (iv === undefined || !hasValue(iv, e.counter)) continue;
-          theirs ??= finder(oLists.get(key));
-          if (theirs.get(e.actor, e.counter) === undefined) mark(key, e);
-        }
-      }
-    } else {
+    {
       const finders = new Map<string, DotFinder<E>>();
       const theirs = (key: string): DotFinder<E> => {
         let f = finders.get(key);
