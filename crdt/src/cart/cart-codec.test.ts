@@ -6,21 +6,7 @@ import { cartToJSON } from './cart-json.js';
 
 const DEVICE = '3f2b8c1e-1d2a-4c3b-9a8e-0f1e2d3c4b5a';
 
-/** The history behind FORMAT_1_STATE, replayed with the same clock. */
-function history(): Cart {
-  let t = 1_700_000_000_000;
-  const a = Cart.create({ actor: DEVICE, clock: () => t++ });
-  const b = Cart.create({ actor: 'n1#e2', clock: () => t++ });
-  a.add('sku-1', 2, { priceMinor: 1299, currency: 'EUR' });
-  a.add('sku-2', 1);
-  b.applyDelta(a.setQuantity('sku-2', 5));
-  b.add('sku-2', 1);
-  a.remove('sku-1');
-  a.applyDelta(b.add('sku-3', 4));
-  return a;
-}
-
-/** encodeCart(history().state()) as format 1 wrote it (before 2026-11-25). */
+/** A cart state as format 1 wrote it (before 2026-11-25), from a history without causal delivery. */
 const FORMAT_1_STATE =
   '1202003f2b8c1e1d2a4c3b9a8e0f1e2d3c4b5a01056e31236532010001000481d095ffbc310205736b752d3201010105000005736b752d3301040404';
 
@@ -37,8 +23,12 @@ describe('cart codec format 3', () => {
     ]);
     const json = cartToJSON(old);
     // 12-bit packed wall·4096 became wall·32, logical 0 stays 0
-    const hlcs = Object.values(json.lines).flatMap((l) => l.flatMap((e) => (e.hlc === undefined ? [] : [e.hlc])));
-    expect(hlcs.every((h) => h % 32 === 0 && h / 32 > 1_700_000_000_000 && h / 32 < 1_700_000_001_000)).toBe(true);
+    const hlcs = Object.values(json.lines).flatMap((l) =>
+      l.flatMap((e) => (e.hlc === undefined ? [] : [e.hlc])),
+    );
+    expect(hlcs.every((h) => h % 32 === 0 && h / 32 > 1_700_000_000_000 && h / 32 < 1_700_000_001_000)).toBe(
+      true,
+    );
     const bytes = encodeCart(old);
     expect(bytes[0]).toBe(0x32);
     expect(decodeCart(bytes).equals(old)).toBe(true);

@@ -36,9 +36,9 @@ import { readMeta, writeMeta } from '../codec/meta-codec.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { CrdtDecodeError } from '../errors.js';
+import { contextOf, DotList, depsOf, listsOf } from '../types/dot-store.js';
 import type { CartDelta } from './cart-state.js';
 import { CartState } from './cart-state.js';
-import { contextOf, DotList, depsOf, listsOf } from '../types/dot-store.js';
 import { Entry, type EntryKind, INC, type Line, META, SET } from './line.js';
 import { MAX_QUANTITY } from './validate.js';
 
@@ -182,14 +182,7 @@ function decodeCartUnsafe(bytes: Uint8Array): CartState {
       if (kind === INC || kind === SET) {
         const value = r.varuint();
         if (value < 1 || value > MAX_QUANTITY) r.fail(`quantity ${value} out of range`);
-        e = new Entry(
-          actor,
-          counter,
-          kind as EntryKind,
-          value,
-          kind === SET ? hlcOf(r, base) : 0,
-          undefined,
-        );
+        e = new Entry(actor, counter, kind as EntryKind, value, kind === SET ? hlcOf(r, base) : 0, undefined);
       } else {
         const hlc = hlcOf(r, base);
         e = new Entry(actor, counter, META, 0, hlc, readMeta(r));

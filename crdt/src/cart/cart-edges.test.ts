@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest';
 import {
   Cart,
   type CartState,
-  cartFromJSON,
-  cartToJSON,
-  cartType,
-  conflictingCartDots,
   CrdtCausalGapError,
   CrdtDecodeError,
   CrdtInvalidOpError,
   CrdtLimitError,
+  cartFromJSON,
+  cartToJSON,
+  cartType,
+  conflictingCartDots,
   decodeCart,
   encodeCart,
   HLC_MAX,
@@ -97,7 +97,10 @@ describe('2. nothing the code builds or accepts is unreadable', () => {
   it('4,097 joined adds of one product fold instead of building an undecodable line', () => {
     let s = cartType.empty();
     for (let i = 0; i < 4097; i++) {
-      s = cartType.join(s, cartType.apply(s, { type: 'add', productId: 'sku-1', quantity: 1 }, 'n1', packHlc(1e12 + i, 0)));
+      s = cartType.join(
+        s,
+        cartType.apply(s, { type: 'add', productId: 'sku-1', quantity: 1 }, 'n1', packHlc(1e12 + i, 0)),
+      );
     }
     expect(s.get('sku-1')?.quantity).toBe(4097);
     expect(s.entryCount).toBeLessThanOrEqual(17);
@@ -126,7 +129,12 @@ describe('3. the HLC lasts to the year 9999', () => {
       c.setQuantity('p', 3);
       expect(c.get('p')?.quantity).toBe(3);
       expect(roundTrips(c.state())).toBe(true);
-      const s = cartType.apply(c.state(), { type: 'setQuantity', productId: 'p', quantity: 4 }, 'n1', packHlc(when, 0));
+      const s = cartType.apply(
+        c.state(),
+        { type: 'setQuantity', productId: 'p', quantity: 4 },
+        'n1',
+        packHlc(when, 0),
+      );
       expect(roundTrips(cartType.join(c.state(), s))).toBe(true);
     }
   });
@@ -215,10 +223,16 @@ describe('7. strings are well-formed', () => {
       edit(j);
       return j;
     };
-    expect(() => cartFromJSON(bad((j) => void (j.lines.p![0]!.value = 2.5)))).toThrow(CrdtDecodeError);
-    expect(() => cartFromJSON(bad((j) => (j.context = { ['x'.repeat(200)]: [[1, 1]], ...j.context })))).toThrow(
-      CrdtDecodeError,
-    );
+    expect(() =>
+      cartFromJSON(
+        bad((j) => {
+          j.lines.p![0]!.value = 2.5;
+        }),
+      ),
+    ).toThrow(CrdtDecodeError);
+    expect(() =>
+      cartFromJSON(bad((j) => (j.context = { ['x'.repeat(200)]: [[1, 1]], ...j.context }))),
+    ).toThrow(CrdtDecodeError);
     expect(() => cartFromJSON(bad((j) => (j.lines = { 'p\ud800': j.lines.p! })))).toThrow(CrdtDecodeError);
     expect(cartFromJSON(good).equals(a.state())).toBe(true);
   });

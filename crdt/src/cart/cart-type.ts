@@ -7,7 +7,7 @@
  * throws CrdtCausalGapError and the core falls back to a full state (README, "Delivery contract").
  */
 import type { ReplicatedType } from '../replication/interfaces.js';
-import { cartAt, type CartOp } from './cart.js';
+import { type CartOp, cartAt } from './cart.js';
 import { decodeCart, encodeCart } from './cart-codec.js';
 import { CartState, joinCartStates } from './cart-state.js';
 import { decodeCartOp, encodeCartOp } from './op-codec.js';

@@ -22,7 +22,15 @@ import { type ActorId, checkActorId } from '../causal/dot.js';
 import { Hlc, hlcPhysical } from '../causal/hlc.js';
 import { CrdtInvalidOpError } from '../errors.js';
 import { DotStore } from '../types/dot-store.js';
-import { CART_KIND, type CartDelta, type CartLine, CartState, countVisible, toCartLine, visibleLines } from './cart-state.js';
+import {
+  CART_KIND,
+  type CartDelta,
+  type CartLine,
+  CartState,
+  countVisible,
+  toCartLine,
+  visibleLines,
+} from './cart-state.js';
 import { Entry, INC, META, SET } from './line.js';
 import {
   type LineMeta,

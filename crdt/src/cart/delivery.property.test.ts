@@ -8,7 +8,7 @@ import {
   Cart,
   type CartOp,
   type CartState,
-  CausalContext,
+  type CausalContext,
   cartFromJSON,
   cartToJSON,
   cartType,
@@ -94,7 +94,8 @@ describe('delivery contract (fast-check)', () => {
         for (const entries of Object.values(cartToJSON(replicas[0]!.state()).lines)) {
           for (const e of entries) live.add(`${e.actor}:${e.counter}`);
         }
-        for (const j of judged) for (const dot of j.dots) expect(live.has(dot), `resurrected ${dot}`).toBe(false);
+        for (const j of judged)
+          for (const dot of j.dots) expect(live.has(dot), `resurrected ${dot}`).toBe(false);
         return true;
       }),
       { numRuns: 200 },
@@ -103,20 +104,23 @@ describe('delivery contract (fast-check)', () => {
 
   it('every state reachable through mutators, joins and decoders encodes and decodes to itself', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ at: fc.nat(2), op: cartOpArb, sync: fc.boolean() }), { maxLength: 40 }), (cmds) => {
-        const rs = ACTORS.map((actor) => Cart.create({ actor }));
-        for (const { at, op, sync } of cmds) {
-          const d = rs[at]!.apply(op);
-          if (sync) rs[(at + 1) % 3]!.applyDelta(d);
-          for (const s of [rs[at]!.state(), d]) {
-            const back = decodeCart(encodeCart(s));
-            expect(back.equals(s)).toBe(true);
-            expect(back.isDelta).toBe(s.isDelta);
-            expect(cartFromJSON(cartToJSON(s)).equals(s)).toBe(true);
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(2), op: cartOpArb, sync: fc.boolean() }), { maxLength: 40 }),
+        (cmds) => {
+          const rs = ACTORS.map((actor) => Cart.create({ actor }));
+          for (const { at, op, sync } of cmds) {
+            const d = rs[at]!.apply(op);
+            if (sync) rs[(at + 1) % 3]!.applyDelta(d);
+            for (const s of [rs[at]!.state(), d]) {
+              const back = decodeCart(encodeCart(s));
+              expect(back.equals(s)).toBe(true);
+              expect(back.isDelta).toBe(s.isDelta);
+              expect(cartFromJSON(cartToJSON(s)).equals(s)).toBe(true);
+            }
           }
-        }
-        return true;
-      }),
+          return true;
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -143,7 +147,8 @@ describe('delivery contract (fast-check)', () => {
           }
           fail = false;
           if (threw) expect(a.state().equals(before)).toBe(true);
-          else if (inject) expect(op.type === 'remove' || op.type === 'clear' || op.type === 'add').toBe(true);
+          else if (inject)
+            expect(op.type === 'remove' || op.type === 'clear' || op.type === 'add').toBe(true);
         }
         return true;
       }),

@@ -3,7 +3,7 @@ import type { Dot } from '../causal/dot.js';
 import { differenceIntervals } from '../causal/interval-set.js';
 import { LIMITS } from '../codec/limits.js';
 import { CrdtLimitError } from '../errors.js';
-import { contextOf, conflictingDots } from '../types/dot-store.js';
+import { conflictingDots, contextOf } from '../types/dot-store.js';
 import { CartState } from './cart-state.js';
 import { CART_ENTRY_ORDER } from './line.js';
 

@@ -4,7 +4,14 @@
  * each other cost 2-4 bytes instead of 8. Formats ≤ 2 packed 12 logical bits; `readLegacyHlc`
  * converts them (see causal/hlc.ts).
  */
-import { HLC_LOGICAL_BITS, HLC_MAX_WALL, hlcFromLegacy, hlcLogical, hlcPhysical, packHlc } from '../causal/hlc.js';
+import {
+  HLC_LOGICAL_BITS,
+  HLC_MAX_WALL,
+  hlcFromLegacy,
+  hlcLogical,
+  hlcPhysical,
+  packHlc,
+} from '../causal/hlc.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 

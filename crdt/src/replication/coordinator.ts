@@ -365,7 +365,14 @@ export class Coordinator<S, Op> {
                   () => fsm.ack(i, false),
                 );
               } else {
-                this.d.send(e.node, { t: 'put', id, partition: e.partition, key, state, returnState: !local });
+                this.d.send(e.node, {
+                  t: 'put',
+                  id,
+                  partition: e.partition,
+                  key,
+                  state,
+                  returnState: !local,
+                });
               }
             },
             (err) => {

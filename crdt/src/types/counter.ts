@@ -75,8 +75,7 @@ export class Counter extends DotStoreReplica<number> {
 }
 
 export const joinCounter = (a: CounterState, b: CounterState): CounterState => joinValues(KIND_COUNTER, a, b);
-export const counterEquals = (a: CounterState, b: CounterState): boolean =>
-  valuesEqual(KIND_COUNTER, a, b);
+export const counterEquals = (a: CounterState, b: CounterState): boolean => valuesEqual(KIND_COUNTER, a, b);
 export const encodeCounter = (s: CounterState): Uint8Array => encodeDotStore(KIND.counter, s, amountCodec);
 export const decodeCounter = (b: Uint8Array): CounterState =>
   decodeDotStore(KIND.counter, 'counter', b, amountCodec);

@@ -30,14 +30,25 @@ export function valueKind<V>(
 }
 
 export function emptyDotStore<V>(): ValueState<V> {
-  return new DotStore(valueKind<V>(() => true, () => 0)).state();
+  return new DotStore(
+    valueKind<V>(
+      () => true,
+      () => 0,
+    ),
+  ).state();
 }
 
-export const joinValues = <V>(kind: StoreKind<DotEntry<V>, ValueState<V>>, a: ValueState<V>, b: ValueState<V>) =>
-  joinStates(kind, a, b);
+export const joinValues = <V>(
+  kind: StoreKind<DotEntry<V>, ValueState<V>>,
+  a: ValueState<V>,
+  b: ValueState<V>,
+) => joinStates(kind, a, b);
 
-export const valuesEqual = <V>(kind: StoreKind<DotEntry<V>, ValueState<V>>, a: ValueState<V>, b: ValueState<V>) =>
-  statesEqual(kind.order, a, b);
+export const valuesEqual = <V>(
+  kind: StoreKind<DotEntry<V>, ValueState<V>>,
+  a: ValueState<V>,
+  b: ValueState<V>,
+) => statesEqual(kind.order, a, b);
 
 export class DotStoreReplica<V> {
   readonly actor: ActorId;

@@ -20,11 +20,7 @@
  * Compute, then mutate: every join and every mutation checks its limits and its causal condition
  * before it changes anything, so a thrown error leaves the store as it was.
  */
-import {
-  CausalContext,
-  intervalsOf,
-  rangesOf,
-} from '../causal/causal-context.js';
+import { CausalContext, intervalsOf, rangesOf } from '../causal/causal-context.js';
 import type { ActorId, Dot } from '../causal/dot.js';
 import {
   addValue,
@@ -324,7 +320,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     const first = this.#ctx.max(actor) + 1;
     if (first + n - 1 > LIMITS.maxCounter) throw new CrdtLimitError('dot counter space exhausted');
     if (first === 1 && this.#ctx.actorCount >= this.#limits.maxActors) {
-      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxActors} actors`);
+      throw tooMany('actors', this.#limits.maxActors);
     }
     return first;
   }
@@ -360,13 +356,13 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
         out.set(ch.key, new DotList(ch.add.slice(), 0));
       }
       if (kept.length > this.#limits.maxEntriesPerKey) {
-        throw new CrdtLimitError(`a key holds at most ${this.#limits.maxEntriesPerKey} entries`);
+        throw tooMany('entries under one key', this.#limits.maxEntriesPerKey);
       }
       if (cur === undefined && kept.length > 0) newKeys++;
       next.push([ch.key, kept]);
     }
     if (this.#lists.size + newKeys > this.#limits.maxKeys) {
-      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxKeys} keys`);
+      throw tooMany('keys', this.#limits.maxKeys);
     }
     for (const c of minted) addDotTo(dctx, actor, c);
     // mutate
@@ -464,10 +460,10 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     // 1. the joined context, checked before anything changes
     const nextCtx = ctx.clone().join(oCtx);
     if (nextCtx.actorCount > this.#limits.maxActors) {
-      throw new CrdtLimitError(`a value holds at most ${this.#limits.maxActors} actors`);
+      throw tooMany('actors', this.#limits.maxActors);
     }
     if (nextCtx.intervalCount() > this.#limits.maxIntervals) {
-      throw new CrdtLimitError(`a context holds at most ${this.#limits.maxIntervals} intervals`);
+      throw tooMany('context intervals', this.#limits.maxIntervals);
     }
     // 2. the new entry list of every key that changes
     const plan = new Map<string, E[]>();
@@ -493,7 +489,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       }
       if (list !== undefined) {
         if (list.length > this.#limits.maxEntriesPerKey) {
-          throw new CrdtLimitError(`a key holds at most ${this.#limits.maxEntriesPerKey} entries`);
+          throw tooMany('entries under one key', this.#limits.maxEntriesPerKey);
         }
         plan.set(key, list);
       }
@@ -504,7 +500,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       if (!had && list.length > 0) keys++;
       else if (had && list.length === 0) keys--;
     }
-    if (keys > this.#limits.maxKeys) throw new CrdtLimitError(`a value holds at most ${this.#limits.maxKeys} keys`);
+    if (keys > this.#limits.maxKeys) throw tooMany('keys', this.#limits.maxKeys);
     // 3. mutate
     for (const [key, list] of plan) {
       const cur = this.#lists.get(key);
@@ -680,6 +676,10 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   }
 }
 
+function tooMany(what: string, max: number): CrdtLimitError {
+  return new CrdtLimitError(`a value holds at most ${max} ${what}`);
+}
+
 function countDots(iv: Intervals): number {
   let n = 0;
   for (let k = 0; k < iv.length; k += 2) n += iv[k + 1]! - iv[k]! + 1;
@@ -769,4 +769,3 @@ export function conflictingDots<E extends Dotted>(
   }
   return out;
 }
-

@@ -10,9 +10,9 @@
  */
 import type { ActorId } from '../causal/dot.js';
 import { Hlc, hlcFromLegacy, isValidHlc } from '../causal/hlc.js';
-import { isWellFormed } from '../codec/writer.js';
 import { KIND } from '../codec/header.js';
 import { LIMITS } from '../codec/limits.js';
+import { isWellFormed } from '../codec/writer.js';
 import { CrdtDecodeError, CrdtInvalidOpError } from '../errors.js';
 import { amountCodec, checkAmount } from './counter.js';
 import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';

@@ -7,8 +7,8 @@
 import type { ActorId } from '../causal/dot.js';
 import { KIND } from '../codec/header.js';
 import { LIMITS } from '../codec/limits.js';
-import { CrdtInvalidOpError } from '../errors.js';
 import { isWellFormed } from '../codec/writer.js';
+import { CrdtInvalidOpError } from '../errors.js';
 import { decodeDotStore, dotStoreToJSON, encodeDotStore, type ValueCodec } from './dot-store-codec.js';
 import {
   DotStoreReplica,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CausalContext } from '../causal/causal-context.js';
 import { HLC_MAX, Hlc, packHlc } from '../causal/hlc.js';
-import { DotStoreState } from './dot-store.js';
 import { LIMITS } from '../codec/limits.js';
 import { CrdtLimitError } from '../errors.js';
 import { Counter } from './counter.js';
+import { DotStoreState } from './dot-store.js';
 import { LWWRegister } from './lww-register.js';
 import { MVRegister } from './mv-register.js';
 import { ORMap } from './or-map.js';
