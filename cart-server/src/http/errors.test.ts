@@ -15,6 +15,24 @@ describe('statusForCode', () => {
     expect(statusForCode('SEARCH_UNAVAILABLE')).toBe(503);
     expect(statusForCode('SOMETHING_ODD')).toBe(500);
   });
+
+  it('maps the crdt error codes by their code string', () => {
+    expect(statusForCode('CRDT_DECODE_ERROR')).toBe(400);
+    expect(statusForCode('CRDT_INVALID_OP')).toBe(400);
+    expect(statusForCode('CRDT_LIMIT_EXCEEDED')).toBe(413);
+    expect(statusForCode('CRDT_CAUSAL_GAP')).toBe(409);
+    expect(statusForCode('DELTA_TOO_LARGE')).toBe(413);
+    expect(statusForCode('CART_TOO_LARGE')).toBe(400);
+    // Mapped by `code`, not by class: an error from a crdt version this server was not built with.
+    const gap = Object.assign(new Error('delta depends on dots this replica has not seen'), {
+      code: 'CRDT_CAUSAL_GAP',
+    });
+    expect(classifyError(gap)).toEqual({
+      code: 'CRDT_CAUSAL_GAP',
+      status: 409,
+      message: 'delta depends on dots this replica has not seen',
+    });
+  });
 });
 
 describe('classifyError', () => {

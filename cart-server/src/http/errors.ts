@@ -40,10 +40,13 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  // a delta whose causal past the cart lacks: sync from the cart's context (hello) and resend
+  CRDT_CAUSAL_GAP: 409,
   OUT_OF_STOCK: 409,
   INSUFFICIENT_STOCK: 409,
   PRICE_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  DELTA_TOO_LARGE: 413,
   CRDT_LIMIT_EXCEEDED: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
