@@ -14,6 +14,7 @@ import pino, { type Logger } from 'pino';
 import { createApp, type SubAppMount } from './app.js';
 import { createAdminCartRoutes } from './carts/admin-routes.js';
 import { CartService } from './carts/cart-service.js';
+import { observeDecodeFailures } from './carts/observe-decode.js';
 import { createClusterEndpoint } from './cluster/cluster-endpoint.js';
 import { WsTransport } from './cluster/ws-transport.js';
 import type { ServerConfig } from './config/config.js';
@@ -85,7 +86,12 @@ export async function startCartServer(
   let carts: CartService | undefined;
   const replica = new ReplicaNode<CartState, CartOp>({
     id: config.nodeId,
-    type: cartType,
+    type: observeDecodeFailures(cartType, (err, byteLength) => {
+      const code =
+        typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'UNKNOWN';
+      metrics.decodeFailures.inc({ code });
+      log.error({ err, code, byteLength }, 'a stored or replicated cart state failed to decode');
+    }),
     transport,
     clock: systemClock,
     random: { next: Math.random },

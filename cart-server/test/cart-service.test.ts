@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cart, cartToJSON } from '@cartwheel/crdt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coalesce } from '../src/carts/cart-service.js';
+import { signToken } from '../src/auth/tokens.js';
+import { cartKey, coalesce } from '../src/carts/cart-service.js';
 import { loadConfig } from '../src/config/config.js';
 import { type CartServerNode, startCartServer } from '../src/node.js';
+import { LevelStorage } from '../src/storage/level-storage.js';
 
 let dir: string;
 let node: CartServerNode;
@@ -91,5 +93,53 @@ describe('CartService.onAdd', () => {
     stop();
     await node.carts.apply('carol', 'main', { type: 'add', productId: 'sku-9', quantity: 1 });
     expect(seen).toEqual([['sku-9', 3]]);
+  });
+});
+
+describe('a cart whose stored state no longer decodes', () => {
+  it('answers CART_UNREADABLE (not QUORUM_NOT_MET) and counts and logs the decode failure', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'cw-unreadable-'));
+    const config = loadConfig({
+      argv: ['--port', '0', '--data-dir', own, '--log-level', 'silent', '--request-timeout-ms', '300'],
+      env: {},
+      cwd: own,
+    });
+    let n = await startCartServer(config);
+    try {
+      await n.carts.apply('dora', 'main', { type: 'add', productId: 'sku-1', quantity: 1 });
+      const [entry] = n.replica.preferenceList(cartKey('dora', 'main'));
+      await n.close();
+      // What a replica holds after a state grew past a decoder limit (or after disk corruption).
+      const storage = await LevelStorage.open({ location: join(own, 'n1') });
+      await storage.put(
+        'data',
+        entry?.partition ?? 0,
+        cartKey('dora', 'main'),
+        new Uint8Array([0xff, 1, 2, 3]),
+      );
+      await storage.close();
+      n = await startCartServer(config);
+      await expect(n.carts.read('dora', 'main')).rejects.toMatchObject({
+        code: 'CART_UNREADABLE',
+        cause: { code: 'CRDT_DECODE_ERROR' },
+      });
+      const res = await fetch(`${n.url}/v1/carts/main`, {
+        headers: {
+          authorization: `Bearer ${await signToken(config.jwtSecret, { sub: 'dora', role: 'user' })}`,
+        },
+      });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: { code: 'CART_UNREADABLE' } });
+      const metrics = await (await fetch(`${n.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /cartwheel_state_decode_failures_total\{[^}]*code="CRDT_DECODE_ERROR"[^}]*\} [1-9]/,
+      );
+      // Other carts are unaffected.
+      await n.carts.apply('dora', 'other', { type: 'add', productId: 'sku-2', quantity: 1 });
+      expect((await n.carts.read('dora', 'other')).size).toBe(1);
+    } finally {
+      await n.close();
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });

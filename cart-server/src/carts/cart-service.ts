@@ -23,6 +23,7 @@ import {
   decodeContext,
   encodeContext,
   newDotActors,
+  type ReadOptions,
   type ReplicaNode,
 } from '@cartwheel/crdt';
 import { ApiError } from '../http/errors.js';
@@ -87,8 +88,7 @@ export class CartService {
 
   /** Quorum read (R replies, merged, read-repaired). A cart never written is empty, not missing. */
   async read(userId: string, cartId: string): Promise<CartState> {
-    const { state } = await this.guard('get', this.replica.get(cartKey(userId, cartId)));
-    return state;
+    return this.readState(cartKey(userId, cartId));
   }
 
   /** Applies one cart operation with W acknowledgements; returns the merged state after it. */
@@ -99,13 +99,13 @@ export class CartService {
       // line count of recently written carts is remembered, so the common add needs no extra read.
       const size = this.lineCounts.get(key);
       if (size === undefined || size >= this.options.maxLinesPerCart) {
-        const { state } = await this.guard('get', this.replica.get(key, { r: 1 }));
+        const state = await this.readState(key, { r: 1 });
         if (state.get(op.productId) === undefined && state.size >= this.options.maxLinesPerCart) {
           throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
         }
       }
     } else {
-      await this.guard('get', this.replica.get(key));
+      await this.readState(key);
     }
     const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
     this.rememberSize(key, state);
@@ -128,7 +128,7 @@ export class CartService {
    */
   async merge(userId: string, cartId: string, actor: string, delta: CartDelta): Promise<CartState> {
     const key = cartKey(userId, cartId);
-    const { state } = await this.guard('get', this.replica.get(key));
+    const state = await this.readState(key);
     const current = Cart.fromState(state);
     // newDotActors is newDots grouped by actor without enumerating them (a compact context can
     // name 2^53 dots in a few bytes).
@@ -196,6 +196,39 @@ export class CartService {
     const self = this.replica.id;
     if (this.replica.preferenceList(key).some((e) => e.node === self)) return; // onChange covers it
     this.notifyChange(key, state, delta);
+  }
+
+  /** Quorum read (R unless `options` say otherwise) of one cart's state. */
+  private async readState(key: string, options?: ReadOptions): Promise<CartState> {
+    try {
+      const { state } = await this.guard('get', this.replica.get(key, options));
+      return state;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'QUORUM_NOT_MET') await this.explainFailedRead(key);
+      throw err;
+    }
+  }
+
+  /**
+   * A replica whose stored state no longer decodes never answers a read: the replication core
+   * drops the reply and the read ends in QUORUM_NOT_MET at the request timeout, as if the cluster
+   * were down. When this node holds such a replica, say what is wrong instead: CART_UNREADABLE
+   * (500, logged) with the crdt error as its cause. Every decode failure is also counted and logged
+   * where it happens (observe-decode.ts), on every node.
+   */
+  private async explainFailedRead(key: string): Promise<void> {
+    for (const e of this.replica.preferenceList(key)) {
+      if (e.node !== this.replica.id) continue;
+      try {
+        await this.replica.localState(e.partition, key);
+      } catch (cause) {
+        const code = (cause as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('CRDT_')) {
+          const message = `the stored state of cart ${key} cannot be decoded (${code})`;
+          throw new ApiError('CART_UNREADABLE', message, { cause });
+        }
+      }
+    }
   }
 
   private rememberSize(key: string, state: CartState): void {

@@ -23,6 +23,7 @@ describe('statusForCode', () => {
     expect(statusForCode('CRDT_CAUSAL_GAP')).toBe(409);
     expect(statusForCode('DELTA_TOO_LARGE')).toBe(413);
     expect(statusForCode('CART_TOO_LARGE')).toBe(400);
+    expect(statusForCode('CART_UNREADABLE')).toBe(500);
     // Mapped by `code`, not by class: an error from a crdt version this server was not built with.
     const gap = Object.assign(new Error('delta depends on dots this replica has not seen'), {
       code: 'CRDT_CAUSAL_GAP',

@@ -54,6 +54,7 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   RATE_LIMITED: 429,
   // 5xx: the server or the cluster cannot serve the request right now
   INTERNAL: 500,
+  CART_UNREADABLE: 500,
   QUORUM_NOT_MET: 503,
   REPLICATION_STOPPED: 503,
   REPLICATION_STORAGE_ERROR: 503,

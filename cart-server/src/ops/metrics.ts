@@ -20,6 +20,7 @@ export class ServerMetrics {
   readonly wsRejected: Counter<'kind' | 'reason'>;
   readonly clusterDropped: Counter<'reason'>;
   readonly cartOps: Counter<'op'>;
+  readonly decodeFailures: Counter<'code'>;
   private source: ReplicationGaugeSource | undefined;
 
   constructor(labels: { node: string }) {
@@ -73,6 +74,12 @@ export class ServerMetrics {
       name: 'cartwheel_cart_operations_total',
       help: 'Acknowledged cart operations by kind',
       labelNames: ['op'],
+      registers,
+    });
+    this.decodeFailures = new Counter({
+      name: 'cartwheel_state_decode_failures_total',
+      help: 'Stored or replicated cart states that failed to decode (the read that needed them failed)',
+      labelNames: ['code'],
       registers,
     });
     type Sample = ReturnType<ReplicationGaugeSource['sample']>;
