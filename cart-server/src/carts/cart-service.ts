@@ -64,6 +64,10 @@ export class CartService {
 
   /** Called by the ReplicaNode's onChange hook: a local replica of `key` changed. */
   notifyChange(key: string, state: CartState, delta: CartDelta): void {
+    // A change that did not go through this service (replication from a peer, read repair): the
+    // remembered line count may only go up here, never under what an acknowledged write returned.
+    const remembered = this.lineCounts.get(key);
+    if (remembered !== undefined && state.size > remembered) this.lineCounts.set(key, state.size);
     const set = this.listeners.get(key);
     if (set === undefined) return;
     for (const fn of set) fn(delta, state);
@@ -91,21 +95,25 @@ export class CartService {
     return this.readState(cartKey(userId, cartId));
   }
 
-  /** Applies one cart operation with W acknowledgements; returns the merged state after it. */
+  /**
+   * Applies one cart operation with W acknowledgements; returns the merged state after it.
+   *
+   * The line bound holds on every path that can create a line (add, set-quantity here; device
+   * deltas in `merge`): exact for a single writer, approximate under concurrent writers by design
+   * (a bound against abuse, not an invariant). The line count of recently written carts is
+   * remembered, so the common add needs no extra read.
+   */
   async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
     const key = cartKey(userId, cartId);
     if (op.type === 'add') {
-      // A bound against abuse, not an invariant (approximate under concurrency by design). The
-      // line count of recently written carts is remembered, so the common add needs no extra read.
       const size = this.lineCounts.get(key);
       if (size === undefined || size >= this.options.maxLinesPerCart) {
-        const state = await this.readState(key, { r: 1 });
-        if (state.get(op.productId) === undefined && state.size >= this.options.maxLinesPerCart) {
-          throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
-        }
+        this.refuseNewLine(await this.readState(key, { r: 1 }), op.productId);
       }
     } else {
-      await this.readState(key);
+      // Observed-remove: remove, set-quantity and clear first observe every acknowledged add (R).
+      const observed = await this.readState(key);
+      if (op.type === 'setQuantity') this.refuseNewLine(observed, op.productId);
     }
     const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
     this.rememberSize(key, state);
@@ -196,6 +204,13 @@ export class CartService {
     const self = this.replica.id;
     if (this.replica.preferenceList(key).some((e) => e.node === self)) return; // onChange covers it
     this.notifyChange(key, state, delta);
+  }
+
+  private refuseNewLine(state: CartState, productId: string): void {
+    const max = this.options.maxLinesPerCart;
+    if (state.get(productId) === undefined && state.size >= max) {
+      throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${max} lines`);
+    }
   }
 
   /** Quorum read (R unless `options` say otherwise) of one cart's state. */
