@@ -20,6 +20,7 @@ import {
   type CartState,
   cartFromJSON,
   cartToJSON,
+  cartType,
   decodeContext,
   encodeContext,
   newDotActors,
@@ -27,6 +28,7 @@ import {
   type ReplicaNode,
 } from '@cartwheel/crdt';
 import { ApiError } from '../http/errors.js';
+import { checkCartGrowth, checkDeltaShape, type DeltaBounds, deltaBounds } from './delta-bounds.js';
 
 export type CartReplica = ReplicaNode<CartState, CartOp>;
 
@@ -56,11 +58,14 @@ export class CartService {
   private readonly addListeners = new Set<(productId: string, quantity: number) => void>();
   /** Recent carts' line counts (bounded, oldest evicted first). */
   private readonly lineCounts = new Map<string, number>();
+  private readonly bounds: DeltaBounds;
 
   constructor(
     private readonly replica: CartReplica,
     private readonly options: CartServiceOptions,
-  ) {}
+  ) {
+    this.bounds = deltaBounds(options.maxLinesPerCart);
+  }
 
   /** Called by the ReplicaNode's onChange hook: a local replica of `key` changed. */
   notifyChange(key: string, state: CartState, delta: CartDelta): void {
@@ -132,26 +137,26 @@ export class CartService {
   /**
    * Merges a device's delta. Every dot the delta introduces (not yet in the cart's context after a
    * quorum read) must belong to `actor`, the device's registered actor: a device can never forge
-   * another device's or a server vnode's dots.
+   * another device's or a server vnode's dots. The delta's size is checked before any I/O, and the
+   * state the replicas would store is computed and checked (delta-bounds.ts) before any replica
+   * stores it.
    */
   async merge(userId: string, cartId: string, actor: string, delta: CartDelta): Promise<CartState> {
+    checkDeltaShape(delta, this.bounds);
     const key = cartKey(userId, cartId);
     const state = await this.readState(key);
-    const current = Cart.fromState(state);
+    const known = state.context();
     // newDotActors is newDots grouped by actor without enumerating them (a compact context can
     // name 2^53 dots in a few bytes).
-    const forged = newDotActors(delta, current.context()).filter((a) => a !== actor);
+    const forged = newDotActors(delta, known).filter((a) => a !== actor);
     if (forged.length > 0) {
       throw new ApiError(
         'FORBIDDEN_DOTS',
         `delta introduces dots of ${forged.length} actor(s) other than this device's (${actor})`,
       );
     }
-    const before = current.size;
-    current.applyDelta(delta);
-    if (current.size > this.options.maxLinesPerCart && current.size > before) {
-      throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${this.options.maxLinesPerCart} lines`);
-    }
+    // The join the replicas will do; a crdt error (causal gap, limit) surfaces here, before them.
+    checkCartGrowth(state, known, cartType.join(state, delta), actor, this.bounds);
     const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
     this.rememberSize(key, result.state);
     this.options.onOperation?.('merge');

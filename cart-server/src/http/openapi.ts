@@ -205,7 +205,14 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json 
           summary: "Merge a device's delta; every new dot must belong to the token's device actor",
           security: secured,
           requestBody: jsonBody('Merge'),
-          responses: { '200': cartResponse, '403': error('FORBIDDEN_DOTS or DEVICE_REQUIRED'), ...common },
+          responses: {
+            '200': cartResponse,
+            ...common,
+            '400': error('Bad input (VALIDATION_FAILED, CRDT_DECODE_ERROR) or CART_TOO_LARGE'),
+            '403': error('FORBIDDEN_DOTS or DEVICE_REQUIRED'),
+            '409': error('CRDT_CAUSAL_GAP: the delta depends on changes the cart lacks'),
+            '413': error('Body too large, DELTA_TOO_LARGE or CRDT_LIMIT_EXCEEDED'),
+          },
         },
       },
       '/v1/sync': {
