@@ -170,6 +170,8 @@ export async function startCartServer(
     accepting: () => !draining,
     limits: {
       messagesPerSecond: config.limits.wsMessagesPerSecond,
+      bytesPerSecond: config.limits.wsBytesPerSecond,
+      maxQueuedFrames: config.limits.maxQueuedWsFrames,
       maxSubscriptions: config.limits.maxSubscriptionsPerConnection,
       maxBufferedBytes: config.limits.maxWsBufferedBytes,
       maxPayloadBytes: config.limits.maxWsPayloadBytes,

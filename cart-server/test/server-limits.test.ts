@@ -1,9 +1,10 @@
 /**
  * Device deltas at the boundary, on a real process with the default limits (64 KiB bodies, 1 MiB
- * frames, 500 lines per cart). The issue's poisoning sequence — 48 merges of ~23,000 single-dot
- * ranges of the device's own actor — is refused at its first request, and the cart stays readable.
+ * frames, 500 lines per cart). The issue's poisoning sequences — 48 merges of ~23,000 single-dot
+ * ranges of the device's own actor, over HTTP and over WebSocket, and 20 frames of 320 KB — are
+ * refused at their first request or frame, the cart stays readable, and /healthz stays responsive.
  */
-import { Cart, encodeCartDelta } from '@cartwheel/crdt';
+import { Cart, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spacedDotDeltas } from './support/poison.js';
 import {
@@ -14,7 +15,7 @@ import {
   type ServerProcess,
   token,
 } from './support/server-process.js';
-import { registerDevice } from './support/sync-peer.js';
+import { type Frame, registerDevice, SyncPeer } from './support/sync-peer.js';
 
 let server: ServerProcess;
 
@@ -32,6 +33,28 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 interface CartBody {
   lines: { productId: string; quantity: number }[];
+}
+
+/** Polls /healthz back to back until stopped; resolves with every latency in ms. */
+function probeHealth(url: string): { stop: () => Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const start = performance.now();
+      const res = await fetch(`${url}/healthz`);
+      await res.arrayBuffer();
+      latencies.push(performance.now() - start);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
 }
 
 async function deviceWithOneLine(
@@ -86,6 +109,55 @@ describe('device deltas at the boundary (one real process, default limits)', () 
       status: 400,
       json: { error: { code: 'CART_TOO_LARGE' } },
     });
+    await expectUsable(call, 'main');
+  });
+
+  it('refuses the sequence over WebSocket with error frames and keeps /healthz fast under 320 KB frames', async () => {
+    const { actor, token: deviceToken, call } = await deviceWithOneLine('poisoner-ws', 'main');
+    const peer = await SyncPeer.open(server.url, deviceToken);
+    peer.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(Cart.create().context())) });
+    await peer.next((f) => f.t === 'welcome');
+    const frame = (seq: number, delta: Uint8Array) =>
+      JSON.stringify({ t: 'delta', cartId: 'main', seq, delta: b64(delta) });
+    const poison = spacedDotDeltas(actor, 48, 23_000, 3).map((d, i) => frame(i + 1, encodeCartDelta(d)));
+    const large = spacedDotDeltas(actor, 20, 115_000, 3 + 2 * 48 * 23_000).map((d, i) =>
+      frame(100 + i, encodeCartDelta(d)),
+    );
+    expect(large.every((f) => f.length > 300_000 && f.length < 1024 * 1024)).toBe(true);
+
+    // The first frame alone: refused by the delta bounds, with its seq.
+    peer.send(poison[0]);
+    expect(await peer.next((f) => f.t === 'error' || f.t === 'ack')).toMatchObject({
+      t: 'error',
+      code: 'DELTA_TOO_LARGE',
+      seq: 1,
+    });
+    // Then the rest as fast as the socket takes them, and the 320 KB frames, while /healthz is polled.
+    const health = probeHealth(server.url);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const f of [...poison.slice(1), ...large]) peer.send(f);
+    const answers: Frame[] = [];
+    for (let i = 0; i < poison.length - 1 + large.length; i++) {
+      answers.push(await peer.next((f) => f.t === 'error' || f.t === 'ack', 30_000));
+    }
+    const latencies = await health.stop();
+    // Refused by the delta bounds (with the frame's seq) or, past the connection's byte budget,
+    // unread (RATE_LIMITED); never acknowledged.
+    expect(answers.filter((a) => a.t === 'ack')).toEqual([]);
+    expect(new Set(answers.map((a) => a.code))).toEqual(new Set(['DELTA_TOO_LARGE', 'RATE_LIMITED']));
+    const max = Math.max(...latencies);
+    console.log(
+      `/healthz during the WebSocket sequence: ${latencies.length} probes, max ${max.toFixed(1)} ms, answers ${JSON.stringify(
+        Object.fromEntries(
+          [...new Set(answers.map((a) => a.code))].map((c) => [
+            c,
+            answers.filter((a) => a.code === c).length,
+          ]),
+        ),
+      )}`,
+    );
+    expect(max).toBeLessThan(1000); // the issue measured 4 s; a quiet machine stays under 100 ms
+    peer.close();
     await expectUsable(call, 'main');
   });
 });

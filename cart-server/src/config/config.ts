@@ -18,12 +18,16 @@ export interface PeerConfig {
 export interface Limits {
   /** Largest accepted HTTP request body in bytes (413 above). */
   readonly maxBodyBytes: number;
-  /** Most distinct lines a cart may hold; adds beyond it are refused with CART_TOO_LARGE. */
+  /** Most distinct lines a cart may hold; adds, sets and merges beyond it are refused (CART_TOO_LARGE). */
   readonly maxLinesPerCart: number;
   /** Largest WebSocket message (client sync and cluster) in bytes; larger frames close the socket. */
   readonly maxWsPayloadBytes: number;
   /** Client sync messages accepted per second per connection (token bucket, burst = 2×). */
   readonly wsMessagesPerSecond: number;
+  /** Client sync frame bytes handled per second per connection (burst 2×): one largest frame per second. */
+  readonly wsBytesPerSecond: number;
+  /** Client sync frames waiting to be handled on one connection (they are handled one at a time). */
+  readonly maxQueuedWsFrames: number;
   /** Bytes buffered for a slow WebSocket reader before the server drops it. */
   readonly maxWsBufferedBytes: number;
   /** Most cart subscriptions one sync connection may hold. */
@@ -315,11 +319,14 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   const storefront = raw('storefrontDir');
   const platform = read('platform', z.enum(['on', 'off'], 'must be on or off'), 'on') === 'on';
   const shutdownTimeoutMs = read('shutdownTimeoutMs', int(0, 600_000), 10_000);
+  const maxWsPayloadBytes = read('maxWsPayloadBytes', int(1024, 64 * 1024 * 1024), 1024 * 1024);
   const limits: Limits = {
     maxBodyBytes: read('maxBodyBytes', int(1024, 64 * 1024 * 1024), 64 * 1024),
     maxLinesPerCart: read('maxLinesPerCart', int(1, 100_000), 500),
-    maxWsPayloadBytes: read('maxWsPayloadBytes', int(1024, 64 * 1024 * 1024), 1024 * 1024),
+    maxWsPayloadBytes,
     wsMessagesPerSecond: read('wsMessagesPerSecond', int(1, 100_000), 50),
+    wsBytesPerSecond: maxWsPayloadBytes,
+    maxQueuedWsFrames: 64,
     maxWsBufferedBytes: 4 * 1024 * 1024,
     maxSubscriptionsPerConnection: 32,
   };

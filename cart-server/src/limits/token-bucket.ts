@@ -1,7 +1,7 @@
 /**
  * Token bucket (rate `perSecond`, capacity `burst`): the classic traffic-shaping limiter. One per
- * WebSocket connection and one per HTTP keep-alive socket, so a single hostile client is throttled
- * without touching anyone else.
+ * WebSocket connection (messages, and bytes) and one per HTTP keep-alive socket, so a single
+ * hostile client is throttled without touching anyone else.
  */
 export class TokenBucket {
   private tokens: number;
@@ -17,13 +17,13 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token; false when the caller is over its rate. */
-  take(): boolean {
+  /** Takes `cost` tokens (one by default); false, taking none, when the caller is over its rate. */
+  take(cost = 1): boolean {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
     this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 }

@@ -3,9 +3,16 @@
  * (deltaSince of its context); the client then sends what the server lacks as deltas, each acked
  * only after W replicas stored it; changes from other devices and nodes are pushed as they happen.
  *
- * Bounds: messages per second (token bucket; over it → error frame, persistent abuse → close 1008),
- * subscriptions per connection, and the socket's send buffer (a reader slower than its pushes is
- * closed with 1013 instead of growing server memory). Frame size is bounded by ws `maxPayload`.
+ * Bounds: messages per second and frame bytes per second (token buckets; over either → error
+ * frame, persistent abuse → close 1008), subscriptions per connection, and the socket's send
+ * buffer (a reader slower than its pushes is closed with 1013 instead of growing server memory).
+ * Frame size is bounded by ws `maxPayload`.
+ *
+ * CPU: a connection's frames are handled one at a time, in order, each in its own turn of the
+ * event loop (after the I/O that arrived meanwhile), and at most `maxQueuedFrames` wait. One frame
+ * costs work linear in its size (parse, decode, the delta bounds in CartService.merge) plus a join
+ * with a bounded cart, so a burst of large frames delays other requests by one frame's work at a
+ * time instead of stalling the process (20 frames of 320 KB once held /healthz for 4 s).
  */
 import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import type WebSocket from 'ws';
@@ -17,6 +24,10 @@ import { clientFrameSchema, fromBase64, type ServerFrame, toBase64 } from './syn
 
 export interface SyncLimits {
   readonly messagesPerSecond: number;
+  /** Frame bytes per second one connection may have handled (burst 2×). */
+  readonly bytesPerSecond: number;
+  /** Frames waiting to be handled on one connection. */
+  readonly maxQueuedFrames: number;
   readonly maxSubscriptions: number;
   readonly maxBufferedBytes: number;
 }
@@ -27,9 +38,23 @@ export interface SyncHooks {
   onError?(err: unknown): void;
 }
 
+function byteLength(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
+
+/** The next turn of the event loop, after pending I/O callbacks (setImmediate's check phase). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class SyncConnection {
-  private readonly bucket: TokenBucket;
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
   private readonly subscriptions = new Map<string, () => void>();
+  /** The frames accepted so far, handled one after the other. */
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
   private violations = 0;
   private closed = false;
 
@@ -40,7 +65,8 @@ export class SyncConnection {
     private readonly limits: SyncLimits,
     private readonly hooks: SyncHooks = {},
   ) {
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messagesPerSecond * 2);
+    this.messages = new TokenBucket(limits.messagesPerSecond, limits.messagesPerSecond * 2);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond * 2);
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.dispose());
     socket.on('error', () => socket.terminate());
@@ -69,24 +95,52 @@ export class SyncConnection {
     this.send(seq === undefined ? { t: 'error', code, message } : { t: 'error', code, message, seq });
   }
 
+  /** A frame refused unread for a rate or queue bound; persistent abuse closes the connection. */
+  private limited(reason: string, message: string): void {
+    this.hooks.onRejected?.(reason);
+    this.violations++;
+    if (this.violations > this.limits.messagesPerSecond * 4) {
+      this.socket.close(1008, 'rate limit exceeded');
+      this.dispose();
+      return;
+    }
+    this.fail('RATE_LIMITED', message);
+  }
+
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.closed) return;
     this.hooks.onMessage?.('in');
-    if (!this.bucket.take()) {
-      this.hooks.onRejected?.('rate');
-      this.violations++;
-      if (this.violations > this.limits.messagesPerSecond * 4) {
-        this.socket.close(1008, 'rate limit exceeded');
-        this.dispose();
-        return;
-      }
-      this.fail('RATE_LIMITED', 'too many messages; slow down');
+    if (!this.messages.take()) {
+      this.limited('rate', 'too many messages; slow down');
       return;
     }
     if (isBinary) {
       this.fail('BAD_REQUEST', 'frames are JSON text');
       return;
     }
+    if (!this.bytes.take(byteLength(data))) {
+      this.limited('bytes', `more than ${this.limits.bytesPerSecond} frame bytes per second; slow down`);
+      return;
+    }
+    if (this.queued >= this.limits.maxQueuedFrames) {
+      this.limited(
+        'queue',
+        `more than ${this.limits.maxQueuedFrames} frames waiting; wait for their answers`,
+      );
+      return;
+    }
+    this.queued++;
+    this.tail = this.tail
+      .then(nextTurn)
+      .then(() => this.handle(data))
+      .finally(() => {
+        this.queued--;
+      });
+  }
+
+  /** Handles one frame; never rejects (every failure becomes an error frame). */
+  private async handle(data: WebSocket.RawData): Promise<void> {
+    if (this.closed) return;
     let value: unknown;
     try {
       value = JSON.parse(data.toString());
@@ -107,12 +161,13 @@ export class SyncConnection {
       return;
     }
     const frame = parsed.data;
-    const work = frame.t === 'hello' ? this.hello(frame.cartId, frame.context) : this.delta(frame);
-    work.catch((err: unknown) => {
+    try {
+      await (frame.t === 'hello' ? this.hello(frame.cartId, frame.context) : this.delta(frame));
+    } catch (err) {
       const e = classifyError(err);
       if (e.status >= 500 && e.code !== 'QUORUM_NOT_MET') this.hooks.onError?.(err);
       this.fail(e.code, e.message, frame.t === 'delta' ? frame.seq : undefined);
-    });
+    }
   }
 
   private async hello(cartId: string, contextB64: string): Promise<void> {
