@@ -1,0 +1,235 @@
+/**
+ * `npm run soak:poison [-- --json] [-- --requests 48 --dots 23000 --frames 20 --frame-dots 115000]`
+ *
+ * Runs the cart-poisoning sequence of the boundary-hardening issue against a real cart-server
+ * process (one node, default limits, started from source like the tests) and measures /healthz
+ * latency while it runs. A registered device sends `--requests` deltas whose context names
+ * `--dots` single dots of its own actor spaced one apart (1, 3, 5, ..., continued from delta to
+ * delta) — first as HTTP merges, then as WebSocket delta frames — followed by `--frames` frames of
+ * about 320 KB (`--frame-dots` dots each). Before the boundary checks, the HTTP sequence made the
+ * cart unreadable (every GET 503 after ~10 s of CPU per merge) and the large frames held /healthz
+ * for seconds. Target: every delta refused with a typed 4xx / error frame, the cart readable
+ * afterwards, /healthz p99 and max under 100 ms on a quiet machine.
+ *
+ * /healthz is polled from a worker thread (every 10 ms, one request at a time, keep-alive), so
+ * the script's own work on the main thread does not show up in the latencies.
+ */
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { Cart, type CartState, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import { spacedDotDeltas } from '../test/support/poison.js';
+import { api, createServer, removeTempDirs, token } from '../test/support/server-process.js';
+import { type Frame, registerDevice, SyncPeer } from '../test/support/sync-peer.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '48' },
+    dots: { type: 'string', default: '23000' },
+    frames: { type: 'string', default: '20' },
+    'frame-dots': { type: 'string', default: '115000' },
+  },
+});
+const REQUESTS = Number(values.requests);
+const DOTS = Number(values.dots);
+const FRAMES = Number(values.frames);
+const FRAME_DOTS = Number(values['frame-dots']);
+
+/** Absolute time in ms, comparable between threads. */
+const now = () => performance.timeOrigin + performance.now();
+
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const samples = [];
+let running = true;
+parentPort.on('message', () => { running = false; });
+(async () => {
+  while (running) {
+    const start = performance.timeOrigin + performance.now();
+    let ok = false;
+    try {
+      const res = await fetch(workerData.url + '/healthz', { signal: AbortSignal.timeout(30000) });
+      await res.arrayBuffer();
+      ok = res.status === 200;
+    } catch {}
+    samples.push([start, performance.timeOrigin + performance.now() - start, ok]);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  parentPort.postMessage(samples);
+})();
+`;
+
+interface Phase {
+  name: string;
+  start: number;
+  end: number;
+  answers: Record<string, number>;
+}
+
+interface PhaseReport {
+  phase: string;
+  durationMs: number;
+  probes: number;
+  failedProbes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  answers: Record<string, number>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function count(into: Record<string, number>, key: string): void {
+  into[key] = (into[key] ?? 0) + 1;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+const server = await createServer({ args: ['--platform', 'off'] });
+await server.start();
+const probe = new Worker(PROBE, { eval: true, workerData: { url: server.url } });
+const phases: Phase[] = [];
+async function phase(name: string, run: (answers: Record<string, number>) => Promise<void>): Promise<void> {
+  const answers: Record<string, number> = {};
+  const start = now();
+  await run(answers);
+  phases.push({ name, start, end: now(), answers });
+}
+
+try {
+  const device = await registerDevice(server.url, await token('soak'));
+  const call = api(server.url, device.token);
+  const seed = (cartId: string) =>
+    call('POST', `/v1/carts/${cartId}/merge`, {
+      delta: b64(encodeCartDelta(Cart.create({ actor: device.actor }).add('sku-1', 1))),
+    });
+  await seed('soak-http');
+  await seed('soak-ws');
+  // Built before any phase starts, so building them is not measured.
+  const encoded = (deltas: CartState[]) => deltas.map((d) => b64(encodeCartDelta(d)));
+  const poison = encoded(spacedDotDeltas(device.actor, REQUESTS, DOTS, 3));
+  const large = encoded(spacedDotDeltas(device.actor, FRAMES, FRAME_DOTS, 3 + 2 * REQUESTS * DOTS));
+  const httpBytes = Math.max(...poison.map((d) => JSON.stringify({ delta: d }).length));
+  const frameBytes = Math.max(...large.map((d) => d.length + 60));
+
+  await phase('idle', () => new Promise((r) => setTimeout(r, 1000)));
+
+  await phase(
+    `HTTP: ${REQUESTS} merges of ${DOTS} spaced dots (≤ ${httpBytes} B bodies)`,
+    async (answers) => {
+      for (const delta of poison) {
+        const res = await call('POST', '/v1/carts/soak-http/merge', { delta });
+        count(
+          answers,
+          `${res.status} ${(res.json as { error?: { code?: string } }).error?.code ?? ''}`.trim(),
+        );
+      }
+    },
+  );
+
+  await phase('HTTP: GET, DELETE (clear), GET of that cart', async (answers) => {
+    for (const [method, path] of [
+      ['GET', '/v1/carts/soak-http'],
+      ['DELETE', '/v1/carts/soak-http'],
+      ['GET', '/v1/carts/soak-http'],
+    ] as const) {
+      count(answers, `${method} ${(await call(method, path)).status}`);
+    }
+  });
+
+  const peer = await SyncPeer.open(server.url, device.token);
+  peer.send({ t: 'hello', cartId: 'soak-ws', context: b64(encodeContext(Cart.create().context())) });
+  await peer.next((f) => f.t === 'welcome');
+  const answered = async (n: number, answers: Record<string, number>) => {
+    for (let i = 0; i < n; i++) {
+      const f: Frame = await peer.next((x) => x.t === 'error' || x.t === 'ack', 120_000);
+      count(answers, f.t === 'ack' ? 'ack' : `error ${String(f.code)}`);
+    }
+  };
+  const frame = (seq: number, delta: string) => JSON.stringify({ t: 'delta', cartId: 'soak-ws', seq, delta });
+
+  await phase(`WS: ${REQUESTS} delta frames of ${DOTS} spaced dots, sent at once`, async (answers) => {
+    for (const [i, d] of poison.entries()) peer.send(frame(i + 1, d));
+    await answered(poison.length, answers);
+  });
+
+  // A fresh second, so the connection's byte budget does not decide the outcome alone.
+  await new Promise((r) => setTimeout(r, 1500));
+  await phase(
+    `WS: ${FRAMES} frames of ${Math.round(frameBytes / 1000)} KB, sent at once`,
+    async (answers) => {
+      for (const [i, d] of large.entries()) peer.send(frame(1000 + i, d));
+      await answered(large.length, answers);
+    },
+  );
+  peer.close();
+
+  await phase('HTTP: GET, DELETE (clear), GET of the WebSocket cart', async (answers) => {
+    for (const [method, path] of [
+      ['GET', '/v1/carts/soak-ws'],
+      ['DELETE', '/v1/carts/soak-ws'],
+      ['GET', '/v1/carts/soak-ws'],
+    ] as const) {
+      count(answers, `${method} ${(await call(method, path)).status}`);
+    }
+  });
+} finally {
+  const samples = await new Promise<Array<[number, number, boolean]>>((resolve) => {
+    probe.once('message', resolve);
+    probe.postMessage('stop');
+  });
+  await probe.terminate();
+  await server.stop();
+  removeTempDirs();
+
+  const report = (name: string, start: number, end: number, answers: Record<string, number>): PhaseReport => {
+    const inside = samples.filter(([t]) => t >= start && t <= end);
+    const sorted = inside.map(([, ms]) => ms).sort((a, b) => a - b);
+    const round = (x: number) => Math.round(x * 10) / 10;
+    return {
+      phase: name,
+      durationMs: Math.round(end - start),
+      probes: inside.length,
+      failedProbes: inside.filter(([, , ok]) => !ok).length,
+      p50Ms: round(percentile(sorted, 50)),
+      p99Ms: round(percentile(sorted, 99)),
+      maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
+      answers,
+    };
+  };
+  const reports = phases.map((p) => report(p.name, p.start, p.end, p.answers));
+  const attack = phases.filter((p) => p.name !== 'idle');
+  if (attack.length > 0) {
+    const first = attack[0] as Phase;
+    const last = attack[attack.length - 1] as Phase;
+    reports.push(report('all phases after idle', first.start, last.end, {}));
+  }
+  if (values.json) {
+    console.log(JSON.stringify({ reports }, null, 2));
+  } else {
+    console.log('/healthz latency (ms) while the poisoning sequence runs against one cart-server process');
+    console.log(
+      'phase'.padEnd(62),
+      'ms'.padStart(6),
+      'probes'.padStart(7),
+      'p50'.padStart(7),
+      'p99'.padStart(7),
+      'max'.padStart(7),
+    );
+    for (const r of reports) {
+      console.log(
+        r.phase.padEnd(62),
+        String(r.durationMs).padStart(6),
+        String(r.probes).padStart(7),
+        String(r.p50Ms).padStart(7),
+        String(r.p99Ms).padStart(7),
+        String(r.maxMs).padStart(7),
+        r.failedProbes > 0 ? ` ${r.failedProbes} probes failed` : '',
+      );
+      if (Object.keys(r.answers).length > 0) console.log(`    answers: ${JSON.stringify(r.answers)}`);
+    }
+  }
+}
