@@ -12,7 +12,10 @@
  * afterwards, /healthz p99 and max under 100 ms on a quiet machine.
  *
  * /healthz is polled from a worker thread (every 10 ms, one request at a time, keep-alive), so
- * the script's own work on the main thread does not show up in the latencies.
+ * the script's own work on the main thread does not show up in the latencies. The server's own
+ * event-loop delay during each phase (prom-client's `nodejs_eventloop_lag_p99/max_seconds`, reset
+ * at every scrape of /metrics) is printed beside it: on a busy machine it tells the server's
+ * stalls apart from the OS scheduling the prober late.
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -64,6 +67,13 @@ interface Phase {
   start: number;
   end: number;
   answers: Record<string, number>;
+  loop: EventLoopDelay;
+}
+
+/** The server's event-loop delay since the previous scrape, in ms. */
+interface EventLoopDelay {
+  p99Ms: number;
+  maxMs: number;
 }
 
 interface PhaseReport {
@@ -74,6 +84,8 @@ interface PhaseReport {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  serverLoopP99Ms: number;
+  serverLoopMaxMs: number;
   answers: Record<string, number>;
 }
 
@@ -92,11 +104,23 @@ const server = await createServer({ args: ['--platform', 'off'] });
 await server.start();
 const probe = new Worker(PROBE, { eval: true, workerData: { url: server.url } });
 const phases: Phase[] = [];
+
+async function eventLoopDelay(): Promise<EventLoopDelay> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const read = (name: string) => {
+    const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm'));
+    return m === null ? Number.NaN : Math.round(Number(m[1]) * 10_000) / 10;
+  };
+  return { p99Ms: read('nodejs_eventloop_lag_p99_seconds'), maxMs: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 async function phase(name: string, run: (answers: Record<string, number>) => Promise<void>): Promise<void> {
   const answers: Record<string, number> = {};
+  await eventLoopDelay(); // resets the server's histogram
   const start = now();
   await run(answers);
-  phases.push({ name, start, end: now(), answers });
+  const end = now();
+  phases.push({ name, start, end, answers, loop: await eventLoopDelay() });
 }
 
 try {
@@ -185,7 +209,13 @@ try {
   await server.stop();
   removeTempDirs();
 
-  const report = (name: string, start: number, end: number, answers: Record<string, number>): PhaseReport => {
+  const report = (
+    name: string,
+    start: number,
+    end: number,
+    answers: Record<string, number>,
+    loop: EventLoopDelay,
+  ): PhaseReport => {
     const inside = samples.filter(([t]) => t >= start && t <= end);
     const sorted = inside.map(([, ms]) => ms).sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 10) / 10;
@@ -197,37 +227,42 @@ try {
       p50Ms: round(percentile(sorted, 50)),
       p99Ms: round(percentile(sorted, 99)),
       maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
+      serverLoopP99Ms: loop.p99Ms,
+      serverLoopMaxMs: loop.maxMs,
       answers,
     };
   };
-  const reports = phases.map((p) => report(p.name, p.start, p.end, p.answers));
+  const reports = phases.map((p) => report(p.name, p.start, p.end, p.answers, p.loop));
   const attack = phases.filter((p) => p.name !== 'idle');
   if (attack.length > 0) {
     const first = attack[0] as Phase;
     const last = attack[attack.length - 1] as Phase;
-    reports.push(report('all phases after idle', first.start, last.end, {}));
+    const loop = {
+      p99Ms: Math.max(...attack.map((p) => p.loop.p99Ms)),
+      maxMs: Math.max(...attack.map((p) => p.loop.maxMs)),
+    };
+    reports.push(report('all phases after idle', first.start, last.end, {}, loop));
   }
   if (values.json) {
     console.log(JSON.stringify({ reports }, null, 2));
   } else {
-    console.log('/healthz latency (ms) while the poisoning sequence runs against one cart-server process');
-    console.log(
-      'phase'.padEnd(62),
-      'ms'.padStart(6),
-      'probes'.padStart(7),
-      'p50'.padStart(7),
-      'p99'.padStart(7),
-      'max'.padStart(7),
-    );
+    console.log("/healthz latency and the server's event-loop delay (ms) while the poisoning sequence runs");
+    const cols = (...c: (string | number)[]) =>
+      c.map((x, i) => (i === 0 ? String(x).padEnd(60) : String(x).padStart(i === 1 ? 6 : 8))).join(' ');
+    console.log(cols('phase', 'ms', 'probes', 'p50', 'p99', 'max', 'loop p99', 'loop max'));
     for (const r of reports) {
+      const failed = r.failedProbes > 0 ? `  ${r.failedProbes} probes failed` : '';
       console.log(
-        r.phase.padEnd(62),
-        String(r.durationMs).padStart(6),
-        String(r.probes).padStart(7),
-        String(r.p50Ms).padStart(7),
-        String(r.p99Ms).padStart(7),
-        String(r.maxMs).padStart(7),
-        r.failedProbes > 0 ? ` ${r.failedProbes} probes failed` : '',
+        cols(
+          r.phase,
+          r.durationMs,
+          r.probes,
+          r.p50Ms,
+          r.p99Ms,
+          r.maxMs,
+          r.serverLoopP99Ms,
+          r.serverLoopMaxMs,
+        ) + failed,
       );
       if (Object.keys(r.answers).length > 0) console.log(`    answers: ${JSON.stringify(r.answers)}`);
     }
