@@ -14,4 +14,4 @@ export {
 export { type SeedPair, type SweepSummary, summarize, toJson } from './run/summary.js';
 export { type SweepOptions, sweep } from './run/sweep.js';
 export { controlStore, storeFactory } from './stores/index.js';
-export type { SimStore, StoreNode } from './stores/store.js';
+export type { CausalStamp, SimStore, StoreNode, VersionVector } from './stores/store.js';
