@@ -1,5 +1,13 @@
 import { once } from 'node:events';
-import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import {
+  Cart,
+  cartFromJSON,
+  cartToJSON,
+  decodeCartDelta,
+  decodeContext,
+  encodeCartDelta,
+  encodeContext,
+} from '@cartwheel/crdt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, createServer, removeTempDirs, type ServerProcess, token } from './support/server-process.js';
@@ -200,6 +208,17 @@ describe('cart server API (one real process)', () => {
     expect(res).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN_DOTS' } } });
     res = await carol('POST', '/v1/carts/main/merge', { delta: b64(new Uint8Array([1, 2, 3, 4, 5])) });
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'CRDT_DECODE_ERROR' } } });
+    // The device's own known dot re-sent with another value (issue: the forgery stayed on the
+    // replicas that lacked the dot and made join non-commutative) is refused too.
+    const json = cartToJSON(d1);
+    json.lines['sku-9'] = json.lines['sku-9']!.map((e) => ({ ...e, value: 99 }));
+    res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(cartFromJSON(json))) });
+    expect(res).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN_DOTS' } } });
+    // A delta whose causal past the server never saw (d3 depends on d2) is a 409, nothing stored.
+    replica.add('sku-9', 1);
+    const d3 = replica.add('sku-9', 1);
+    res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(d3)) });
+    expect(res).toMatchObject({ status: 409, json: { error: { code: 'CRDT_CAUSAL_GAP' } } });
     expect(((await carol('GET', '/v1/carts/main')).json as CartBody).lines).toEqual([
       { productId: 'sku-9', quantity: 4 },
     ]);

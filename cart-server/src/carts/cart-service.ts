@@ -21,6 +21,7 @@ import {
   cartFromJSON,
   cartToJSON,
   cartType,
+  conflictingCartDots,
   decodeContext,
   encodeContext,
   newDotActors,
@@ -155,9 +156,20 @@ export class CartService {
         `delta introduces dots of ${forged.length} actor(s) other than this device's (${actor})`,
       );
     }
+    // A dot the cart already holds, re-sent with another payload, is a forgery (a device never
+    // mints one dot twice): refused, so replicas that lacked the dot never keep a second version.
+    const conflicting = conflictingCartDots(state, delta);
+    if (conflicting.length > 0) {
+      throw new ApiError(
+        'FORBIDDEN_DOTS',
+        `delta re-sends ${conflicting.length} known dot(s) with another value (first ${conflicting[0]!.actor}:${conflicting[0]!.counter})`,
+      );
+    }
     // The join the replicas will do; a crdt error (causal gap, limit) surfaces here, before them.
-    checkCartGrowth(state, known, cartType.join(state, delta), actor, this.bounds);
-    const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
+    const joined = cartType.join(state, delta);
+    checkCartGrowth(state, known, joined, actor, this.bounds);
+    // A replica lacking the delta's causal past gets the read state joined with it instead.
+    const result = await this.guard('merge', this.replica.mergeDelta(key, delta, { base: state }));
     this.rememberSize(key, result.state);
     this.options.onOperation?.('merge');
     this.notifyLocal(key, result.state, delta);
@@ -194,7 +206,10 @@ export class CartService {
     removed[`order-${hash.digest('hex').slice(0, 32)}`] = [[1, 1]];
     const context: Record<string, Array<[number, number]>> = {};
     for (const [actor, ranges] of Object.entries(removed)) context[actor] = coalesce(ranges);
-    const delta = cartFromJSON({ version: 1, context, lines: {} });
+    // a delta depending on what the snapshot saw (delivery contract): a replica lacking that past
+    // gets the full state instead
+    const deps = Object.fromEntries(observed.versionVector());
+    const delta = cartFromJSON({ version: 2, context, lines: {}, deps });
     const key = cartKey(userId, cartId);
     const result = await this.guard('merge', this.replica.mergeDelta(key, delta));
     this.notifyLocal(key, result.state, delta);
