@@ -133,6 +133,8 @@ export class SyncConnection {
     this.tail = this.tail
       .then(nextTurn)
       .then(() => this.handle(data))
+      // handle() answers every failure with an error frame; anything else must not stop the chain
+      .catch((err: unknown) => this.hooks.onError?.(err))
       .finally(() => {
         this.queued--;
       });
