@@ -15,11 +15,15 @@
 //                    gc, from before the replica existed to after the 100,000 ops, measured in
 //                    a fresh process per run (Automerge: 3 runs, the others 5)
 //   loadMs           (e) load time of the (a) state plus load time of the (d) state
+//   lineJoin         Cartwheel only: cartType.join of 256 per-actor states (16 adds each) + equals,
+//                    ms with all 4,096 entries on one line (oneLineMs) and on 16 lines × 256
+//                    (spreadMs), ratio = oneLineMs / spreadMs (crdt-line-join.ts)
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { CartAdapter, LibName } from './crdt-adapter.js';
 import { ADAPTERS } from './crdt-adapters/index.js';
+import { type LineJoin, renderLineJoin, stageLineJoin } from './crdt-line-join.js';
 import { type LibSummary, renderTable, toJson } from './crdt-report.js';
 import {
   type BenchConfig,
@@ -121,6 +125,9 @@ async function main(): Promise<void> {
   const e = stageE(adapters, config, a, d, progress);
   // Last: it applies one more op to each (a) replica (see stageC).
   const c = stageC(adapters, config, workload, a, progress);
+  const lineJoin: LineJoin | undefined = cli.libs.includes('cartwheel')
+    ? stageLineJoin(config.runs, progress)
+    : undefined;
 
   const summaries: LibSummary[] = adapters.map(({ lib }) => {
     const sa = a.get(lib)!;
@@ -159,10 +166,11 @@ async function main(): Promise<void> {
     `bench:crdt — seed ${config.seed}, medians of ${config.runs} runs (Automerge (d): ${config.slowRuns}); ` +
       `cw/peer = cartwheel ÷ peer; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`,
     renderTable(summaries, config),
+    ...(lineJoin === undefined ? [] : ['', renderLineJoin(lineJoin)]),
   ].join('\n');
   if (cli.json) {
     process.stderr.write(`${table}\n`);
-    process.stdout.write(`${JSON.stringify(toJson(summaries))}\n`);
+    process.stdout.write(`${JSON.stringify(toJson(summaries, lineJoin))}\n`);
   } else {
     process.stdout.write(`${table}\n`);
   }

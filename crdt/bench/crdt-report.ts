@@ -1,5 +1,6 @@
 // The table and the JSON of `npm run bench:crdt`. JSON shape fixed by issue 2 §4.
 import type { LibName } from './crdt-adapter.js';
+import type { LineJoin } from './crdt-line-join.js';
 
 export interface LibSummary {
   readonly lib: LibName;
@@ -39,11 +40,18 @@ export interface BenchJson {
     readonly bigHeapMB: number;
     readonly loadMs: number;
   }[];
+  /** Cartwheel only (absent when --libs leaves it out); see crdt-line-join.ts. */
+  readonly lineJoin?: {
+    readonly entries: number;
+    readonly oneLineMs: number;
+    readonly spreadMs: number;
+    readonly ratio: number;
+  };
 }
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
-export function toJson(summaries: readonly LibSummary[]): BenchJson {
+export function toJson(summaries: readonly LibSummary[], lineJoin?: LineJoin): BenchJson {
   return {
     results: summaries.map((s) => ({
       lib: s.lib,
@@ -56,6 +64,16 @@ export function toJson(summaries: readonly LibSummary[]): BenchJson {
       bigHeapMB: round(s.bigHeapMB, 2),
       loadMs: round(s.loadMs, 2),
     })),
+    ...(lineJoin === undefined
+      ? {}
+      : {
+          lineJoin: {
+            entries: lineJoin.entries,
+            oneLineMs: round(lineJoin.oneLineMs, 2),
+            spreadMs: round(lineJoin.spreadMs, 2),
+            ratio: round(lineJoin.ratio, 3),
+          },
+        }),
   };
 }
 
