@@ -100,6 +100,17 @@ function count(into: Record<string, number>, key: string): void {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/** "status CODE" of an answer, or how the request failed (the pre-fix server timed requests out). */
+async function outcome(request: Promise<{ status: number; json: unknown }>): Promise<string> {
+  try {
+    const res = await request;
+    const code = (res.json as { error?: { code?: string } } | null)?.error?.code;
+    return code === undefined ? String(res.status) : `${res.status} ${code}`;
+  } catch (err) {
+    return `failed (${(err as Error).name})`;
+  }
+}
+
 const server = await createServer({ args: ['--platform', 'off'] });
 await server.start();
 const probe = new Worker(PROBE, { eval: true, workerData: { url: server.url } });
@@ -145,11 +156,7 @@ try {
     `HTTP: ${REQUESTS} merges of ${DOTS} spaced dots (≤ ${httpBytes} B bodies)`,
     async (answers) => {
       for (const delta of poison) {
-        const res = await call('POST', '/v1/carts/soak-http/merge', { delta });
-        count(
-          answers,
-          `${res.status} ${(res.json as { error?: { code?: string } }).error?.code ?? ''}`.trim(),
-        );
+        count(answers, await outcome(call('POST', '/v1/carts/soak-http/merge', { delta })));
       }
     },
   );
@@ -160,7 +167,7 @@ try {
       ['DELETE', '/v1/carts/soak-http'],
       ['GET', '/v1/carts/soak-http'],
     ] as const) {
-      count(answers, `${method} ${(await call(method, path)).status}`);
+      count(answers, `${method} ${await outcome(call(method, path))}`);
     }
   });
 
@@ -197,7 +204,7 @@ try {
       ['DELETE', '/v1/carts/soak-ws'],
       ['GET', '/v1/carts/soak-ws'],
     ] as const) {
-      count(answers, `${method} ${(await call(method, path)).status}`);
+      count(answers, `${method} ${await outcome(call(method, path))}`);
     }
   });
 } finally {
