@@ -104,11 +104,12 @@ export class Cart {
     const entries = this.#store.get(productId) ?? [];
     const first = this.#store.reserve(actor, meta === undefined ? 1 : 2);
     // fold this actor's own increments once they reach the bound
-    const own = entries.filter((e) => e.kind === INC && e.actor === actor);
-    const fold = own.length >= FOLD_INCREMENTS_AT ? own : [];
+    let own = 0;
+    for (const e of entries) if (e.kind === INC && e.actor === actor) own++;
+    const drop: Entry[] =
+      own >= FOLD_INCREMENTS_AT ? entries.filter((e) => e.kind === INC && e.actor === actor) : [];
     let value = quantity;
-    for (const e of fold) value += e.value;
-    const drop: Entry[] = fold.slice();
+    for (const e of drop) value += e.value;
     const add = [new Entry(actor, first, INC, Math.min(value, MAX_QUANTITY), 0, undefined)];
     if (meta !== undefined) {
       let observed = -1;

@@ -25,6 +25,7 @@ import type { ActorId, Dot } from '../causal/dot.js';
 import {
   addValue,
   contiguousUnion,
+  countValues,
   differenceIntervals,
   hasValue,
   type Intervals,
@@ -162,6 +163,25 @@ function addDotTo(m: Map<ActorId, Intervals>, actor: ActorId, counter: number): 
   else addValue(iv, counter);
 }
 
+/** actor → counter → value(e) for every entry: the one dot index builder of this module. */
+function byDot<E extends Dotted, T>(
+  lists: Iterable<readonly [string, readonly E[]]>,
+  value: (e: E, key: string) => T,
+): Map<ActorId, Map<number, T>> {
+  const out = new Map<ActorId, Map<number, T>>();
+  for (const [key, list] of lists) {
+    for (const e of list) {
+      let byCounter = out.get(e.actor);
+      if (byCounter === undefined) {
+        byCounter = new Map();
+        out.set(e.actor, byCounter);
+      }
+      byCounter.set(e.counter, value(e, key));
+    }
+  }
+  return out;
+}
+
 /** Finds an entry by dot in one list: a scan for short lists, a map for long ones (linear joins). */
 class DotFinder<E extends Dotted> {
   readonly #list: readonly E[];
@@ -175,26 +195,27 @@ class DotFinder<E extends Dotted> {
       for (const e of list) if (e.counter === counter && e.actor === actor) return e;
       return undefined;
     }
-    if (this.#map === undefined) {
-      const m = new Map<ActorId, Map<number, E>>();
-      for (const e of list) {
-        let byC = m.get(e.actor);
-        if (byC === undefined) {
-          byC = new Map();
-          m.set(e.actor, byC);
-        }
-        byC.set(e.counter, e);
-      }
-      this.#map = m;
-    }
+    this.#map ??= byDot([['', list]], (e) => e);
     return this.#map.get(actor)?.get(counter);
   }
 }
 
 const EMPTY_FINDER = new DotFinder<never>([]);
 
-function finder<E extends Dotted>(list: DotList<E> | undefined): DotFinder<E> {
-  return list === undefined ? (EMPTY_FINDER as DotFinder<E>) : new DotFinder(list.entries);
+/** One finder per key of `lists`, built on first use. */
+function memoFinders<E extends Dotted>(
+  lists: ReadonlyMap<string, DotList<E>>,
+): (key: string) => DotFinder<E> {
+  const made = new Map<string, DotFinder<E>>();
+  return (key) => {
+    let f = made.get(key);
+    if (f === undefined) {
+      const list = lists.get(key);
+      f = list === undefined ? (EMPTY_FINDER as DotFinder<E>) : new DotFinder(list.entries);
+      made.set(key, f);
+    }
+    return f;
+  };
 }
 
 /**
@@ -255,6 +276,8 @@ export interface KeyChange<E> {
 export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreState<E>> {
   #lists: Map<string, DotList<E>>;
   #ctx: CausalContext;
+  /** Whether a state shares #ctx (then it is copied before any in-place change). */
+  #ctxShared: boolean;
   #gen: number;
   /** actor → counter → key of every live entry; built lazily for remote removals. */
   #index: Map<ActorId, Map<number, string>> | null = null;
@@ -269,7 +292,9 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     this.#order = kind.order;
     this.#limits = kind.limits ?? DEFAULT_STORE_LIMITS;
     this.#lists = state === undefined ? new Map() : new Map(listsOf(state));
-    this.#ctx = state === undefined ? new CausalContext() : contextOf(state).clone();
+    // shared with `state` until this store changes it in place (copy-on-write)
+    this.#ctx = state === undefined ? new CausalContext() : contextOf(state);
+    this.#ctxShared = state !== undefined;
     this.#gen = nextGen();
   }
 
@@ -331,51 +356,49 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
    * version vector seen before as dependencies. Checks limits first; nothing changes on a throw.
    */
   commit(actor: ActorId, minted: readonly number[], changes: readonly KeyChange<E>[]): S {
+    // compute: the size every changed key will have, checked against the limits
+    let newKeys = 0;
+    for (const ch of changes) {
+      const had = this.#lists.get(ch.key)?.entries.length ?? 0;
+      const dropped = ch.dropAll === true ? had : (ch.drop?.length ?? 0);
+      const size = had - dropped + (ch.add?.length ?? 0);
+      if (size > this.#limits.maxEntriesPerKey)
+        throw tooMany('entries under one key', this.#limits.maxEntriesPerKey);
+      if (had === 0 && size > 0) newKeys++;
+    }
+    if (this.#lists.size + newKeys > this.#limits.maxKeys) throw tooMany('keys', this.#limits.maxKeys);
+    // mutate: lists this store owns change in place (copy-on-write otherwise), so an add is O(1)
     const deps = versionVectorOf(this.#ctx);
     const dctx = new Map<ActorId, Intervals>();
     const out = new Map<string, DotList<E>>();
-    const next: Array<[string, E[]]> = [];
-    let newKeys = 0;
     for (const ch of changes) {
-      const cur = this.#lists.get(ch.key);
-      let kept: E[];
-      if (cur === undefined) kept = [];
-      else if (ch.dropAll === true) {
-        for (const e of cur.entries) addDotTo(dctx, e.actor, e.counter);
-        kept = [];
-      } else if (ch.drop !== undefined && ch.drop.length > 0) {
-        const drop = new Set(ch.drop);
-        kept = [];
-        for (const e of cur.entries) {
-          if (drop.has(e)) addDotTo(dctx, e.actor, e.counter);
-          else kept.push(e);
+      const list = this.#own(ch.key);
+      const drop = ch.dropAll === true ? undefined : ch.drop;
+      if (ch.dropAll === true || (drop !== undefined && drop.length > 0)) {
+        const gone = drop === undefined ? undefined : new Set(drop);
+        const kept: E[] = [];
+        for (const e of list.entries) {
+          if (gone === undefined || gone.has(e)) {
+            addDotTo(dctx, e.actor, e.counter);
+            this.#indexRemove(e);
+          } else kept.push(e);
         }
-      } else kept = cur.entries.slice();
+        list.entries = kept;
+      }
       if (ch.add !== undefined && ch.add.length > 0) {
-        for (const e of ch.add) kept.push(e);
+        for (const e of ch.add) {
+          list.entries.push(e);
+          this.#indexAdd(e, ch.key);
+        }
         out.set(ch.key, new DotList(ch.add.slice(), 0));
       }
-      if (kept.length > this.#limits.maxEntriesPerKey) {
-        throw tooMany('entries under one key', this.#limits.maxEntriesPerKey);
-      }
-      if (cur === undefined && kept.length > 0) newKeys++;
-      next.push([ch.key, kept]);
+      if (list.entries.length === 0) this.#lists.delete(ch.key);
     }
-    if (this.#lists.size + newKeys > this.#limits.maxKeys) {
-      throw tooMany('keys', this.#limits.maxKeys);
+    const ctx = this.#ownCtx();
+    for (const c of minted) {
+      addDotTo(dctx, actor, c);
+      ctx.addDot(actor, c);
     }
-    for (const c of minted) addDotTo(dctx, actor, c);
-    // mutate
-    for (const [key, entries] of next) {
-      const cur = this.#lists.get(key);
-      if (cur !== undefined && this.#index !== null) for (const e of cur.entries) this.#indexRemove(e);
-      if (entries.length === 0) this.#lists.delete(key);
-      else {
-        this.#lists.set(key, new DotList(entries, this.#gen));
-        if (this.#index !== null) for (const e of entries) this.#indexAdd(e, key);
-      }
-    }
-    for (const c of minted) this.#ctx.addDot(actor, c);
     return this.#kind.make(out, new CausalContext(dctx), deps);
   }
 
@@ -387,7 +410,8 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     for (const c of minted) addDotTo(dctx, actor, c);
     this.#lists = new Map();
     this.#index = null;
-    for (const c of minted) this.#ctx.addDot(actor, c);
+    const ctx = this.#ownCtx();
+    for (const c of minted) ctx.addDot(actor, c);
     return this.#kind.make(new Map(), new CausalContext(dctx), deps);
   }
 
@@ -512,66 +536,48 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       else this.#lists.set(key, new DotList(list, this.#gen));
     }
     this.#ctx = nextCtx;
+    this.#ctxShared = false;
   }
 
-  /** Keys losing entries: ours whose dots the other side has seen and no longer holds. */
+  /**
+   * Keys losing entries: ours whose dots the other side has seen and no longer holds. The other
+   * side's context is looked up in the (lazily built, then maintained) dot index, so a small delta
+   * costs O(its dots), not O(this store).
+   */
   #planRemovals(oLists: ReadonlyMap<string, DotList<E>>, oCtx: CausalContext, plan: Map<string, E[]>): void {
-    // The delta's context is looked up in the (lazily built, then maintained) dot index: a small
-    // delta costs O(its dots), not O(this store).
     const victims = new Map<string, Set<E>>();
-    const mark = (key: string, e: E): void => {
-      let s = victims.get(key);
-      if (s === undefined) {
-        s = new Set();
-        victims.set(key, s);
+    const theirs = memoFinders(oLists);
+    const ours = memoFinders(this.#lists);
+    const visit = (actor: ActorId, c: number, key: string): void => {
+      if (theirs(key).get(actor, c) !== undefined) return;
+      const e = ours(key).get(actor, c);
+      if (e === undefined) return;
+      let set = victims.get(key);
+      if (set === undefined) {
+        set = new Set();
+        victims.set(key, set);
       }
-      s.add(e);
+      set.add(e);
     };
-    {
-      const finders = new Map<string, DotFinder<E>>();
-      const theirs = (key: string): DotFinder<E> => {
-        let f = finders.get(key);
-        if (f === undefined) {
-          f = finder(oLists.get(key));
-          finders.set(key, f);
-        }
-        return f;
-      };
-      const mineF = new Map<string, DotFinder<E>>();
-      const ours = (key: string): DotFinder<E> => {
-        let f = mineF.get(key);
-        if (f === undefined) {
-          f = finder(this.#lists.get(key));
-          mineF.set(key, f);
-        }
-        return f;
-      };
-      for (const [actor, iv] of rangesOf(oCtx)) {
-        const idx = this.#indexFor(actor);
-        if (idx === undefined || idx.size === 0) continue;
-        const visit = (c: number, key: string): void => {
-          if (theirs(key).get(actor, c) !== undefined) return;
-          const e = ours(key).get(actor, c);
-          if (e !== undefined) mark(key, e);
-        };
-        if (countDots(iv) <= idx.size) {
-          for (let k = 0; k < iv.length; k += 2) {
-            for (let c = iv[k]!; c <= iv[k + 1]!; c++) {
-              const key = idx.get(c);
-              if (key !== undefined) visit(c, key);
-            }
+    for (const [actor, iv] of rangesOf(oCtx)) {
+      const idx = this.#indexFor(actor);
+      if (idx === undefined || idx.size === 0) continue;
+      if (countValues(iv) <= idx.size) {
+        for (let k = 0; k < iv.length; k += 2) {
+          for (let c = iv[k]!; c <= iv[k + 1]!; c++) {
+            const key = idx.get(c);
+            if (key !== undefined) visit(actor, c, key);
           }
-        } else {
-          for (const [c, key] of idx) if (hasValue(iv, c)) visit(c, key);
         }
+      } else {
+        for (const [c, key] of idx) if (hasValue(iv, c)) visit(actor, c, key);
       }
     }
-    for (const [key, set] of victims) {
+    for (const [key, set] of victims)
       plan.set(
         key,
         this.#lists.get(key)!.entries.filter((e) => !set.has(e)),
       );
-    }
   }
 
   /**
@@ -615,11 +621,12 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   /** An immutable snapshot (lists are shared copy-on-write, so this is O(keys) shallow). */
   state(): S {
     this.#gen = nextGen();
-    return this.#kind.make(new Map(this.#lists), this.#ctx.clone());
+    this.#ctxShared = true;
+    return this.#kind.make(new Map(this.#lists), this.#ctx);
   }
 
   /** The list under `key`, owned by this store's current generation (copied if shared). */
-  own(key: string): DotList<E> {
+  #own(key: string): DotList<E> {
     let list = this.#lists.get(key);
     if (list === undefined) {
       list = new DotList<E>([], this.#gen);
@@ -631,6 +638,15 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     return list;
   }
 
+  /** The context, copied first if a state shares it (copy-on-write, like the lists). */
+  #ownCtx(): CausalContext {
+    if (this.#ctxShared) {
+      this.#ctx = this.#ctx.clone();
+      this.#ctxShared = false;
+    }
+    return this.#ctx;
+  }
+
   /** Forgets retired actors' ranges behind a retirement marker (see CausalContext.retireActors). */
   retire(actors: readonly ActorId[]): void {
     for (const a of actors) {
@@ -638,25 +654,12 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
         if (list.entries.some((e) => e.actor === a)) throw new TypeError(`actor ${a} still has live entries`);
       }
     }
-    this.#ctx.retireActors(actors);
+    this.#ownCtx().retireActors(actors);
     if (this.#index !== null) for (const a of actors) this.#index.delete(a);
   }
 
   #indexFor(actor: ActorId): Map<number, string> | undefined {
-    if (this.#index === null) {
-      const index = new Map<ActorId, Map<number, string>>();
-      for (const [key, list] of this.#lists) {
-        for (const e of list.entries) {
-          let m = index.get(e.actor);
-          if (m === undefined) {
-            m = new Map();
-            index.set(e.actor, m);
-          }
-          m.set(e.counter, key);
-        }
-      }
-      this.#index = index;
-    }
+    this.#index ??= byDot(entriesOf(this.#lists), (_, key) => key);
     return this.#index.get(actor);
   }
 
@@ -676,14 +679,12 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   }
 }
 
-function tooMany(what: string, max: number): CrdtLimitError {
-  return new CrdtLimitError(`a value holds at most ${max} ${what}`);
+function* entriesOf<E>(lists: ReadonlyMap<string, DotList<E>>): Iterable<readonly [string, readonly E[]]> {
+  for (const [key, list] of lists) yield [key, list.entries];
 }
 
-function countDots(iv: Intervals): number {
-  let n = 0;
-  for (let k = 0; k < iv.length; k += 2) n += iv[k + 1]! - iv[k]! + 1;
-  return n;
+function tooMany(what: string, max: number): CrdtLimitError {
+  return new CrdtLimitError(`a value holds at most ${max} ${what}`);
 }
 
 function byNumber(a: number, b: number): number {
@@ -747,19 +748,7 @@ export function conflictingDots<E extends Dotted>(
   for (const [key, list] of listsOf(delta)) {
     for (const e of list.entries) {
       if (!known.hasDot(e.actor, e.counter)) continue;
-      if (live === undefined) {
-        live = new Map();
-        for (const [k, l] of listsOf(state)) {
-          for (const x of l.entries) {
-            let m = live.get(x.actor);
-            if (m === undefined) {
-              m = new Map();
-              live.set(x.actor, m);
-            }
-            m.set(x.counter, [k, x]);
-          }
-        }
-      }
+      live ??= byDot(entriesOf(listsOf(state)), (x, k): [string, E] => [k, x]);
       const have = live.get(e.actor)?.get(e.counter);
       // a known dot that is no longer live is ignored by the join; a live one must be identical
       if (have !== undefined && (have[0] !== key || (have[1] !== e && !order.equals(e, have[1])))) {
