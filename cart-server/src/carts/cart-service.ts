@@ -168,8 +168,8 @@ export class CartService {
     // The join the replicas will do; a crdt error (causal gap, limit) surfaces here, before them.
     const joined = cartType.join(state, delta);
     checkCartGrowth(state, known, joined, actor, this.bounds);
-    // A replica lacking the delta's causal past gets the read state joined with it instead.
-    const result = await this.guard('merge', this.replica.mergeDelta(key, delta, { base: state }));
+    // A replica lacking the delta's causal past gets the joined state instead.
+    const result = await this.guard('merge', this.replica.mergeDelta(key, delta, { full: joined }));
     this.rememberSize(key, result.state);
     this.options.onOperation?.('merge');
     this.notifyLocal(key, result.state, delta);

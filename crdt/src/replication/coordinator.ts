@@ -304,25 +304,25 @@ export class Coordinator<S, Op> {
 
   /**
    * Merges a client delta (already stamped with the client's own actor) at W replicas. A replica
-   * lacking the delta's causal past gets the full state instead: `base` (a state covering the
-   * delta's dependencies, e.g. the caller's quorum read) joined with the delta, read here when not
-   * given. A delta whose past not even the read holds throws the type's causal-gap error.
+   * lacking the delta's causal past gets the full state instead: `full` (the state after the delta,
+   * when the caller already joined it into its quorum read), else a quorum read joined with the
+   * delta, computed only when a replica needs it. A delta whose past not even the read holds
+   * rejects with the type's causal-gap error.
    */
-  async mergeDelta(key: string, delta: S, options?: WriteOptions & { base?: S }): Promise<{ state: S }> {
+  async mergeDelta(key: string, delta: S, options?: WriteOptions & { full?: S }): Promise<{ state: S }> {
     validateKey(key);
     const o = this.options(options);
     this.ensureStarted();
     this.d.counters.merges++;
     const entries = this.d.preferenceList(key);
-    let full: Uint8Array | undefined;
-    const fullState = async (): Promise<Uint8Array> => {
-      if (full === undefined) {
-        const base = options?.base ?? (await this.get(key)).state;
-        full = this.d.type.encode(this.d.type.join(base, delta));
-      }
+    let full: Promise<Uint8Array> | undefined;
+    const fullState = (): Promise<Uint8Array> => {
+      full ??= (async () => {
+        const state = options?.full ?? this.d.type.join((await this.get(key)).state, delta);
+        return this.d.type.encode(state);
+      })();
       return full;
     };
-    if (options?.base !== undefined) await fullState(); // fails fast on a gap before anything is stored
     const states = await this.replicate(key, delta, entries, o, -1, fullState);
     let state = this.d.type.empty();
     for (const s of states) state = this.d.type.join(state, s);

@@ -383,7 +383,7 @@ export class ReplicaNode<S, Op> {
   }
 
   /** Merges a client delta (stamped with the client's own actor) at W replicas. */
-  mergeDelta(key: string, delta: S, options?: WriteOptions & { base?: S }): Promise<{ state: S }> {
+  mergeDelta(key: string, delta: S, options?: WriteOptions & { full?: S }): Promise<{ state: S }> {
     return this.coordinator.mergeDelta(key, delta, options);
   }
 
