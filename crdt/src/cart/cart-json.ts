@@ -105,6 +105,7 @@ export function cartFromJSON(json: unknown): CartState {
   let deps: Map<ActorId, number> | undefined;
   if (json.deps !== undefined) {
     if (legacy || !isRecord(json.deps)) fail('deps must be an object of version-2 JSON');
+    if (Object.keys(json.deps).length > LIMITS.maxActors) fail('too many actors in deps');
     deps = new Map();
     for (const [a, n] of Object.entries(json.deps)) {
       if (!isCounter(n)) fail('a dependency is a counter');
@@ -112,6 +113,7 @@ export function cartFromJSON(json: unknown): CartState {
     }
   }
   if (!isRecord(json.lines)) fail('lines must be an object');
+  if (Object.keys(json.lines).length > LIMITS.maxEntries) fail('too many lines');
   const lines = new Map<string, DotList<Entry>>();
   const seen = new Set<string>();
   for (const pid of Object.keys(json.lines)) {

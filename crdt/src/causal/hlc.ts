@@ -49,9 +49,13 @@ export function isValidHlc(hlc: number): boolean {
  */
 export function hlcFromLegacy(legacy: number): number | undefined {
   if (!Number.isSafeInteger(legacy) || legacy < 0) return undefined;
-  const wall = Math.floor(legacy / LEGACY_SCALE);
+  return hlcFromLegacyParts(Math.floor(legacy / LEGACY_SCALE), legacy % LEGACY_SCALE);
+}
+
+/** The conversion rule itself, for decoders that read wall and logical parts separately. */
+export function hlcFromLegacyParts(wall: number, logical: number): number | undefined {
   if (wall > HLC_MAX_WALL) return undefined;
-  return packHlc(wall, Math.min(legacy % LEGACY_SCALE, SCALE - 1));
+  return packHlc(wall, Math.min(logical, SCALE - 1));
 }
 
 export class Hlc {

@@ -7,7 +7,7 @@
 import {
   HLC_LOGICAL_BITS,
   HLC_MAX_WALL,
-  hlcFromLegacy,
+  hlcFromLegacyParts,
   hlcLogical,
   hlcPhysical,
   packHlc,
@@ -42,7 +42,7 @@ export function readLegacyHlc(r: Reader, base: number): number {
   const p = base + r.varuint();
   const l = r.varuint();
   if (l > LEGACY_MAX_LOGICAL) r.fail('HLC logical part out of range');
-  const hlc = p <= HLC_MAX_WALL ? hlcFromLegacy(p * 2 ** 12 + l) : undefined;
+  const hlc = hlcFromLegacyParts(p, l);
   if (hlc === undefined) return r.fail('HLC wall time past the year 9999');
   return hlc;
 }
