@@ -152,6 +152,14 @@ try {
 
   await phase('idle', () => new Promise((r) => setTimeout(r, 1000)));
 
+  /** The poisoned cart must still answer: GET, DELETE (clear), GET. */
+  const stillUsable = (title: string, cartId: string) =>
+    phase(title, async (answers) => {
+      for (const method of ['GET', 'DELETE', 'GET'] as const) {
+        count(answers, `${method} ${await outcome(call(method, `/v1/carts/${cartId}`))}`);
+      }
+    });
+
   await phase(
     `HTTP: ${REQUESTS} merges of ${DOTS} spaced dots (≤ ${httpBytes} B bodies)`,
     async (answers) => {
@@ -161,15 +169,7 @@ try {
     },
   );
 
-  await phase('HTTP: GET, DELETE (clear), GET of that cart', async (answers) => {
-    for (const [method, path] of [
-      ['GET', '/v1/carts/soak-http'],
-      ['DELETE', '/v1/carts/soak-http'],
-      ['GET', '/v1/carts/soak-http'],
-    ] as const) {
-      count(answers, `${method} ${await outcome(call(method, path))}`);
-    }
-  });
+  await stillUsable('HTTP: GET, DELETE (clear), GET of that cart', 'soak-http');
 
   const peer = await SyncPeer.open(server.url, device.token);
   peer.send({ t: 'hello', cartId: 'soak-ws', context: b64(encodeContext(Cart.create().context())) });
@@ -198,15 +198,7 @@ try {
   );
   peer.close();
 
-  await phase('HTTP: GET, DELETE (clear), GET of the WebSocket cart', async (answers) => {
-    for (const [method, path] of [
-      ['GET', '/v1/carts/soak-ws'],
-      ['DELETE', '/v1/carts/soak-ws'],
-      ['GET', '/v1/carts/soak-ws'],
-    ] as const) {
-      count(answers, `${method} ${await outcome(call(method, path))}`);
-    }
-  });
+  await stillUsable('HTTP: GET, DELETE (clear), GET of the WebSocket cart', 'soak-ws');
 } finally {
   const samples = await new Promise<Array<[number, number, boolean]>>((resolve) => {
     probe.once('message', resolve);

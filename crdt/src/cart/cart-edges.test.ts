@@ -21,6 +21,7 @@ import {
   packHlc,
   retirableActors,
 } from '../index.js';
+import { faultyClock } from '../testing/type-harnesses.js';
 
 const roundTrips = (s: CartState): boolean => decodeCart(encodeCart(s)).equals(s);
 
@@ -157,24 +158,18 @@ describe('3. the HLC lasts to the year 9999', () => {
 
 describe('4. every mutator is atomic', () => {
   it('a setQuantity whose clock throws leaves the replica as it was, and a later remote remove applies', () => {
-    let broken = false;
-    const a = Cart.create({
-      actor: 'a',
-      clock: () => {
-        if (broken) throw new Error('clock failure');
-        return 1_700_000_000_000;
-      },
-    });
+    const faulty = faultyClock();
+    const a = Cart.create({ actor: 'a', clock: faulty.clock });
     const b = Cart.create({ actor: 'b' });
     b.applyDelta(a.add('p', 2));
     const before = a.state();
-    broken = true;
-    expect(() => a.setQuantity('p', 5)).toThrow('clock failure');
-    expect(() => a.add('p', 1, { priceMinor: 1 })).toThrow('clock failure');
+    faulty.failing = true;
+    expect(() => a.setQuantity('p', 5)).toThrow('injected clock failure');
+    expect(() => a.add('p', 1, { priceMinor: 1 })).toThrow('injected clock failure');
     expect(a.state().equals(before)).toBe(true);
     a.applyDelta(b.remove('p'));
     expect(a.get('p')).toBeUndefined();
-    broken = false;
+    faulty.failing = false;
     b.applyDelta(a.deltaSince(b.context()));
     a.applyDelta(b.deltaSince(a.context()));
     expect(a.equals(b)).toBe(true);

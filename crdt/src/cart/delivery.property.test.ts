@@ -15,7 +15,7 @@ import {
   decodeCart,
   encodeCart,
 } from '../index.js';
-import { cartOpArb } from '../testing/type-harnesses.js';
+import { cartOpArb, faultyClock } from '../testing/type-harnesses.js';
 
 const ACTORS = ['r0', 'r1', 'r2'];
 
@@ -128,24 +128,18 @@ describe('delivery contract (fast-check)', () => {
   it('mutators are atomic: an injected failure leaves the replica equal to its state before the op', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(cartOpArb, fc.boolean()), { maxLength: 30 }), (steps) => {
-        let fail = false;
-        const a = Cart.create({
-          actor: 'a',
-          clock: () => {
-            if (fail) throw new Error('injected');
-            return 1_700_000_000_000;
-          },
-        });
+        const faulty = faultyClock();
+        const a = Cart.create({ actor: 'a', clock: faulty.clock });
         for (const [op, inject] of steps) {
           const before = a.state();
-          fail = inject;
+          faulty.failing = inject;
           let threw = false;
           try {
             a.apply(op as CartOp);
           } catch {
             threw = true;
           }
-          fail = false;
+          faulty.failing = false;
           if (threw) expect(a.state().equals(before)).toBe(true);
           else if (inject)
             expect(op.type === 'remove' || op.type === 'clear' || op.type === 'add').toBe(true);

@@ -70,6 +70,18 @@ export const cartOpArb: fc.Arbitrary<CartOp> = fc.oneof(
   { arbitrary: fc.constant({ type: 'clear' as const }), weight: 1 },
 );
 
+/** A fixed wall clock that throws while `failing` is set: fault injection for atomicity tests. */
+export function faultyClock(): { clock: () => number; failing: boolean } {
+  const c = {
+    failing: false,
+    clock: (): number => {
+      if (c.failing) throw new Error('injected clock failure');
+      return 1_700_000_000_000;
+    },
+  };
+  return c;
+}
+
 /** A deterministic clock per replica: time advances by one ms per read (ties happen across replicas). */
 function tickClock(start = 1_700_000_000_000): () => number {
   let t = start;
