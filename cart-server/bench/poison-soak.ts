@@ -33,10 +33,18 @@ const { values } = parseArgs({
     'frame-dots': { type: 'string', default: '115000' },
   },
 });
-const REQUESTS = Number(values.requests);
-const DOTS = Number(values.dots);
-const FRAMES = Number(values.frames);
-const FRAME_DOTS = Number(values['frame-dots']);
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    console.error(`soak:poison: --${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+const REQUESTS = positiveInt('requests', values.requests);
+const DOTS = positiveInt('dots', values.dots);
+const FRAMES = positiveInt('frames', values.frames);
+const FRAME_DOTS = positiveInt('frame-dots', values['frame-dots']);
 
 /** Absolute time in ms, comparable between threads. */
 const now = () => performance.timeOrigin + performance.now();
