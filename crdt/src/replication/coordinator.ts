@@ -346,34 +346,45 @@ export class Coordinator<S, Op> {
     let bytes = deltaBytes;
     return new Promise<S[]>((resolve, reject) => {
       const states: S[] = [];
+      const id = this.d.newId();
+      const local = entries.some((e) => e.node === this.d.self);
+      let timer: TimerHandle | undefined;
+      const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
+        timer?.cancel();
+        this.pending.delete(id);
+        if (err !== undefined) reject(this.quorumFailed(err));
+        else resolve(states);
+      });
+      /** The one place this request builds a put (id 0: best effort, no reply). */
+      const put = (e: PreflistEntry, state: Uint8Array, putId: number): void =>
+        this.d.send(e.node, {
+          t: 'put',
+          id: putId,
+          partition: e.partition,
+          key,
+          state,
+          returnState: putId !== 0 && !local,
+        });
+      /** Merges into a vnode of this node; acks on success, else calls `refused`. */
+      const mergeHere = (i: number, e: PreflistEntry, state: S, refused: () => void): void => {
+        this.d.vnodes.merge(e.partition, key, state).then((res) => {
+          if (fsm.isDone) return; // best effort after W: nothing waits for it
+          states.push(res.state);
+          fsm.ack(i, true);
+        }, refused);
+      };
       // Delivery contract: a replica that refuses the delta (it lacks the delta's causal past, or
       // failed to store) is sent the full state once before its refusal counts.
       const retried = new Set<number>();
-      const sendFull = (i: number, e: PreflistEntry): void => {
+      const sendFull = (i: number, e: PreflistEntry, putId = id): void => {
         retried.add(i);
         Promise.resolve()
           .then(full)
           .then(
             (state) => {
-              if (fsm.isDone) return;
-              if (e.node === this.d.self) {
-                this.d.vnodes.merge(e.partition, key, this.d.type.decode(state)).then(
-                  (res) => {
-                    states.push(res.state);
-                    fsm.ack(i, true);
-                  },
-                  () => fsm.ack(i, false),
-                );
-              } else {
-                this.d.send(e.node, {
-                  t: 'put',
-                  id,
-                  partition: e.partition,
-                  key,
-                  state,
-                  returnState: !local,
-                });
-              }
+              if (putId !== 0 && fsm.isDone) return;
+              if (e.node === this.d.self) mergeHere(i, e, this.d.type.decode(state), () => fsm.ack(i, false));
+              else put(e, state, putId);
             },
             (err) => {
               // not even a quorum read covers the delta: the caller learns why
@@ -383,32 +394,15 @@ export class Coordinator<S, Op> {
             },
           );
       };
-      const id = this.d.newId();
-      let timer: TimerHandle | undefined;
-      const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
-        timer?.cancel();
-        this.pending.delete(id);
-        if (err !== undefined) reject(this.quorumFailed(err));
-        else resolve(states);
-      });
       if (fsm.isDone) return;
-      const local = entries.some((e) => e.node === this.d.self);
       if (done >= 0) fsm.ack(done, true);
       if (fsm.isDone) {
         // W=1: already durable locally; still replicate to the others, best effort.
-        for (const e of entries) {
-          if (e !== entries[done] && e.node !== this.d.self) {
-            bytes ??= this.d.type.encode(delta);
-            this.d.send(e.node, {
-              t: 'put',
-              id: 0,
-              partition: e.partition,
-              key,
-              state: bytes,
-              returnState: false,
-            });
-          } else if (e !== entries[done]) void this.d.vnodes.merge(e.partition, key, delta).catch(() => {});
-        }
+        entries.forEach((e, i) => {
+          if (i === done) return;
+          if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e, 0));
+          else put(e, (bytes ??= this.d.type.encode(delta)), 0);
+        });
         return;
       }
       this.pending.set(id, (from, m) => {
@@ -428,25 +422,8 @@ export class Coordinator<S, Op> {
       timer = this.d.timer(o.timeoutMs, () => fsm.timeout());
       entries.forEach((e, i) => {
         if (i === done) return;
-        if (e.node === this.d.self) {
-          this.d.vnodes.merge(e.partition, key, delta).then(
-            (res) => {
-              states.push(res.state);
-              fsm.ack(i, true);
-            },
-            () => sendFull(i, e),
-          );
-        } else {
-          bytes ??= this.d.type.encode(delta);
-          this.d.send(e.node, {
-            t: 'put',
-            id,
-            partition: e.partition,
-            key,
-            state: bytes,
-            returnState: !local,
-          });
-        }
+        if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e));
+        else put(e, (bytes ??= this.d.type.encode(delta)), id);
       });
     });
   }
