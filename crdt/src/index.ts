@@ -40,7 +40,7 @@ export {
   encodeCounter,
   joinCounter,
 } from './types/counter.js';
-export { type DotEntry, DotStoreState, MAX_PENDING_DELTAS, type VersionVector } from './types/dot-store.js';
+export { type DotEntry, type DotStoreState, MAX_PENDING_DELTAS, type VersionVector } from './types/dot-store.js';
 export {
   decodeLWWRegister,
   encodeLWWRegister,

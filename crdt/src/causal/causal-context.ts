@@ -29,8 +29,6 @@ import {
 export let intervalsOf: (ctx: CausalContext, actor: ActorId) => Intervals | undefined;
 /** All (actor, intervals) pairs. */
 export let rangesOf: (ctx: CausalContext) => IterableIterator<[ActorId, Intervals]>;
-/** Replaces one actor's intervals (empty removes the actor). */
-export let setIntervals: (ctx: CausalContext, actor: ActorId, iv: Intervals) => void;
 /** Adds sorted, distinct counters of one actor (one linear merge, not one add each). */
 export let unionSorted: (ctx: CausalContext, actor: ActorId, counters: readonly number[]) => void;
 
@@ -242,10 +240,6 @@ export class CausalContext {
   static {
     intervalsOf = (ctx, actor) => ctx.#ranges.get(actor);
     rangesOf = (ctx) => ctx.#ranges.entries();
-    setIntervals = (ctx, actor, iv) => {
-      if (iv.length === 0) ctx.#ranges.delete(actor);
-      else ctx.#ranges.set(actor, iv);
-    };
     unionSorted = (ctx, actor, counters) => {
       const add = intervalsFromSorted(counters);
       const iv = ctx.#ranges.get(actor);
