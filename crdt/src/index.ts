@@ -40,7 +40,12 @@ export {
   encodeCounter,
   joinCounter,
 } from './types/counter.js';
-export { type DotEntry, type DotStoreState, MAX_PENDING_DELTAS, type VersionVector } from './types/dot-store.js';
+export {
+  type DotEntry,
+  type DotStoreState,
+  MAX_PENDING_DELTAS,
+  type VersionVector,
+} from './types/dot-store.js';
 export {
   decodeLWWRegister,
   encodeLWWRegister,

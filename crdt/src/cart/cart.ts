@@ -120,8 +120,7 @@ export class Cart {
       }
       add.push(new Entry(actor, first + 1, META, 0, this.#stamp(observed), normalizeMeta(meta)));
     }
-    const minted = meta === undefined ? [first] : [first, first + 1];
-    return this.#store.commit(actor, minted, [{ key: productId, drop, add }]);
+    return this.#store.commit(actor, first, add.length, [{ key: productId, drop, add }]);
   }
 
   /** Sets the quantity (creating the line if absent). Adds concurrent with it still count. */
@@ -138,20 +137,20 @@ export class Cart {
       drop.push(e);
     }
     const set = new Entry(this.actor, c, SET, quantity, this.#stamp(observed), undefined);
-    return this.#store.commit(this.actor, [c], [{ key: productId, drop, add: [set] }]);
+    return this.#store.commit(this.actor, c, 1, [{ key: productId, drop, add: [set] }]);
   }
 
   /** Observed-remove of a line: removes the dots seen here; a concurrent add survives. */
   remove(productId: string): CartDelta {
     validateProductId(productId);
     const c = this.#store.reserve(this.actor, 1);
-    return this.#store.commit(this.actor, [c], [{ key: productId, dropAll: true }]);
+    return this.#store.commit(this.actor, c, 1, [{ key: productId, dropAll: true }]);
   }
 
   /** Observed-remove of every line. */
   clear(): CartDelta {
     const c = this.#store.reserve(this.actor, 1);
-    return this.#store.clearAll(this.actor, [c]);
+    return this.#store.clearAll(this.actor, c);
   }
 
   apply(op: CartOp): CartDelta {

@@ -73,11 +73,7 @@ export class DotStoreReplica<V> {
       ch.add.push({ actor: this.actor, counter: first + i, value });
     });
     const list: KeyChange<DotEntry<V>>[] = [...changes].map(([key, ch]) => ({ key, ...ch }));
-    return this.store.commit(
-      this.actor,
-      add.map((_, i) => first + i),
-      list,
-    );
+    return this.store.commit(this.actor, first, add.length, list);
   }
 
   /** Joins a delta or state; a delta early for its causal past is held back (returns false). */

@@ -265,7 +265,8 @@ export interface KeyChange<E> {
   readonly dropAll?: boolean;
   /** Drop only these entries (they must be live under the key). */
   readonly drop?: readonly E[];
-  readonly add?: readonly E[];
+  /** New entries; the array becomes the delta's (the mutator must not reuse it). */
+  readonly add?: E[];
 }
 
 /**
@@ -279,8 +280,10 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   /** Whether a state shares #ctx (then it is copied before any in-place change). */
   #ctxShared: boolean;
   #gen: number;
-  /** actor → counter → key of every live entry; built lazily for remote removals. */
+  /** actor → counter → key of every live entry; built on the second join, then maintained. */
   #index: Map<ActorId, Map<number, string>> | null = null;
+  /** Joins so far (a store joined once never pays for the index). */
+  #joins = 0;
   /** Deltas received before their causal past, oldest first (bounded). */
   #pending: DotStoreState<E>[] = [];
   readonly #kind: StoreKind<E, S>;
@@ -351,15 +354,19 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   }
 
   /**
-   * Applies a mutator's planned changes as `actor` with the dots `minted` (from `reserve`) and
+   * Applies a mutator's planned changes as `actor` with the `count` dots from `first` (from `reserve`) and
    * returns the delta: the added entries, a context of the dropped and minted dots, and the
    * version vector seen before as dependencies. Checks limits first; nothing changes on a throw.
    */
-  commit(actor: ActorId, minted: readonly number[], changes: readonly KeyChange<E>[]): S {
+  commit(actor: ActorId, first: number, count: number, changes: readonly KeyChange<E>[]): S {
     // compute: the size every changed key will have, checked against the limits
     let newKeys = 0;
-    for (const ch of changes) {
-      const had = this.#lists.get(ch.key)?.entries.length ?? 0;
+    const current: Array<DotList<E> | undefined> = [];
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i]!;
+      const cur = this.#lists.get(ch.key);
+      current.push(cur);
+      const had = cur === undefined ? 0 : cur.entries.length;
       const dropped = ch.dropAll === true ? had : (ch.drop?.length ?? 0);
       const size = had - dropped + (ch.add?.length ?? 0);
       if (size > this.#limits.maxEntriesPerKey)
@@ -371,47 +378,52 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     const deps = versionVectorOf(this.#ctx);
     const dctx = new Map<ActorId, Intervals>();
     const out = new Map<string, DotList<E>>();
-    for (const ch of changes) {
-      const list = this.#own(ch.key);
-      const drop = ch.dropAll === true ? undefined : ch.drop;
-      if (ch.dropAll === true || (drop !== undefined && drop.length > 0)) {
-        const gone = drop === undefined ? undefined : new Set(drop);
-        const kept: E[] = [];
-        for (const e of list.entries) {
-          if (gone === undefined || gone.has(e)) {
-            addDotTo(dctx, e.actor, e.counter);
-            this.#indexRemove(e);
-          } else kept.push(e);
-        }
-        list.entries = kept;
-      }
-      if (ch.add !== undefined && ch.add.length > 0) {
-        for (const e of ch.add) {
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i]!;
+      const list = this.#own(ch.key, current[i]);
+      if (ch.dropAll === true) this.#drop(list, undefined, dctx);
+      else if (ch.drop !== undefined && ch.drop.length > 0) this.#drop(list, ch.drop, dctx);
+      const add = ch.add;
+      if (add !== undefined && add.length > 0) {
+        for (const e of add) {
           list.entries.push(e);
           this.#indexAdd(e, ch.key);
         }
-        out.set(ch.key, new DotList(ch.add.slice(), 0));
+        out.set(ch.key, new DotList(add, 0));
       }
       if (list.entries.length === 0) this.#lists.delete(ch.key);
     }
     const ctx = this.#ownCtx();
-    for (const c of minted) {
+    for (let c = first; c < first + count; c++) {
       addDotTo(dctx, actor, c);
       ctx.addDot(actor, c);
     }
     return this.#kind.make(out, new CausalContext(dctx), deps);
   }
 
+  /** Drops `drop` (all when undefined) from an owned list, recording their dots in `dctx`. */
+  #drop(list: DotList<E>, drop: readonly E[] | undefined, dctx: Map<ActorId, Intervals>): void {
+    // a handful of dropped entries is cheaper to scan than to hash
+    const gone = drop === undefined || drop.length <= 8 ? undefined : new Set(drop);
+    const kept: E[] = [];
+    for (const e of list.entries) {
+      if (drop === undefined || (gone === undefined ? drop.includes(e) : gone.has(e))) {
+        addDotTo(dctx, e.actor, e.counter);
+        this.#indexRemove(e);
+      } else kept.push(e);
+    }
+    list.entries = kept;
+  }
+
   /** Observed-remove of every key: the delta carries every live dot. */
-  clearAll(actor: ActorId, minted: readonly number[]): S {
+  clearAll(actor: ActorId, minted: number): S {
     const deps = versionVectorOf(this.#ctx);
     const dctx = new Map<ActorId, Intervals>();
     for (const list of this.#lists.values()) for (const e of list.entries) addDotTo(dctx, e.actor, e.counter);
-    for (const c of minted) addDotTo(dctx, actor, c);
+    addDotTo(dctx, actor, minted);
     this.#lists = new Map();
     this.#index = null;
-    const ctx = this.#ownCtx();
-    for (const c of minted) ctx.addDot(actor, c);
+    this.#ownCtx().addDot(actor, minted);
     return this.#kind.make(new Map(), new CausalContext(dctx), deps);
   }
 
@@ -494,22 +506,24 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     this.#planRemovals(oLists, oCtx, plan);
     for (const [key, ol] of oLists) {
       const base = plan.get(key) ?? this.#lists.get(key)?.entries;
-      const mine = base === undefined ? undefined : new DotFinder(base);
+      let mine: DotFinder<E> | undefined;
       let list: E[] | undefined;
       for (const e of ol.entries) {
-        const have = mine?.get(e.actor, e.counter);
-        if (have !== undefined) {
-          // two payloads under one dot: keep the greater, the same on every replica
-          if (have !== e && this.#order.compare(e, have) > 0) {
-            list ??= base!.slice();
-            list[list.indexOf(have)] = e;
-          }
+        const iv = intervalsOf(ctx, e.actor);
+        if (iv === undefined || !hasValue(iv, e.counter)) {
+          list ??= base === undefined ? [] : base.slice();
+          list.push(e);
           continue;
         }
-        const iv = intervalsOf(ctx, e.actor);
-        if (iv !== undefined && hasValue(iv, e.counter)) continue;
-        list ??= base === undefined ? [] : base.slice();
-        list.push(e);
+        // a dot seen here: ignored, unless we hold it with another payload (only a forger makes
+        // two) — then the greater is kept, the same on every replica
+        if (base === undefined) continue;
+        mine ??= new DotFinder(base);
+        const have = mine.get(e.actor, e.counter);
+        if (have !== undefined && have !== e && this.#order.compare(e, have) > 0) {
+          list ??= base.slice();
+          list[list.indexOf(have)] = e;
+        }
       }
       if (list !== undefined) {
         if (list.length > this.#limits.maxEntriesPerKey) {
@@ -540,18 +554,16 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   }
 
   /**
-   * Keys losing entries: ours whose dots the other side has seen and no longer holds. The other
-   * side's context is looked up in the (lazily built, then maintained) dot index, so a small delta
-   * costs O(its dots), not O(this store).
+   * Keys losing entries: ours whose dots the other side has seen and no longer holds. A store that
+   * joins once (the pure join of two values) scans its own entries; one that keeps joining (a
+   * replica receiving deltas) looks the other side's context up in its dot index, built on the
+   * second join and maintained after, so a small delta costs O(its dots), not O(this store).
    */
   #planRemovals(oLists: ReadonlyMap<string, DotList<E>>, oCtx: CausalContext, plan: Map<string, E[]>): void {
     const victims = new Map<string, Set<E>>();
     const theirs = memoFinders(oLists);
-    const ours = memoFinders(this.#lists);
-    const visit = (actor: ActorId, c: number, key: string): void => {
-      if (theirs(key).get(actor, c) !== undefined) return;
-      const e = ours(key).get(actor, c);
-      if (e === undefined) return;
+    const mark = (key: string, e: E): void => {
+      if (theirs(key).get(e.actor, e.counter) !== undefined) return;
       let set = victims.get(key);
       if (set === undefined) {
         set = new Set();
@@ -559,18 +571,32 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       }
       set.add(e);
     };
-    for (const [actor, iv] of rangesOf(oCtx)) {
-      const idx = this.#indexFor(actor);
-      if (idx === undefined || idx.size === 0) continue;
-      if (countValues(iv) <= idx.size) {
-        for (let k = 0; k < iv.length; k += 2) {
-          for (let c = iv[k]!; c <= iv[k + 1]!; c++) {
-            const key = idx.get(c);
-            if (key !== undefined) visit(actor, c, key);
-          }
+    if (this.#index === null && ++this.#joins < 2) {
+      for (const [key, list] of this.#lists) {
+        for (const e of list.entries) {
+          const iv = intervalsOf(oCtx, e.actor);
+          if (iv !== undefined && hasValue(iv, e.counter)) mark(key, e);
         }
-      } else {
-        for (const [c, key] of idx) if (hasValue(iv, c)) visit(actor, c, key);
+      }
+    } else {
+      const ours = memoFinders(this.#lists);
+      const visit = (actor: ActorId, c: number, key: string): void => {
+        const e = ours(key).get(actor, c);
+        if (e !== undefined) mark(key, e);
+      };
+      for (const [actor, iv] of rangesOf(oCtx)) {
+        const idx = this.#indexFor(actor);
+        if (idx === undefined || idx.size === 0) continue;
+        if (countValues(iv) <= idx.size) {
+          for (let k = 0; k < iv.length; k += 2) {
+            for (let c = iv[k]!; c <= iv[k + 1]!; c++) {
+              const key = idx.get(c);
+              if (key !== undefined) visit(actor, c, key);
+            }
+          }
+        } else {
+          for (const [c, key] of idx) if (hasValue(iv, c)) visit(actor, c, key);
+        }
       }
     }
     for (const [key, set] of victims)
@@ -625,9 +651,8 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     return this.#kind.make(new Map(this.#lists), this.#ctx);
   }
 
-  /** The list under `key`, owned by this store's current generation (copied if shared). */
-  #own(key: string): DotList<E> {
-    let list = this.#lists.get(key);
+  /** The list under `key` (`list`, already looked up), owned by this store's generation (copied if shared). */
+  #own(key: string, list: DotList<E> | undefined): DotList<E> {
     if (list === undefined) {
       list = new DotList<E>([], this.#gen);
       this.#lists.set(key, list);
