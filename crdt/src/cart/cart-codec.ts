@@ -42,7 +42,7 @@ import { CartState } from './cart-state.js';
 import { Entry, type EntryKind, INC, type Line, META, SET } from './line.js';
 import { MAX_QUANTITY } from './validate.js';
 
-/** Format 1 differs only in the actor table and the context (see the header comment). */
+/** Formats 1 and 2 differ in the actor table, context, flags and timestamps (see the header comment). */
 const CART_DECODABLE = [1, 2, CART_CODEC_VERSION] as const;
 
 export function encodeCart(state: CartState): Uint8Array {

@@ -105,7 +105,8 @@ export class Cart {
     const first = this.#store.reserve(actor, meta === undefined ? 1 : 2);
     // fold this actor's own increments once they reach the bound
     let own = 0;
-    for (const e of entries) if (e.kind === INC && e.actor === actor) own++;
+    if (entries.length >= FOLD_INCREMENTS_AT)
+      for (const e of entries) if (e.kind === INC && e.actor === actor) own++;
     const drop: Entry[] =
       own >= FOLD_INCREMENTS_AT ? entries.filter((e) => e.kind === INC && e.actor === actor) : [];
     let value = quantity;

@@ -380,10 +380,18 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     const out = new Map<string, DotList<E>>();
     for (let i = 0; i < changes.length; i++) {
       const ch = changes[i]!;
-      const list = this.#own(ch.key, current[i]);
-      if (ch.dropAll === true) this.#drop(list, undefined, dctx);
-      else if (ch.drop !== undefined && ch.drop.length > 0) this.#drop(list, ch.drop, dctx);
       const add = ch.add;
+      const cur = current[i];
+      if (ch.dropAll === true && (add === undefined || add.length === 0)) {
+        // the whole key goes: record its dots, nothing to copy
+        if (cur !== undefined) this.#drop(cur.entries, undefined, dctx);
+        this.#lists.delete(ch.key);
+        continue;
+      }
+      const list = this.#own(ch.key, cur);
+      if (ch.dropAll === true) list.entries = this.#drop(list.entries, undefined, dctx);
+      else if (ch.drop !== undefined && ch.drop.length > 0)
+        list.entries = this.#drop(list.entries, ch.drop, dctx);
       if (add !== undefined && add.length > 0) {
         for (const e of add) {
           list.entries.push(e);
@@ -401,18 +409,18 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     return this.#kind.make(out, new CausalContext(dctx), deps);
   }
 
-  /** Drops `drop` (all when undefined) from an owned list, recording their dots in `dctx`. */
-  #drop(list: DotList<E>, drop: readonly E[] | undefined, dctx: Map<ActorId, Intervals>): void {
+  /** `entries` without `drop` (all when undefined); the dropped dots go to `dctx` and leave the index. */
+  #drop(entries: readonly E[], drop: readonly E[] | undefined, dctx: Map<ActorId, Intervals>): E[] {
     // a handful of dropped entries is cheaper to scan than to hash
     const gone = drop === undefined || drop.length <= 8 ? undefined : new Set(drop);
     const kept: E[] = [];
-    for (const e of list.entries) {
+    for (const e of entries) {
       if (drop === undefined || (gone === undefined ? drop.includes(e) : gone.has(e))) {
         addDotTo(dctx, e.actor, e.counter);
         this.#indexRemove(e);
       } else kept.push(e);
     }
-    list.entries = kept;
+    return kept;
   }
 
   /** Observed-remove of every key: the delta carries every live dot. */
