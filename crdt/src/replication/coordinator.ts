@@ -365,6 +365,11 @@ export class Coordinator<S, Op> {
           state,
           returnState: putId !== 0 && !local,
         });
+      /** The delta's encoding, made once and only when a remote replica needs it. */
+      const deltaBytesOnce = (): Uint8Array => {
+        bytes ??= this.d.type.encode(delta);
+        return bytes;
+      };
       /** Merges into a vnode of this node; acks on success, else calls `refused`. */
       const mergeHere = (i: number, e: PreflistEntry, state: S, refused: () => void): void => {
         this.d.vnodes.merge(e.partition, key, state).then((res) => {
@@ -401,7 +406,7 @@ export class Coordinator<S, Op> {
         entries.forEach((e, i) => {
           if (i === done) return;
           if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e, 0));
-          else put(e, (bytes ??= this.d.type.encode(delta)), 0);
+          else put(e, deltaBytesOnce(), 0);
         });
         return;
       }
@@ -423,7 +428,7 @@ export class Coordinator<S, Op> {
       entries.forEach((e, i) => {
         if (i === done) return;
         if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e));
-        else put(e, (bytes ??= this.d.type.encode(delta)), id);
+        else put(e, deltaBytesOnce(), id);
       });
     });
   }
