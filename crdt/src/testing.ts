@@ -1,6 +1,6 @@
 // `@cartwheel/crdt/testing`: harnesses and conformance suites other packages reuse.
 
-export * from './replication/testing.js';
+export * from './replication/testing/index.js';
 export {
   type Command,
   type CrdtHarness,

@@ -4,8 +4,8 @@ import { Cart } from '../cart/cart.js';
 import type { CartState } from '../cart/cart-state.js';
 import { cartType } from '../cart/cart-type.js';
 import { newDots } from '../cart/new-dots.js';
-import { FAST } from './cluster-fixtures.test-support.js';
-import { TestCluster } from './test-cluster.js';
+import { FAST } from './testing/cluster-fixtures.test-support.js';
+import { TestCluster } from './testing/test-cluster.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const lines = (s: CartState) => s.lines().map((l) => `${l.productId}x${l.quantity}`);

@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DotSet, dotSetDelta, dotSetType, dotSetValues } from './dot-set-type.js';
-import { TestCluster } from './test-cluster.js';
+import { type DotSet, dotSetDelta, dotSetType, dotSetValues } from './testing/dot-set-type.js';
+import { TestCluster } from './testing/test-cluster.js';
 
 type Action =
   | { kind: 'update'; node: number; key: number; w: number }

@@ -1,5 +1,5 @@
 // Public API of the replication core (re-exported by @cartwheel/crdt).
-export { claim, countViolations, stripeClaim } from './claim.js';
+
 export { DEFAULT_REPLICATION_CONFIG, type ReplicationConfig, resolveConfig } from './config.js';
 export {
   type QuorumDetails,
@@ -18,15 +18,16 @@ export type {
   TimerHandle,
   Transport,
 } from './interfaces.js';
+export type { ReadOptions, ReplicaCounters, WriteOptions } from './node/node-types.js';
+export { ReplicaNode, type ReplicaNodeOptions, type ReplicaStatus } from './node/replica-node.js';
+export { claim, countViolations, stripeClaim } from './ring/claim.js';
 export {
   completeTransfer,
   type MembershipChange,
   planChanges,
   type RingPlan,
   type Transfer,
-} from './membership.js';
-export { decodeMessage, encodeMessage, type Message, WIRE_VERSION } from './messages.js';
-export type { ReadOptions, ReplicaCounters, WriteOptions } from './node-types.js';
-export { type PreflistEntry, replicaPartitions } from './preference-list.js';
-export { ReplicaNode, type ReplicaNodeOptions, type ReplicaStatus } from './replica-node.js';
-export { type MemberEntry, type MemberStatus, type PartitionEntry, Ring } from './ring.js';
+} from './ring/membership.js';
+export { type PreflistEntry, replicaPartitions } from './ring/preference-list.js';
+export { type MemberEntry, type MemberStatus, type PartitionEntry, Ring } from './ring/ring.js';
+export { decodeMessage, encodeMessage, type Message, WIRE_VERSION } from './wire/messages.js';

@@ -1,0 +1,226 @@
+/**
+ * Per-partition replica storage of one node: the vnodes. Every vnode's keys live in the `data`
+ * namespace of the node's Storage under the vnode's partition index. All changes to one
+ * (partition, key) are serialised (read, join, write) so concurrent deltas never overwrite each
+ * other; a change is reported only after the storage promise resolved (durable).
+ *
+ * Also maintains the anti-entropy hash trees (one per vnode and preference list, as Riak keeps
+ * one per index_n) and fires `onChange` for every local replica change.
+ *
+ * The handoff half follows riak_core_vnode's contract: handoffStarting, encodeHandoffItem,
+ * handleHandoffData, isEmpty.
+ */
+import { ReplicationError } from '../errors.js';
+import type { ReplicatedType, Storage } from '../interfaces.js';
+import { SegmentTree } from '../repair/merkle-tree.js';
+import { bytesEqual, digestBytes } from '../ring/hash.js';
+import type { Item } from '../wire/messages.js';
+
+export const DATA_NS = 'data';
+const CACHE_LIMIT = 20_000;
+/** Pending tree updates folded in at once when this many keys are dirty. */
+const DIRTY_LIMIT = 4_096;
+
+interface Cached<S> {
+  readonly state: S;
+  readonly bytes: Uint8Array;
+}
+
+export interface MergeResult<S> {
+  readonly state: S;
+  readonly bytes: Uint8Array;
+  readonly changed: boolean;
+}
+
+export class VnodeStore<S, Op> {
+  private readonly cache = new Map<string, Cached<S>>();
+  private readonly locks = new Map<string, Promise<void>>();
+  /** trees.get(vnode).get(preflist partition) */
+  private readonly trees = new Map<number, Map<number, SegmentTree>>();
+  /**
+   * Writes not yet folded into the trees (undefined bytes: deleted). The trees are only read by
+   * anti-entropy, handoff and status, so a write just marks its key; the digest and tree update
+   * happen once per key when a reader needs the trees, not once per write.
+   */
+  private readonly dirty = new Map<string, { q: number; key: string; bytes: Uint8Array | undefined }>();
+
+  constructor(
+    private readonly type: ReplicatedType<S, Op>,
+    private readonly storage: Storage,
+    private readonly partitionOf: (key: string) => number,
+    private readonly onChange: (key: string, state: S, delta: S) => void,
+  ) {}
+
+  /** Rebuilds the hash trees from storage (on start: the trees are a cache of the data). */
+  async init(): Promise<void> {
+    for (const q of await this.storage.partitions(DATA_NS)) {
+      for await (const [key, bytes] of this.storage.entries(DATA_NS, q)) {
+        this.treeOf(q, this.partitionOf(key)).update(key, digestBytes(bytes));
+      }
+    }
+  }
+
+  private markDirty(q: number, key: string, ck: string, bytes: Uint8Array | undefined): void {
+    this.dirty.set(ck, { q, key, bytes });
+    if (this.dirty.size >= DIRTY_LIMIT) this.flush();
+  }
+
+  /** Folds pending writes into the hash trees. */
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    for (const { q, key, bytes } of this.dirty.values())
+      this.treeOf(q, this.partitionOf(key)).update(key, bytes === undefined ? undefined : digestBytes(bytes));
+    this.dirty.clear();
+  }
+
+  /** The hash tree of vnode q over the keys of preference list p (up to date). */
+  tree(q: number, p: number): SegmentTree {
+    this.flush();
+    return this.treeOf(q, p);
+  }
+
+  private treeOf(q: number, p: number): SegmentTree {
+    let byP = this.trees.get(q);
+    if (byP === undefined) {
+      byP = new Map();
+      this.trees.set(q, byP);
+    }
+    let t = byP.get(p);
+    if (t === undefined) {
+      t = new SegmentTree();
+      byP.set(p, t);
+    }
+    return t;
+  }
+
+  /** Vnodes holding at least one key. */
+  partitionsWithData(): number[] {
+    this.flush();
+    const out: number[] = [];
+    for (const [q, byP] of this.trees) {
+      for (const t of byP.values()) {
+        if (t.size > 0) {
+          out.push(q);
+          break;
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  keyCount(q: number): number {
+    this.flush();
+    let n = 0;
+    for (const t of this.trees.get(q)?.values() ?? []) n += t.size;
+    return n;
+  }
+
+  /** riak_core_vnode is_empty/1. */
+  isEmpty(q: number): boolean {
+    return this.keyCount(q) === 0;
+  }
+
+  /** Keys of a vnode, in no particular order (from the in-memory index). */
+  keys(q: number): string[] {
+    this.flush();
+    const out: string[] = [];
+    for (const t of this.trees.get(q)?.values() ?? []) for (const k of t.keys()) out.push(k);
+    return out;
+  }
+
+  /** Runs `fn` with (q, key) locked against concurrent changes. */
+  locked<T>(q: number, key: string, fn: () => Promise<T>): Promise<T> {
+    const lk = `${q}\u0000${key}`;
+    const prev = this.locks.get(lk);
+    const run = prev === undefined ? fn() : prev.then(fn);
+    const release = (): void => {
+      if (this.locks.get(lk) === tail) this.locks.delete(lk);
+    };
+    const tail: Promise<void> = run.then(release, release);
+    this.locks.set(lk, tail);
+    return run;
+  }
+
+  private remember(ck: string, c: Cached<S>): void {
+    this.cache.delete(ck);
+    this.cache.set(ck, c);
+    if (this.cache.size > CACHE_LIMIT) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  /** The stored state of `key` in vnode `q` (unlocked read). */
+  async get(q: number, key: string, fill = false): Promise<Cached<S> | undefined> {
+    const ck = `${q}\u0000${key}`;
+    const hit = this.cache.get(ck);
+    if (hit !== undefined) return hit;
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.storage.get(DATA_NS, q, key);
+    } catch (cause) {
+      throw new ReplicationError('REPLICATION_STORAGE_ERROR', `storage get failed for ${key}`, { cause });
+    }
+    if (bytes === undefined) return undefined;
+    const c = { state: this.type.decode(bytes), bytes };
+    // Only lock holders fill the cache: an unlocked read racing a delete must not cache a ghost.
+    if (fill) this.remember(ck, c);
+    return c;
+  }
+
+  /** Joins `delta` into the stored state; durable when the promise resolves. Caller holds no lock. */
+  merge(q: number, key: string, delta: S): Promise<MergeResult<S>> {
+    return this.locked(q, key, () => this.mergeLocked(q, key, delta));
+  }
+
+  /** As merge, for a caller already holding the (q, key) lock. */
+  async mergeLocked(q: number, key: string, delta: S): Promise<MergeResult<S>> {
+    const old = this.cache.get(`${q}\u0000${key}`) ?? (await this.get(q, key, true));
+    // joined even into nothing: a delta becomes a full state, and its causal past is checked
+    const next = this.type.join(old === undefined ? this.type.empty() : old.state, delta);
+    if (old !== undefined && this.type.equals(next, old.state)) {
+      return { state: old.state, bytes: old.bytes, changed: false };
+    }
+    const bytes = this.type.encode(next);
+    try {
+      await this.storage.put(DATA_NS, q, key, bytes);
+    } catch (cause) {
+      throw new ReplicationError('REPLICATION_STORAGE_ERROR', `storage put failed for ${key}`, { cause });
+    }
+    const ck = `${q}\u0000${key}`;
+    this.remember(ck, { state: next, bytes });
+    this.markDirty(q, key, ck, bytes);
+    this.onChange(key, next, delta);
+    return { state: next, bytes, changed: true };
+  }
+
+  /** Deletes `key` from vnode `q` if its stored bytes still equal `bytes` (it was handed off). */
+  deleteIfUnchanged(q: number, key: string, bytes: Uint8Array): Promise<boolean> {
+    return this.locked(q, key, async () => {
+      const cur = await this.get(q, key, true);
+      if (cur === undefined) return true;
+      if (!bytesEqual(cur.bytes, bytes)) return false;
+      await this.storage.delete(DATA_NS, q, key);
+      const ck = `${q}\u0000${key}`;
+      this.cache.delete(ck);
+      this.markDirty(q, key, ck, undefined);
+      return true;
+    });
+  }
+
+  /** riak_core_vnode handoff_starting/2: may this vnode start handing off now? */
+  handoffStarting(q: number): boolean {
+    return !this.isEmpty(q);
+  }
+
+  /** riak_core_vnode encode_handoff_item/2. */
+  encodeHandoffItem(key: string, bytes: Uint8Array): Item {
+    return { key, state: bytes };
+  }
+
+  /** riak_core_vnode handle_handoff_data/2: merge a received item (idempotent). */
+  async handleHandoffData(q: number, item: Item): Promise<boolean> {
+    const delta = this.type.decode(item.state);
+    return (await this.merge(q, item.key, delta)).changed;
+  }
+}

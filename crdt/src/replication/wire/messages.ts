@@ -1,0 +1,368 @@
+/**
+ * Node-to-node messages and their versioned binary codec (format V1: one version byte, one type
+ * byte, then the fields). Decoding validates every field and bound and throws only
+ * ReplicationDecodeError; a node drops (and counts) messages it cannot decode.
+ */
+import { ReplicationDecodeError } from '../errors.js';
+import { Reader, Writer } from './wire.js';
+
+export const WIRE_VERSION = 1;
+/** Largest encoded message accepted. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Largest encoded CRDT state or op carried in a message. */
+export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+/** Longest key (UTF-8 bytes). */
+export const MAX_KEY_BYTES = 1024;
+/** Most items in a handoff batch or anti-entropy message. */
+export const MAX_ITEMS = 100_000;
+
+export interface Item {
+  readonly key: string;
+  readonly state: Uint8Array;
+}
+
+export interface KeyDigest {
+  readonly key: string;
+  readonly hi: number;
+  readonly lo: number;
+}
+
+export interface SegmentDigest {
+  readonly index: number;
+  readonly hi: number;
+  readonly lo: number;
+}
+
+export interface CoordError {
+  readonly code: string;
+  readonly message: string;
+  readonly needed: number;
+  readonly replied: number;
+  readonly primaries: number;
+  readonly kind: string;
+}
+
+/** Anti-entropy messages all name the tree: keys of preflist `p`, initiator vnode `from`, responder vnode `to`. */
+interface AaeHead {
+  readonly xid: number;
+  readonly p: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+export type Message =
+  | { readonly t: 'hb'; readonly ringVersion: number; readonly ringDigest: number }
+  | { readonly t: 'ring'; readonly ring: Uint8Array }
+  | { readonly t: 'get'; readonly id: number; readonly partition: number; readonly key: string }
+  | {
+      readonly t: 'get-reply';
+      readonly id: number;
+      readonly partition: number;
+      readonly state: Uint8Array | undefined;
+    }
+  | {
+      readonly t: 'put';
+      /** 0 when no reply is wanted (read repair). */
+      readonly id: number;
+      readonly partition: number;
+      readonly key: string;
+      readonly state: Uint8Array;
+      readonly returnState: boolean;
+    }
+  | {
+      readonly t: 'put-reply';
+      readonly id: number;
+      readonly partition: number;
+      readonly ok: boolean;
+      readonly state: Uint8Array | undefined;
+    }
+  | {
+      readonly t: 'coord';
+      readonly id: number;
+      /** Random request id from the forwarding node: the coordinator applies each rid once. */
+      readonly rid: number;
+      readonly key: string;
+      readonly op: Uint8Array;
+      readonly w: number;
+      readonly pw: number;
+      readonly timeoutMs: number;
+    }
+  | {
+      readonly t: 'coord-reply';
+      readonly id: number;
+      readonly state: Uint8Array | undefined;
+      readonly delta: Uint8Array | undefined;
+      readonly error: CoordError | undefined;
+    }
+  | {
+      readonly t: 'handoff';
+      readonly id: number;
+      readonly partition: number;
+      readonly items: readonly Item[];
+    }
+  | { readonly t: 'handoff-ack'; readonly id: number; readonly partition: number; readonly ok: boolean }
+  | (AaeHead & { readonly t: 'aae-branches'; readonly hashes: Uint32Array })
+  | (AaeHead & { readonly t: 'aae-segments'; readonly segments: readonly SegmentDigest[] })
+  | (AaeHead & {
+      readonly t: 'aae-keys';
+      readonly segments: readonly number[];
+      readonly keys: readonly KeyDigest[];
+    })
+  | (AaeHead & {
+      readonly t: 'aae-repair';
+      /** True from responder to initiator (which then answers with the `want`ed states). */
+      readonly toInitiator: boolean;
+      readonly items: readonly Item[];
+      readonly want: readonly string[];
+    });
+
+export type MessageType = Message['t'];
+
+const TYPES: readonly MessageType[] = [
+  'hb',
+  'ring',
+  'get',
+  'get-reply',
+  'put',
+  'put-reply',
+  'coord',
+  'coord-reply',
+  'handoff',
+  'handoff-ack',
+  'aae-branches',
+  'aae-segments',
+  'aae-keys',
+  'aae-repair',
+];
+const TYPE_CODE = new Map(TYPES.map((t, i) => [t, i + 1]));
+
+function optBytes(w: Writer, b: Uint8Array | undefined): void {
+  if (b === undefined) w.u8(0);
+  else w.u8(1).bytes(b);
+}
+
+function items(w: Writer, list: readonly Item[]): void {
+  w.varint(list.length);
+  for (const it of list) w.string(it.key).bytes(it.state);
+}
+
+function aaeHead(w: Writer, m: AaeHead): void {
+  w.varint(m.xid).varint(m.p).varint(m.from).varint(m.to);
+}
+
+export function encodeMessage(m: Message): Uint8Array {
+  const w = new Writer(64);
+  w.u8(WIRE_VERSION).u8(TYPE_CODE.get(m.t)!);
+  switch (m.t) {
+    case 'hb':
+      w.varint(m.ringVersion).u32(m.ringDigest);
+      break;
+    case 'ring':
+      w.bytes(m.ring);
+      break;
+    case 'get':
+      w.varint(m.id).varint(m.partition).string(m.key);
+      break;
+    case 'get-reply':
+      w.varint(m.id).varint(m.partition);
+      optBytes(w, m.state);
+      break;
+    case 'put':
+      w.varint(m.id)
+        .varint(m.partition)
+        .string(m.key)
+        .bytes(m.state)
+        .u8(m.returnState ? 1 : 0);
+      break;
+    case 'put-reply':
+      w.varint(m.id)
+        .varint(m.partition)
+        .u8(m.ok ? 1 : 0);
+      optBytes(w, m.state);
+      break;
+    case 'coord':
+      w.varint(m.id).varint(m.rid).string(m.key).bytes(m.op).varint(m.w).varint(m.pw).varint(m.timeoutMs);
+      break;
+    case 'coord-reply':
+      w.varint(m.id);
+      optBytes(w, m.state);
+      optBytes(w, m.delta);
+      if (m.error === undefined) w.u8(0);
+      else {
+        const e = m.error;
+        w.u8(1).string(e.code).string(e.message.slice(0, 1000)).varint(e.needed).varint(e.replied);
+        w.varint(e.primaries).string(e.kind);
+      }
+      break;
+    case 'handoff':
+      w.varint(m.id).varint(m.partition);
+      items(w, m.items);
+      break;
+    case 'handoff-ack':
+      w.varint(m.id)
+        .varint(m.partition)
+        .u8(m.ok ? 1 : 0);
+      break;
+    case 'aae-branches':
+      aaeHead(w, m);
+      w.varint(m.hashes.length);
+      for (const h of m.hashes) w.u32(h);
+      break;
+    case 'aae-segments':
+      aaeHead(w, m);
+      w.varint(m.segments.length);
+      for (const s of m.segments) w.varint(s.index).u32(s.hi).u32(s.lo);
+      break;
+    case 'aae-keys':
+      aaeHead(w, m);
+      w.varint(m.segments.length);
+      for (const s of m.segments) w.varint(s);
+      w.varint(m.keys.length);
+      for (const k of m.keys) w.string(k.key).u32(k.hi).u32(k.lo);
+      break;
+    case 'aae-repair':
+      aaeHead(w, m);
+      w.u8(m.toInitiator ? 1 : 0);
+      items(w, m.items);
+      w.varint(m.want.length);
+      for (const k of m.want) w.string(k);
+      break;
+  }
+  return w.finish();
+}
+
+const LIMITS = { maxBytes: MAX_STATE_BYTES, maxString: MAX_KEY_BYTES };
+const PARTITION_MAX = 1023;
+
+function readOptBytes(r: Reader): Uint8Array | undefined {
+  return r.bool() ? r.bytes() : undefined;
+}
+
+function readItems(r: Reader): Item[] {
+  const n = r.count(MAX_ITEMS, 2);
+  const out: Item[] = [];
+  for (let i = 0; i < n; i++) out.push({ key: r.string(), state: r.bytes() });
+  return out;
+}
+
+function readHead(r: Reader): AaeHead {
+  return {
+    xid: r.varint(),
+    p: r.varint(PARTITION_MAX),
+    from: r.varint(PARTITION_MAX),
+    to: r.varint(PARTITION_MAX),
+  };
+}
+
+export function decodeMessage(bytes: Uint8Array): Message {
+  if (!(bytes instanceof Uint8Array)) throw new ReplicationDecodeError('message is not bytes');
+  if (bytes.length > MAX_MESSAGE_BYTES) throw new ReplicationDecodeError('message too large');
+  const r = new Reader(bytes, LIMITS);
+  const version = r.u8();
+  if (version !== WIRE_VERSION) throw new ReplicationDecodeError(`unsupported wire version ${version}`);
+  const t = TYPES[r.u8() - 1];
+  let m: Message;
+  switch (t) {
+    case 'hb':
+      m = { t, ringVersion: r.varint(), ringDigest: r.u32() };
+      break;
+    case 'ring':
+      m = { t, ring: r.bytes(1 << 20) };
+      break;
+    case 'get':
+      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), key: r.string() };
+      break;
+    case 'get-reply':
+      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), state: readOptBytes(r) };
+      break;
+    case 'put':
+      m = {
+        t,
+        id: r.varint(),
+        partition: r.varint(PARTITION_MAX),
+        key: r.string(),
+        state: r.bytes(),
+        returnState: r.bool(),
+      };
+      break;
+    case 'put-reply':
+      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), ok: r.bool(), state: readOptBytes(r) };
+      break;
+    case 'coord':
+      m = {
+        t,
+        id: r.varint(),
+        rid: r.varint(),
+        key: r.string(),
+        op: r.bytes(),
+        w: r.varint(16),
+        pw: r.varint(16),
+        timeoutMs: r.varint(86_400_000),
+      };
+      break;
+    case 'coord-reply': {
+      const id = r.varint();
+      const state = readOptBytes(r);
+      const delta = readOptBytes(r);
+      const error = r.bool()
+        ? {
+            code: r.string(64),
+            message: r.string(4000),
+            needed: r.varint(16),
+            replied: r.varint(1024),
+            primaries: r.varint(1024),
+            kind: r.string(16),
+          }
+        : undefined;
+      m = { t, id, state, delta, error };
+      break;
+    }
+    case 'handoff':
+      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), items: readItems(r) };
+      break;
+    case 'handoff-ack':
+      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), ok: r.bool() };
+      break;
+    case 'aae-branches': {
+      const head = readHead(r);
+      const n = r.count(4096, 4);
+      const hashes = new Uint32Array(n);
+      for (let i = 0; i < n; i++) hashes[i] = r.u32();
+      m = { t, ...head, hashes };
+      break;
+    }
+    case 'aae-segments': {
+      const head = readHead(r);
+      const n = r.count(65_536, 9);
+      const segments: SegmentDigest[] = [];
+      for (let i = 0; i < n; i++) segments.push({ index: r.varint(65_535), hi: r.u32(), lo: r.u32() });
+      m = { t, ...head, segments };
+      break;
+    }
+    case 'aae-keys': {
+      const head = readHead(r);
+      const ns = r.count(65_536);
+      const segments: number[] = [];
+      for (let i = 0; i < ns; i++) segments.push(r.varint(65_535));
+      const nk = r.count(MAX_ITEMS, 9);
+      const keys: KeyDigest[] = [];
+      for (let i = 0; i < nk; i++) keys.push({ key: r.string(), hi: r.u32(), lo: r.u32() });
+      m = { t, ...head, segments, keys };
+      break;
+    }
+    case 'aae-repair': {
+      const head = readHead(r);
+      const toInitiator = r.bool();
+      const its = readItems(r);
+      const nw = r.count(MAX_ITEMS);
+      const want: string[] = [];
+      for (let i = 0; i < nw; i++) want.push(r.string());
+      m = { t, ...head, toInitiator, items: its, want };
+      break;
+    }
+    default:
+      throw new ReplicationDecodeError('unknown message type');
+  }
+  r.end();
+  return m;
+}
