@@ -30,6 +30,11 @@ export {
   CrdtError,
   CrdtInvalidOpError,
   CrdtLimitError,
+  type QuorumDetails,
+  QuorumError,
+  ReplicationDecodeError,
+  ReplicationError,
+  type ReplicationErrorCode,
 } from './errors.js';
 export * from './replication/index.js';
 export {

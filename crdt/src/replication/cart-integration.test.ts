@@ -67,4 +67,18 @@ describe('replication with cartType', () => {
     }, 60_000);
     await c.stop();
   });
+
+  it('stamps server-minted ops on the cart HLC scale, so a later concurrent device set wins', async () => {
+    const c = await new TestCluster({ type: cartType, nodes: NODES, seed: 53, config: FAST }).start();
+    const key = 'user-3/main';
+    const base = await c.run(() => c.node('n1').update(key, { type: 'add', productId: 'tea', quantity: 1 }));
+    // The device's wall clock is 10 s ahead of the cluster's; both set the quantity concurrently.
+    const device = Cart.fromState(base.state, { actor: 'device-bbbb', clock: () => c.clock.now() + 10_000 });
+    const fromDevice = device.setQuantity('tea', 7);
+    await c.run(() => c.node('n2').update(key, { type: 'setQuantity', productId: 'tea', quantity: 5 }));
+    await c.run(() => c.node('n3').mergeDelta(key, fromDevice));
+    const got = await c.run(() => c.node('n4').get(key, { r: 3 }));
+    expect(lines(got.state)).toEqual(['teax7']);
+    await c.stop();
+  });
 });

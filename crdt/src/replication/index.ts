@@ -1,13 +1,6 @@
 // Public API of the replication core (re-exported by @cartwheel/crdt).
 
 export { DEFAULT_REPLICATION_CONFIG, type ReplicationConfig, resolveConfig } from './config.js';
-export {
-  type QuorumDetails,
-  QuorumError,
-  ReplicationDecodeError,
-  ReplicationError,
-  type ReplicationErrorCode,
-} from './errors.js';
 export type {
   Clock,
   NodeId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuorumError } from '../errors.js';
+import { QuorumError } from '../../errors.js';
 import { dotSetDelta, dotSetType, dotSetValues } from '../testing/dot-set-type.js';
 import { TestCluster } from '../testing/test-cluster.js';
 

@@ -12,9 +12,9 @@
  * Read path (get): ask all N replicas, answer after R (PR), then read-repair stale replicas.
  */
 
+import { Hlc } from '../../causal/hlc.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import { type ReplicationConfig, resolveConfig } from '../config.js';
-import { ReplicationDecodeError } from '../errors.js';
-import { HybridClock } from '../hlc.js';
 import type {
   Clock,
   NodeId,
@@ -81,7 +81,7 @@ export class ReplicaNode<S, Op> {
   private readonly vnodes: VnodeStore<S, Op>;
   private readonly handoff: HandoffManager<S, Op>;
   private readonly aae: AntiEntropy<S, Op>;
-  private readonly hlc: HybridClock;
+  private readonly hlc: Hlc;
   private readonly coordinator: Coordinator<S, Op>;
   private readonly timers = new Set<TimerHandle>();
   private epoch: Epoch = { counter: 0, tag: '' };
@@ -120,7 +120,8 @@ export class ReplicaNode<S, Op> {
       },
       onInstalled: (prev, next) => this.onRingInstalled(prev, next),
     });
-    this.hlc = new HybridClock(() => clock.now());
+    // The cart's own HLC (wall ms · 2^5 + logical), so server-minted and client-minted stamps compare.
+    this.hlc = new Hlc(() => clock.now());
     this.nextReqId = 1 + Math.floor(random.next() * 2 ** 40);
     this.fd = new FailureDetector(id, () => clock.now(), this.config.failureTimeoutMs);
     this.vnodes = new VnodeStore(

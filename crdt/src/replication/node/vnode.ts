@@ -10,7 +10,7 @@
  * The handoff half follows riak_core_vnode's contract: handoffStarting, encodeHandoffItem,
  * handleHandoffData, isEmpty.
  */
-import { ReplicationError } from '../errors.js';
+import { ReplicationError } from '../../errors.js';
 import type { ReplicatedType, Storage } from '../interfaces.js';
 import { SegmentTree } from '../repair/merkle-tree.js';
 import { bytesEqual, digestBytes } from '../ring/hash.js';

@@ -4,8 +4,9 @@
  * locally before replication) and client deltas (merged as-is), acknowledged after W (PW)
  * durable stores. The node supplies messaging, timers and the vnodes through CoordinatorDeps.
  */
+
+import { QuorumError, ReplicationDecodeError, ReplicationError } from '../../errors.js';
 import type { ReplicationConfig } from '../config.js';
-import { QuorumError, ReplicationDecodeError, ReplicationError } from '../errors.js';
 import type { NodeId, ReplicatedType, TimerHandle } from '../interfaces.js';
 import type { ReadOptions, ReplicaCounters, WriteOptions } from '../node/node-types.js';
 import { type RequestOptions, resolveRequestOptions, validateKey } from '../node/node-types.js';

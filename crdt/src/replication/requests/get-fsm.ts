@@ -4,7 +4,7 @@
  * listening until all entries replied or the deadline passed, then read-repair. Pure: it only
  * counts replies and calls back; the node does the sending and the timing.
  */
-import { QuorumError } from '../errors.js';
+import { QuorumError } from '../../errors.js';
 import type { ReplicatedType } from '../interfaces.js';
 import type { PreflistEntry } from '../ring/preference-list.js';
 import { countVersions, mergeReplies, type ReadReply } from './read-repair.js';

@@ -3,7 +3,7 @@
  * from the preference list and succeed once W (PW of them from primaries) are in; fail at the
  * deadline, or as soon as the missing acknowledgements can no longer arrive.
  */
-import { QuorumError } from '../errors.js';
+import { QuorumError } from '../../errors.js';
 import type { PreflistEntry } from '../ring/preference-list.js';
 
 export class PutFsm {

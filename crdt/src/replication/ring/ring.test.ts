@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import { claim, countViolations } from './claim.js';
 import { completeTransfer, planChanges } from './membership.js';
 import { Ring } from './ring.js';

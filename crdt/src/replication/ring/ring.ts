@@ -7,7 +7,7 @@
  * only after the old owner has handed the data off (riak_core's pending changes).
  */
 
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import type { NodeId } from '../interfaces.js';
 import { Reader, Writer } from '../wire/wire.js';
 import { claim, countViolations } from './claim.js';

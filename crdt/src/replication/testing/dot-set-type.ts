@@ -5,7 +5,7 @@
  * union of dots. If two different values ever arrive under one dot, the join keeps both under
  * `conflicts`, so a test can detect dot reuse (Riak kv679) instead of silently losing an add.
  */
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import type { ReplicatedType } from '../interfaces.js';
 import { Reader, Writer } from '../wire/wire.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import { decodeMessage, encodeMessage, type Message } from './messages.js';
 
 const samples: Message[] = [

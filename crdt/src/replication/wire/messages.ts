@@ -3,7 +3,7 @@
  * byte, then the fields). Decoding validates every field and bound and throws only
  * ReplicationDecodeError; a node drops (and counts) messages it cannot decode.
  */
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 import { Reader, Writer } from './wire.js';
 
 export const WIRE_VERSION = 1;

@@ -4,7 +4,7 @@
  * every length against the remaining input and the caller's bounds and throws only
  * ReplicationDecodeError, so malformed or hostile bytes can neither crash nor over-allocate.
  */
-import { ReplicationDecodeError } from '../errors.js';
+import { ReplicationDecodeError } from '../../errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
