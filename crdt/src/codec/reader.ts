@@ -58,6 +58,33 @@ export class Reader {
     return this.fail('varint too long');
   }
 
+  /** An unsigned varint no greater than `max` (indexes, sizes). */
+  bounded(max: number, what: string): number {
+    const n = this.varuint();
+    if (n > max) this.fail(`${what}: ${n} exceeds ${max}`);
+    return n;
+  }
+
+  bool(): boolean {
+    const b = this.byte();
+    if (b > 1) this.fail(`bad boolean ${b}`);
+    return b === 1;
+  }
+
+  /** Unsigned 32-bit integer, little-endian. */
+  uint32(): number {
+    if (this.remaining < 4) this.fail('unexpected end of input in uint32');
+    const b = this.#buf;
+    const p = this.#pos;
+    this.#pos = p + 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+  }
+
+  /** Length-prefixed bytes of at most `max` bytes, as a view (callers copy what they keep). */
+  sizedBytes(max: number): Uint8Array {
+    return this.bytes(this.bounded(max, 'byte string'));
+  }
+
   varint(): number {
     const z = this.varuint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;

@@ -4,12 +4,23 @@
  */
 const encoder = new TextEncoder();
 
+/** Largest scratch buffer kept for reuse between writers. */
+const SPARE_LIMIT = 64 * 1024;
+/**
+ * A finished writer's buffer, reused by the next writer: encoding is synchronous and `finish`
+ * copies out, so the buffer is free again; a second writer live at the same time allocates its own.
+ */
+let spare: Uint8Array | undefined;
+
 export class Writer {
   #buf: Uint8Array;
   #pos = 0;
 
   constructor(initialSize = 64) {
-    this.#buf = new Uint8Array(initialSize);
+    if (spare !== undefined && spare.length >= initialSize) {
+      this.#buf = spare;
+      spare = undefined;
+    } else this.#buf = new Uint8Array(Math.max(initialSize, 256));
   }
 
   #ensure(n: number): void {
@@ -21,18 +32,19 @@ export class Writer {
     this.#buf = next;
   }
 
-  byte(b: number): void {
+  byte(b: number): this {
     this.#ensure(1);
     this.#buf[this.#pos++] = b;
+    return this;
   }
 
   /** Unsigned varint (LEB128) for integers 0..2^53-1. */
-  varuint(n: number): void {
+  varuint(n: number): this {
     if (this.#pos + 8 > this.#buf.length) this.#ensure(8);
     const buf = this.#buf;
     if (n < 0x80) {
       buf[this.#pos++] = n;
-      return;
+      return this;
     }
     let pos = this.#pos;
     while (n >= 0x80) {
@@ -41,27 +53,46 @@ export class Writer {
     }
     buf[pos++] = n;
     this.#pos = pos;
+    return this;
   }
 
   /** Signed varint via zigzag, for safe integers. */
-  varint(n: number): void {
-    this.varuint(n >= 0 ? n * 2 : -n * 2 - 1);
+  varint(n: number): this {
+    return this.varuint(n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
-  float64(x: number): void {
+  float64(x: number): this {
     this.#ensure(8);
     new DataView(this.#buf.buffer, this.#buf.byteOffset).setFloat64(this.#pos, x, true);
     this.#pos += 8;
+    return this;
   }
 
-  bytes(b: Uint8Array): void {
+  /** Unsigned 32-bit integer, little-endian (hash digests). */
+  uint32(v: number): this {
+    this.#ensure(4);
+    const b = this.#buf;
+    b[this.#pos++] = v & 0xff;
+    b[this.#pos++] = (v >>> 8) & 0xff;
+    b[this.#pos++] = (v >>> 16) & 0xff;
+    b[this.#pos++] = (v >>> 24) & 0xff;
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
     this.#ensure(b.length);
     this.#buf.set(b, this.#pos);
     this.#pos += b.length;
+    return this;
+  }
+
+  /** Length-prefixed bytes (read back with `Reader.sizedBytes`). */
+  sizedBytes(b: Uint8Array): this {
+    return this.varuint(b.length).bytes(b);
   }
 
   /** Length-prefixed UTF-8; ASCII fast path avoids TextEncoder for short ids. */
-  string(s: string): void {
+  string(s: string): this {
     const n = s.length;
     let ascii = n < 128;
     if (ascii) {
@@ -79,21 +110,22 @@ export class Writer {
       buf[pos++] = n;
       for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
       this.#pos = pos;
-      return;
+      return this;
     }
     // TextEncoder would turn a lone surrogate into U+FFFD: the bytes would no longer be this string
     if (!isWellFormed(s)) throw new TypeError('cannot encode a string with a lone UTF-16 surrogate');
-    const b = encoder.encode(s);
-    this.varuint(b.length);
-    this.bytes(b);
+    return this.sizedBytes(encoder.encode(s));
   }
 
   get length(): number {
     return this.#pos;
   }
 
+  /** The written bytes (an exact-size copy); the writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
+    const out = this.#buf.slice(0, this.#pos);
+    if (this.#buf.length <= SPARE_LIMIT) spare = this.#buf;
+    return out;
   }
 }
 

@@ -5,8 +5,10 @@
  * so it can never reuse a dot an earlier incarnation already handed out. The epoch is also bumped
  * when the node loses ownership of a partition, since the data it then deletes held its dots.
  */
+
+import { Writer } from '../../codec/writer.js';
 import type { NodeId, Random, Storage } from '../interfaces.js';
-import { Reader, Writer } from '../wire/wire.js';
+import { readWire } from '../wire/messages.js';
 
 export const META_NS = 'meta';
 const EPOCH_KEY = 'epoch';
@@ -29,10 +31,11 @@ function randomTag(random: Random): string {
 export async function loadEpoch(storage: Storage, random: Random): Promise<Epoch> {
   const bytes = await storage.get(META_NS, 0, EPOCH_KEY);
   if (bytes !== undefined) {
-    const r = new Reader(bytes, { maxBytes: 64, maxString: 64 });
-    const e = { counter: r.varint(), tag: r.string() };
-    r.end();
-    return e;
+    return readWire(bytes, 'epoch', (r) => {
+      const e = { counter: r.varuint(), tag: r.string(64) };
+      r.end();
+      return e;
+    });
   }
   const e = { counter: 1, tag: randomTag(random) };
   await saveEpoch(storage, e);
@@ -46,5 +49,5 @@ export async function bumpEpoch(storage: Storage, random: Random, old: Epoch): P
 }
 
 async function saveEpoch(storage: Storage, e: Epoch): Promise<void> {
-  await storage.put(META_NS, 0, EPOCH_KEY, new Writer(16).varint(e.counter).string(e.tag).finish());
+  await storage.put(META_NS, 0, EPOCH_KEY, new Writer(16).varuint(e.counter).string(e.tag).finish());
 }

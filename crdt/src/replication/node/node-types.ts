@@ -1,4 +1,5 @@
 /** Types and argument checks shared by the ReplicaNode and its coordinator. */
+import { isWellFormed } from '../../codec/writer.js';
 import type { ReplicationConfig } from '../config.js';
 import { MAX_KEY_BYTES } from '../wire/messages.js';
 
@@ -57,6 +58,8 @@ export function validateKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_BYTES / 4) {
     throw new TypeError(`key must be a non-empty string of at most ${MAX_KEY_BYTES / 4} characters`);
   }
+  // the wire carries keys as UTF-8: a lone surrogate would not survive the trip
+  if (!isWellFormed(key)) throw new TypeError('key must not contain a lone UTF-16 surrogate');
 }
 
 export interface RequestOptions {

@@ -136,6 +136,7 @@ describe('ReplicaNode lifecycle and misuse', () => {
     const c = await cluster(6).start();
     const n = c.node('n1');
     await expect(n.get('')).rejects.toBeInstanceOf(TypeError);
+    await expect(n.update('cart-\ud800', { type: 'add', value: 'x' })).rejects.toBeInstanceOf(TypeError);
     await expect(n.update('k', { type: 'add', value: 'x' }, { w: 4 })).rejects.toBeInstanceOf(TypeError);
     await expect(n.get('k', { pr: -1 })).rejects.toBeInstanceOf(TypeError);
     // A pending forwarded update is answered when the node stops.

@@ -7,9 +7,11 @@
  * only after the old owner has handed the data off (riak_core's pending changes).
  */
 
+import type { Reader } from '../../codec/reader.js';
+import { Writer } from '../../codec/writer.js';
 import { ReplicationDecodeError } from '../../errors.js';
 import type { NodeId } from '../interfaces.js';
-import { Reader, Writer } from '../wire/wire.js';
+import { readWire } from '../wire/messages.js';
 import { claim, countViolations } from './claim.js';
 import { hashBytes, hashString } from './hash.js';
 import { type PreflistEntry, preferenceList, type RingView } from './preference-list.js';
@@ -236,19 +238,19 @@ export class Ring implements RingView {
     };
     const members = [...this.memberMap].sort(([a], [b]) => (a < b ? -1 : 1));
     const body = new Writer(256);
-    body.varint(members.length);
+    body.varuint(members.length);
     for (const [m, e] of members) {
-      body.varint(name(m)).u8(STATUS.indexOf(e.status)).varint(e.stamp.counter).varint(name(e.stamp.by));
+      body.varuint(name(m)).byte(STATUS.indexOf(e.status)).varuint(e.stamp.counter).varuint(name(e.stamp.by));
     }
     for (const p of this.parts) {
       body
-        .varint(name(p.owner))
-        .varint(p.next === undefined ? 0 : name(p.next) + 1)
-        .varint(p.stamp.counter)
-        .varint(name(p.stamp.by));
+        .varuint(name(p.owner))
+        .varuint(p.next === undefined ? 0 : name(p.next) + 1)
+        .varuint(p.stamp.counter)
+        .varuint(name(p.stamp.by));
     }
     const w = new Writer(512);
-    w.u8(RING_FORMAT_V1).varint(this.size).varint(names.size);
+    w.byte(RING_FORMAT_V1).varuint(this.size).varuint(names.size);
     for (const s of names.keys()) w.string(s);
     const b = body.finish();
     const out = w.finish();
@@ -259,36 +261,39 @@ export class Ring implements RingView {
   }
 
   static decode(bytes: Uint8Array): Ring {
-    const r = new Reader(bytes, { maxBytes: 1 << 20, maxString: 256 });
-    if (r.u8() !== RING_FORMAT_V1) throw new ReplicationDecodeError('unknown ring format');
-    const size = r.varint(1024);
+    return readWire(bytes, 'ring', (r) => Ring.read(r));
+  }
+
+  private static read(r: Reader): Ring {
+    if (r.byte() !== RING_FORMAT_V1) throw new ReplicationDecodeError('unknown ring format');
+    const size = r.bounded(1024, 'ring size');
     if (size < 8 || (size & (size - 1)) !== 0) throw new ReplicationDecodeError(`bad ring size ${size}`);
-    const nNames = r.count(MAX_MEMBERS * 2 + 1);
+    const nNames = r.count(MAX_MEMBERS * 2 + 1, 1, 'names');
     const names: string[] = [];
-    for (let i = 0; i < nNames; i++) names.push(r.string());
+    for (let i = 0; i < nNames; i++) names.push(r.string(256));
     const nameAt = (i: number): string => {
       const s = names[i];
       if (s === undefined) throw new ReplicationDecodeError('bad name index');
       return s;
     };
-    const nMembers = r.count(MAX_MEMBERS, 4);
+    const nMembers = r.count(MAX_MEMBERS, 4, 'members');
     const members = new Map<NodeId, MemberEntry>();
     for (let i = 0; i < nMembers; i++) {
-      const m = nameAt(r.varint());
-      const status = STATUS[r.u8()];
+      const m = nameAt(r.varuint());
+      const status = STATUS[r.byte()];
       if (status === undefined) throw new ReplicationDecodeError('bad member status');
-      const counter = r.varint();
-      const by = nameAt(r.varint());
+      const counter = r.varuint();
+      const by = nameAt(r.varuint());
       members.set(m, { status, stamp: { counter, by } });
     }
     if (members.size === 0) throw new ReplicationDecodeError('ring without members');
     const parts: PartitionEntry[] = [];
     for (let i = 0; i < size; i++) {
-      const owner = nameAt(r.varint());
-      const nextIdx = r.varint();
+      const owner = nameAt(r.varuint());
+      const nextIdx = r.varuint();
       const next = nextIdx === 0 ? undefined : nameAt(nextIdx - 1);
-      const counter = r.varint();
-      const by = nameAt(r.varint());
+      const counter = r.varuint();
+      const by = nameAt(r.varuint());
       if (!members.has(owner)) throw new ReplicationDecodeError('partition owner is not a member');
       parts.push(
         next === undefined ? { owner, stamp: { counter, by } } : { owner, next, stamp: { counter, by } },

@@ -5,9 +5,11 @@
  * union of dots. If two different values ever arrive under one dot, the join keeps both under
  * `conflicts`, so a test can detect dot reuse (Riak kv679) instead of silently losing an add.
  */
+
+import { Reader } from '../../codec/reader.js';
+import { Writer } from '../../codec/writer.js';
 import { ReplicationDecodeError } from '../../errors.js';
 import type { ReplicatedType } from '../interfaces.js';
-import { Reader, Writer } from '../wire/wire.js';
 
 export interface DotSet {
   /** `${actor}\u0000${counter}` → value */
@@ -58,21 +60,21 @@ export const dotSetType: ReplicatedType<DotSet, DotSetOp> = {
   },
   encode(s) {
     const w = new Writer(16 + s.dots.size * 16);
-    w.u8(1).varint(s.dots.size);
+    w.byte(1).varuint(s.dots.size);
     for (const d of [...s.dots.keys()].sort()) w.string(d).string(s.dots.get(d)!);
-    w.varint(s.conflicts.size);
+    w.varuint(s.conflicts.size);
     for (const c of [...s.conflicts].sort()) w.string(c);
     return w.finish();
   },
   decode(bytes) {
-    const r = new Reader(bytes, { maxBytes: 1 << 20, maxString: 4096 });
-    if (r.u8() !== 1) throw new ReplicationDecodeError('unknown dot-set format');
-    const n = r.count(1_000_000, 2);
+    const r = new Reader(bytes);
+    if (r.byte() !== 1) throw new ReplicationDecodeError('unknown dot-set format');
+    const n = r.count(1_000_000, 2, 'dots');
     const dots = new Map<string, string>();
-    for (let i = 0; i < n; i++) dots.set(r.string(), r.string());
-    const c = r.count(1_000_000);
+    for (let i = 0; i < n; i++) dots.set(r.string(4096), r.string(4096));
+    const c = r.count(1_000_000, 1, 'conflicts');
     const conflicts = new Set<string>();
-    for (let i = 0; i < c; i++) conflicts.add(r.string());
+    for (let i = 0; i < c; i++) conflicts.add(r.string(4096));
     r.end();
     return { dots, conflicts };
   },
@@ -84,12 +86,12 @@ export const dotSetType: ReplicatedType<DotSet, DotSetOp> = {
     };
   },
   encodeOp(op) {
-    return new Writer(8 + op.value.length).u8(1).string(op.value).finish();
+    return new Writer(8 + op.value.length).byte(1).string(op.value).finish();
   },
   decodeOp(bytes) {
-    const r = new Reader(bytes, { maxBytes: 4096, maxString: 4096 });
-    if (r.u8() !== 1) throw new ReplicationDecodeError('unknown dot-set op');
-    const value = r.string();
+    const r = new Reader(bytes);
+    if (r.byte() !== 1) throw new ReplicationDecodeError('unknown dot-set op');
+    const value = r.string(4096);
     r.end();
     return { type: 'add', value };
   },

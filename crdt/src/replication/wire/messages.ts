@@ -3,8 +3,9 @@
  * byte, then the fields). Decoding validates every field and bound and throws only
  * ReplicationDecodeError; a node drops (and counts) messages it cannot decode.
  */
-import { ReplicationDecodeError } from '../../errors.js';
-import { Reader, Writer } from './wire.js';
+import { Reader } from '../../codec/reader.js';
+import { Writer } from '../../codec/writer.js';
+import { CrdtDecodeError, ReplicationDecodeError } from '../../errors.js';
 
 export const WIRE_VERSION = 1;
 /** Largest encoded message accepted. */
@@ -137,180 +138,214 @@ const TYPES: readonly MessageType[] = [
 const TYPE_CODE = new Map(TYPES.map((t, i) => [t, i + 1]));
 
 function optBytes(w: Writer, b: Uint8Array | undefined): void {
-  if (b === undefined) w.u8(0);
-  else w.u8(1).bytes(b);
+  if (b === undefined) w.byte(0);
+  else w.byte(1).sizedBytes(b);
 }
 
 function items(w: Writer, list: readonly Item[]): void {
-  w.varint(list.length);
-  for (const it of list) w.string(it.key).bytes(it.state);
+  w.varuint(list.length);
+  for (const it of list) w.string(it.key).sizedBytes(it.state);
 }
 
 function aaeHead(w: Writer, m: AaeHead): void {
-  w.varint(m.xid).varint(m.p).varint(m.from).varint(m.to);
+  w.varuint(m.xid).varuint(m.p).varuint(m.from).varuint(m.to);
 }
 
 export function encodeMessage(m: Message): Uint8Array {
   const w = new Writer(64);
-  w.u8(WIRE_VERSION).u8(TYPE_CODE.get(m.t)!);
+  w.byte(WIRE_VERSION).byte(TYPE_CODE.get(m.t)!);
   switch (m.t) {
     case 'hb':
-      w.varint(m.ringVersion).u32(m.ringDigest);
+      w.varuint(m.ringVersion).uint32(m.ringDigest);
       break;
     case 'ring':
-      w.bytes(m.ring);
+      w.sizedBytes(m.ring);
       break;
     case 'get':
-      w.varint(m.id).varint(m.partition).string(m.key);
+      w.varuint(m.id).varuint(m.partition).string(m.key);
       break;
     case 'get-reply':
-      w.varint(m.id).varint(m.partition);
+      w.varuint(m.id).varuint(m.partition);
       optBytes(w, m.state);
       break;
     case 'put':
-      w.varint(m.id)
-        .varint(m.partition)
+      w.varuint(m.id)
+        .varuint(m.partition)
         .string(m.key)
-        .bytes(m.state)
-        .u8(m.returnState ? 1 : 0);
+        .sizedBytes(m.state)
+        .byte(m.returnState ? 1 : 0);
       break;
     case 'put-reply':
-      w.varint(m.id)
-        .varint(m.partition)
-        .u8(m.ok ? 1 : 0);
+      w.varuint(m.id)
+        .varuint(m.partition)
+        .byte(m.ok ? 1 : 0);
       optBytes(w, m.state);
       break;
     case 'coord':
-      w.varint(m.id).varint(m.rid).string(m.key).bytes(m.op).varint(m.w).varint(m.pw).varint(m.timeoutMs);
+      w.varuint(m.id)
+        .varuint(m.rid)
+        .string(m.key)
+        .sizedBytes(m.op)
+        .varuint(m.w)
+        .varuint(m.pw)
+        .varuint(m.timeoutMs);
       break;
     case 'coord-reply':
-      w.varint(m.id);
+      w.varuint(m.id);
       optBytes(w, m.state);
       optBytes(w, m.delta);
-      if (m.error === undefined) w.u8(0);
+      if (m.error === undefined) w.byte(0);
       else {
         const e = m.error;
-        w.u8(1).string(e.code).string(e.message.slice(0, 1000)).varint(e.needed).varint(e.replied);
-        w.varint(e.primaries).string(e.kind);
+        w.byte(1).string(e.code).string(e.message.slice(0, 1000)).varuint(e.needed).varuint(e.replied);
+        w.varuint(e.primaries).string(e.kind);
       }
       break;
     case 'handoff':
-      w.varint(m.id).varint(m.partition);
+      w.varuint(m.id).varuint(m.partition);
       items(w, m.items);
       break;
     case 'handoff-ack':
-      w.varint(m.id)
-        .varint(m.partition)
-        .u8(m.ok ? 1 : 0);
+      w.varuint(m.id)
+        .varuint(m.partition)
+        .byte(m.ok ? 1 : 0);
       break;
     case 'aae-branches':
       aaeHead(w, m);
-      w.varint(m.hashes.length);
-      for (const h of m.hashes) w.u32(h);
+      w.varuint(m.hashes.length);
+      for (const h of m.hashes) w.uint32(h);
       break;
     case 'aae-segments':
       aaeHead(w, m);
-      w.varint(m.segments.length);
-      for (const s of m.segments) w.varint(s.index).u32(s.hi).u32(s.lo);
+      w.varuint(m.segments.length);
+      for (const s of m.segments) w.varuint(s.index).uint32(s.hi).uint32(s.lo);
       break;
     case 'aae-keys':
       aaeHead(w, m);
-      w.varint(m.segments.length);
-      for (const s of m.segments) w.varint(s);
-      w.varint(m.keys.length);
-      for (const k of m.keys) w.string(k.key).u32(k.hi).u32(k.lo);
+      w.varuint(m.segments.length);
+      for (const s of m.segments) w.varuint(s);
+      w.varuint(m.keys.length);
+      for (const k of m.keys) w.string(k.key).uint32(k.hi).uint32(k.lo);
       break;
     case 'aae-repair':
       aaeHead(w, m);
-      w.u8(m.toInitiator ? 1 : 0);
+      w.byte(m.toInitiator ? 1 : 0);
       items(w, m.items);
-      w.varint(m.want.length);
+      w.varuint(m.want.length);
       for (const k of m.want) w.string(k);
       break;
   }
   return w.finish();
 }
 
-const LIMITS = { maxBytes: MAX_STATE_BYTES, maxString: MAX_KEY_BYTES };
 const PARTITION_MAX = 1023;
 
 function readOptBytes(r: Reader): Uint8Array | undefined {
-  return r.bool() ? r.bytes() : undefined;
+  return r.bool() ? r.sizedBytes(MAX_STATE_BYTES) : undefined;
 }
 
 function readItems(r: Reader): Item[] {
-  const n = r.count(MAX_ITEMS, 2);
+  const n = r.count(MAX_ITEMS, 2, 'items');
   const out: Item[] = [];
-  for (let i = 0; i < n; i++) out.push({ key: r.string(), state: r.bytes() });
+  for (let i = 0; i < n; i++)
+    out.push({ key: r.string(MAX_KEY_BYTES), state: r.sizedBytes(MAX_STATE_BYTES) });
   return out;
 }
 
 function readHead(r: Reader): AaeHead {
   return {
-    xid: r.varint(),
-    p: r.varint(PARTITION_MAX),
-    from: r.varint(PARTITION_MAX),
-    to: r.varint(PARTITION_MAX),
+    xid: r.varuint(),
+    p: r.bounded(PARTITION_MAX, 'partition'),
+    from: r.bounded(PARTITION_MAX, 'partition'),
+    to: r.bounded(PARTITION_MAX, 'partition'),
   };
 }
 
 export function decodeMessage(bytes: Uint8Array): Message {
   if (!(bytes instanceof Uint8Array)) throw new ReplicationDecodeError('message is not bytes');
   if (bytes.length > MAX_MESSAGE_BYTES) throw new ReplicationDecodeError('message too large');
-  const r = new Reader(bytes, LIMITS);
-  const version = r.u8();
+  return readWire(bytes, 'message', readMessage);
+}
+
+/**
+ * Reads a replication wire or storage record with the package's one Reader, turning its decode
+ * errors into ReplicationDecodeError (what a node counts and drops).
+ */
+export function readWire<T>(bytes: Uint8Array, what: string, read: (r: Reader) => T): T {
+  try {
+    return read(new Reader(bytes));
+  } catch (e) {
+    if (e instanceof CrdtDecodeError)
+      throw new ReplicationDecodeError(`malformed ${what}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+function readMessage(r: Reader): Message {
+  const version = r.byte();
   if (version !== WIRE_VERSION) throw new ReplicationDecodeError(`unsupported wire version ${version}`);
-  const t = TYPES[r.u8() - 1];
+  const t = TYPES[r.byte() - 1];
   let m: Message;
   switch (t) {
     case 'hb':
-      m = { t, ringVersion: r.varint(), ringDigest: r.u32() };
+      m = { t, ringVersion: r.varuint(), ringDigest: r.uint32() };
       break;
     case 'ring':
-      m = { t, ring: r.bytes(1 << 20) };
+      m = { t, ring: r.sizedBytes(1 << 20) };
       break;
     case 'get':
-      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), key: r.string() };
+      m = {
+        t,
+        id: r.varuint(),
+        partition: r.bounded(PARTITION_MAX, 'partition'),
+        key: r.string(MAX_KEY_BYTES),
+      };
       break;
     case 'get-reply':
-      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), state: readOptBytes(r) };
+      m = { t, id: r.varuint(), partition: r.bounded(PARTITION_MAX, 'partition'), state: readOptBytes(r) };
       break;
     case 'put':
       m = {
         t,
-        id: r.varint(),
-        partition: r.varint(PARTITION_MAX),
-        key: r.string(),
-        state: r.bytes(),
+        id: r.varuint(),
+        partition: r.bounded(PARTITION_MAX, 'partition'),
+        key: r.string(MAX_KEY_BYTES),
+        state: r.sizedBytes(MAX_STATE_BYTES),
         returnState: r.bool(),
       };
       break;
     case 'put-reply':
-      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), ok: r.bool(), state: readOptBytes(r) };
+      m = {
+        t,
+        id: r.varuint(),
+        partition: r.bounded(PARTITION_MAX, 'partition'),
+        ok: r.bool(),
+        state: readOptBytes(r),
+      };
       break;
     case 'coord':
       m = {
         t,
-        id: r.varint(),
-        rid: r.varint(),
-        key: r.string(),
-        op: r.bytes(),
-        w: r.varint(16),
-        pw: r.varint(16),
-        timeoutMs: r.varint(86_400_000),
+        id: r.varuint(),
+        rid: r.varuint(),
+        key: r.string(MAX_KEY_BYTES),
+        op: r.sizedBytes(MAX_STATE_BYTES),
+        w: r.bounded(16, 'field'),
+        pw: r.bounded(16, 'field'),
+        timeoutMs: r.bounded(86_400_000, 'field'),
       };
       break;
     case 'coord-reply': {
-      const id = r.varint();
+      const id = r.varuint();
       const state = readOptBytes(r);
       const delta = readOptBytes(r);
       const error = r.bool()
         ? {
             code: r.string(64),
             message: r.string(4000),
-            needed: r.varint(16),
-            replied: r.varint(1024),
-            primaries: r.varint(1024),
+            needed: r.bounded(16, 'field'),
+            replied: r.bounded(1024, 'field'),
+            primaries: r.bounded(1024, 'field'),
             kind: r.string(16),
           }
         : undefined;
@@ -318,35 +353,37 @@ export function decodeMessage(bytes: Uint8Array): Message {
       break;
     }
     case 'handoff':
-      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), items: readItems(r) };
+      m = { t, id: r.varuint(), partition: r.bounded(PARTITION_MAX, 'partition'), items: readItems(r) };
       break;
     case 'handoff-ack':
-      m = { t, id: r.varint(), partition: r.varint(PARTITION_MAX), ok: r.bool() };
+      m = { t, id: r.varuint(), partition: r.bounded(PARTITION_MAX, 'partition'), ok: r.bool() };
       break;
     case 'aae-branches': {
       const head = readHead(r);
-      const n = r.count(4096, 4);
+      const n = r.count(4096, 4, 'hashes');
       const hashes = new Uint32Array(n);
-      for (let i = 0; i < n; i++) hashes[i] = r.u32();
+      for (let i = 0; i < n; i++) hashes[i] = r.uint32();
       m = { t, ...head, hashes };
       break;
     }
     case 'aae-segments': {
       const head = readHead(r);
-      const n = r.count(65_536, 9);
+      const n = r.count(65_536, 9, 'segments');
       const segments: SegmentDigest[] = [];
-      for (let i = 0; i < n; i++) segments.push({ index: r.varint(65_535), hi: r.u32(), lo: r.u32() });
+      for (let i = 0; i < n; i++)
+        segments.push({ index: r.bounded(65_535, 'field'), hi: r.uint32(), lo: r.uint32() });
       m = { t, ...head, segments };
       break;
     }
     case 'aae-keys': {
       const head = readHead(r);
-      const ns = r.count(65_536);
+      const ns = r.count(65_536, 1, 'segments');
       const segments: number[] = [];
-      for (let i = 0; i < ns; i++) segments.push(r.varint(65_535));
-      const nk = r.count(MAX_ITEMS, 9);
+      for (let i = 0; i < ns; i++) segments.push(r.bounded(65_535, 'field'));
+      const nk = r.count(MAX_ITEMS, 9, 'keys');
       const keys: KeyDigest[] = [];
-      for (let i = 0; i < nk; i++) keys.push({ key: r.string(), hi: r.u32(), lo: r.u32() });
+      for (let i = 0; i < nk; i++)
+        keys.push({ key: r.string(MAX_KEY_BYTES), hi: r.uint32(), lo: r.uint32() });
       m = { t, ...head, segments, keys };
       break;
     }
@@ -354,9 +391,9 @@ export function decodeMessage(bytes: Uint8Array): Message {
       const head = readHead(r);
       const toInitiator = r.bool();
       const its = readItems(r);
-      const nw = r.count(MAX_ITEMS);
+      const nw = r.count(MAX_ITEMS, 1, 'keys');
       const want: string[] = [];
-      for (let i = 0; i < nw; i++) want.push(r.string());
+      for (let i = 0; i < nw; i++) want.push(r.string(MAX_KEY_BYTES));
       m = { t, ...head, toInitiator, items: its, want };
       break;
     }
