@@ -1,11 +1,17 @@
 /**
- * `npm run bench:server [-- --json] [-- --duration 10 --connections 50 --fsync always|never]`
+ * `npm run bench:server [-- --json] [-- --duration 10 --connections 50 --fsync always|never]
+ *   [-- --cases hello,add,...] [-- --cpu-prof DIR]`
  *
  * autocannon in one run against (a) a bare hono hello-world, (b) single-node cart add, (c)
- * single-node cart get, (d) a 3-node cluster (N=3, R=2, W=2) cart add. Every server is its own
- * process on loopback, started from source like the tests. Reports req/s, p50/p99 latency and
- * each as a ratio of (a). Targets (issue 5): add ≥ 50% of hello with p99 ≤ 20 ms at 50
- * connections; cluster add ≥ 20% of hello.
+ * single-node cart get, (d) cost per change: add, set-quantity and remove (alternating with the
+ * re-add) on 1-line carts and on 500-line carts (499 lines with metadata merged from a device, plus
+ * the line the case changes), (e) a 3-node cluster (N=3, R=2, W=2) cart add. Every server is its
+ * own process on loopback, started from source like the tests. Reports req/s, p50/p99 latency,
+ * bytes per response and each as a ratio of (a), and each 500-line figure as a ratio of its
+ * 1-line figure. Targets (issue 5): add ≥ 50% of hello with p99 ≤ 20 ms at 50 connections;
+ * cluster add ≥ 20% of hello; (issue 12) every 500-line figure ≥ 0.8 × its 1-line figure.
+ * `--cpu-prof DIR` runs the cart servers under `node --cpu-prof` and writes their profiles there
+ * (on the graceful stop after the last case of each server).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Cart, CausalContext, encodeCartDelta } from '@cartwheel/crdt';
 import { signToken } from '../src/auth/tokens.js';
 
 // autocannon ships no types: the little we use, typed here.
@@ -32,6 +39,7 @@ interface AcOptions {
 }
 interface AcResult {
   requests: { average: number };
+  throughput: { average: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -45,8 +53,29 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     fsync: { type: 'string', default: 'always' },
+    cases: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const ALL_CASES = [
+  'hello',
+  'add',
+  'get',
+  'add1',
+  'set1',
+  'remove1',
+  'add500',
+  'set500',
+  'remove500',
+  'clusterAdd',
+] as const;
+type CaseName = (typeof ALL_CASES)[number];
+const selected = new Set<string>(values.cases === undefined ? ALL_CASES : values.cases.split(','));
+for (const c of selected) {
+  if (!(ALL_CASES as readonly string[]).includes(c))
+    throw new Error(`unknown case ${c}: ${ALL_CASES.join(', ')}`);
+}
+const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -58,6 +87,8 @@ interface Result {
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** Average bytes per response (headers included), from autocannon's throughput. */
+  bytesPerResponse: number;
   ratio: number;
   non2xx: number;
   errors: number;
@@ -76,8 +107,9 @@ function freePort(): Promise<number> {
 function startProcess(
   args: string[],
   ready: RegExp,
+  nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, '--conditions=source', '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,6 +161,7 @@ async function startNodes(count: number): Promise<string[]> {
           ...(count > 1 ? ['--peers', peers, '--n', '3', '--r', '2', '--w', '2'] : []),
         ],
         /"cart server listening"/,
+        cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir],
       );
     }),
   );
@@ -155,9 +188,14 @@ async function run(name: string, opts: AcOptions): Promise<Omit<Result, 'ratio'>
     reqPerSec: Math.round(r.requests.average),
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
+    bytesPerResponse: r.requests.average > 0 ? Math.round(r.throughput.average / r.requests.average) : 0,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
   };
+}
+
+function authHeaders(token: string, headers: Record<string, string> | undefined): Record<string, string> {
+  return { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 }
 
 function cartRequests(token: string, kind: 'add' | 'get'): AcOptions['requests'] & object {
@@ -168,11 +206,7 @@ function cartRequests(token: string, kind: 'add' | 'get'): AcOptions['requests']
       setupRequest: (req) => {
         n++;
         const cart = `c${n % 1000}`;
-        const headers = {
-          ...req.headers,
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-        };
+        const headers = authHeaders(token, req.headers);
         if (kind === 'get') return { ...req, method: 'GET', path: `/v1/carts/${cart}`, headers };
         return {
           ...req,
@@ -186,62 +220,211 @@ function cartRequests(token: string, kind: 'add' | 'get'): AcOptions['requests']
   ];
 }
 
+/** Carts per size class: more than connections, so two requests rarely wait on one cart's lock. */
+const CHANGE_CARTS = 100;
+/** The one line every cost-per-change request changes. */
+const HOT = 'hot-product';
+
+/**
+ * Cost per change: one op on line HOT of `${prefix}${i}`. `remove` alternates per cart between
+ * removing the line and adding it back, so every remove removes a present line and the cart keeps
+ * its size; its figure is the mix.
+ */
+function changeRequests(
+  token: string,
+  prefix: string,
+  kind: 'add' | 'set' | 'remove',
+): AcOptions['requests'] & object {
+  let n = 0;
+  const present = new Array<boolean>(CHANGE_CARTS).fill(true);
+  return [
+    {
+      setupRequest: (req) => {
+        n++;
+        const i = n % CHANGE_CARTS;
+        const headers = authHeaders(token, req.headers);
+        const items = `/v1/carts/${prefix}${i}/items`;
+        if (kind === 'set') {
+          const body = JSON.stringify({ quantity: 1 + (n % 5) });
+          return { ...req, method: 'PUT', path: `${items}/${HOT}`, headers, body };
+        }
+        if (kind === 'remove' && present[i]) {
+          present[i] = false;
+          return { ...req, method: 'DELETE', path: `${items}/${HOT}`, headers };
+        }
+        present[i] = true;
+        return {
+          ...req,
+          method: 'POST',
+          path: items,
+          headers,
+          body: JSON.stringify({ productId: HOT, quantity: 1 }),
+        };
+      },
+    },
+  ];
+}
+
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: authHeaders(bearer, undefined),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/**
+ * Preloads CHANGE_CARTS carts `${prefix}i` with `extra` lines carrying metadata (one device delta
+ * per cart: ~75 bytes of JSON per line, like the issue's 490-line cart of 37.7 KB) plus line HOT.
+ */
+async function preloadCarts(url: string, token: string, prefix: string, extra: number): Promise<void> {
+  let device: { actor: string; token: string } | undefined;
+  if (extra > 0) device = (await call(url, 'POST', '/v1/devices', token, { name: 'bench' })) as typeof device;
+  const load = async (i: number): Promise<void> => {
+    if (device !== undefined) {
+      const cart = Cart.create({ actor: device.actor });
+      for (let k = 0; k < extra; k++) {
+        const productId = `sku-${String(k).padStart(5, '0')}`;
+        cart.add(productId, 1 + (k % 3), {
+          title: `Product ${k} of the catalog`,
+          priceMinor: 999 + k,
+          currency: 'EUR',
+        });
+      }
+      const delta = Buffer.from(encodeCartDelta(cart.deltaSince(new CausalContext()))).toString('base64');
+      await call(url, 'POST', `/v1/carts/${prefix}${i}/merge`, device.token, { delta });
+    }
+    await call(url, 'POST', `/v1/carts/${prefix}${i}/items`, token, { productId: HOT, quantity: 1 });
+  };
+  for (let i = 0; i < CHANGE_CARTS; i += 10) {
+    await Promise.all(Array.from({ length: Math.min(10, CHANGE_CARTS - i) }, (_, k) => load(i + k)));
+  }
+  const sample = (await call(url, 'GET', `/v1/carts/${prefix}0`, token)) as { lines: unknown[] };
+  if (sample.lines.length !== extra + 1)
+    throw new Error(`preload: ${prefix}0 has ${sample.lines.length} lines`);
+}
+
+/** SIGTERM (graceful: a --cpu-prof profile is written on the clean exit) and wait for the exit. */
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(
+      (c) =>
+        new Promise<void>((res) => {
+          if (c.exitCode !== null || c.signalCode !== null) return res();
+          c.once('exit', () => res());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
 async function main(): Promise<void> {
   const token = await signToken(SECRET, { sub: 'bench', role: 'user' }, { ttlSeconds: 3600 });
+  const raw: Partial<Record<CaseName, Omit<Result, 'ratio'>>> = {};
+  const want = (c: CaseName): boolean => selected.has(c);
+
   const hello = await startProcess(['cart-server/bench/hello-server.ts'], /listening (\d+)/);
   const helloUrl = `http://127.0.0.1:${hello.match[1]}`;
-  const rHello = await run('hello', { url: helloUrl });
-  hello.child.kill('SIGTERM');
+  raw.hello = await run('hello', { url: helloUrl });
+  await stopAll();
 
-  const [single] = await startNodes(1);
-  const rAdd = await run('single-node add', { url: single!, requests: cartRequests(token, 'add') });
-  const rGet = await run('single-node get', { url: single!, requests: cartRequests(token, 'get') });
-  for (const c of children.splice(0)) c.kill('SIGTERM');
+  const single = ALL_CASES.filter((c) => c !== 'hello' && c !== 'clusterAdd' && want(c));
+  if (single.length > 0) {
+    const [url] = await startNodes(1);
+    if (want('add'))
+      raw.add = await run('single-node add', { url: url!, requests: cartRequests(token, 'add') });
+    if (want('get'))
+      raw.get = await run('single-node get', { url: url!, requests: cartRequests(token, 'get') });
+    for (const [size, prefix, extra] of [
+      ['1', 's', 0],
+      ['500', 'b', 499],
+    ] as const) {
+      const cases = (['add', 'set', 'remove'] as const).filter((k) => want(`${k}${size}`));
+      if (cases.length === 0) continue;
+      await preloadCarts(url!, token, prefix, extra);
+      for (const k of cases) {
+        raw[`${k}${size}`] = await run(`single-node ${k}, ${size}-line carts`, {
+          url: url!,
+          requests: changeRequests(token, prefix, k),
+        });
+      }
+    }
+    await stopAll();
+  }
 
-  const cluster = await startNodes(3);
-  // Let the peers see each other before measuring.
-  await new Promise((r) => setTimeout(r, 2000));
-  const rCluster = await run('3-node cluster add', {
-    url: cluster[0]!,
-    requests: cartRequests(token, 'add'),
-  });
+  if (want('clusterAdd')) {
+    const cluster = await startNodes(3);
+    // Let the peers see each other before measuring.
+    await new Promise((r) => setTimeout(r, 2000));
+    raw.clusterAdd = await run('3-node cluster add', {
+      url: cluster[0]!,
+      requests: cartRequests(token, 'add'),
+    });
+    await stopAll();
+  }
 
-  const base = rHello.reqPerSec;
-  const withRatio = (r: Omit<Result, 'ratio'>): Result => ({
-    ...r,
-    ratio: Math.round((r.reqPerSec / base) * 1000) / 1000,
-  });
-  const results = {
-    hello: withRatio(rHello),
-    add: withRatio(rAdd),
-    get: withRatio(rGet),
-    clusterAdd: withRatio(rCluster),
-  };
+  const base = raw.hello!.reqPerSec;
+  const results: Partial<Record<CaseName, Result>> = {};
+  for (const c of ALL_CASES) {
+    const r = raw[c];
+    if (r !== undefined) results[c] = { ...r, ratio: Math.round((r.reqPerSec / base) * 1000) / 1000 };
+  }
+  const perCart: Record<string, number> = {};
+  for (const k of ['add', 'set', 'remove'] as const) {
+    const small = results[`${k}1`];
+    const big = results[`${k}500`];
+    if (small !== undefined && big !== undefined)
+      perCart[k] = Math.round((big.reqPerSec / small.reqPerSec) * 1000) / 1000;
+  }
   if (values.json) {
     const shape = Object.fromEntries(
       Object.entries(results).map(([k, r]) => [
         k,
-        { reqPerSec: r.reqPerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, ratio: r.ratio },
+        {
+          reqPerSec: r.reqPerSec,
+          p50Ms: r.p50Ms,
+          p99Ms: r.p99Ms,
+          bytesPerResponse: r.bytesPerResponse,
+          ratio: r.ratio,
+        },
       ]),
     );
-    process.stdout.write(`${JSON.stringify(shape)}\n`);
-  } else {
-    const rows = Object.entries(results).map(
-      ([k, r]) =>
-        `| ${k.padEnd(10)} | ${String(r.reqPerSec).padStart(8)} | ${r.p50Ms.toFixed(1).padStart(7)} | ${r.p99Ms.toFixed(1).padStart(7)} | ${r.ratio.toFixed(3).padStart(6)} | ${String(r.non2xx + r.errors).padStart(6)} |`,
-    );
-    process.stdout.write(
-      [
-        `bench:server — autocannon, ${connections} connections, ${duration} s per case, fsync ${values.fsync} (node ${process.version})`,
-        '| case       |    req/s | p50 ms  | p99 ms  | ratio  | errors |',
-        '|------------|----------|---------|---------|--------|--------|',
-        ...rows,
-        `targets: add ≥ 0.50 with p99 ≤ 20 ms → ${results.add.ratio >= 0.5 && results.add.p99Ms <= 20 ? 'met' : 'NOT met'}; ` +
-          `clusterAdd ≥ 0.20 → ${results.clusterAdd.ratio >= 0.2 ? 'met' : 'NOT met'}`,
-        '',
-      ].join('\n'),
-    );
+    process.stdout.write(`${JSON.stringify({ ...shape, ratio500to1: perCart })}\n`);
+    return;
   }
+  const rows = Object.entries(results).map(
+    ([k, r]) =>
+      `| ${k.padEnd(10)} | ${String(r.reqPerSec).padStart(8)} | ${r.p50Ms.toFixed(1).padStart(7)} | ${r.p99Ms.toFixed(1).padStart(7)} | ${String(r.bytesPerResponse).padStart(8)} | ${r.ratio.toFixed(3).padStart(6)} | ${String(r.non2xx + r.errors).padStart(6)} |`,
+  );
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const targets: string[] = [];
+  if (results.add !== undefined)
+    targets.push(
+      `add ≥ 0.50 with p99 ≤ 20 ms → ${verdict(results.add.ratio >= 0.5 && results.add.p99Ms <= 20)}`,
+    );
+  if (results.clusterAdd !== undefined)
+    targets.push(`clusterAdd ≥ 0.20 → ${verdict(results.clusterAdd.ratio >= 0.2)}`);
+  for (const [k, ratio] of Object.entries(perCart))
+    targets.push(`${k} 500-line / 1-line ${ratio.toFixed(3)} ≥ 0.8 → ${verdict(ratio >= 0.8)}`);
+  process.stdout.write(
+    [
+      `bench:server — autocannon, ${connections} connections, ${duration} s per case, fsync ${values.fsync} (node ${process.version})`,
+      '| case       |    req/s | p50 ms  | p99 ms  |  B/resp  | ratio  | errors |',
+      '|------------|----------|---------|---------|----------|--------|--------|',
+      ...rows,
+      `targets: ${targets.join('; ')}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 function cleanup(): void {
