@@ -17,13 +17,31 @@ export interface ReplicationConfig {
   failureTimeoutMs: number;
   /** How often a node looks for partitions to hand off (hinted and ownership handoff). */
   handoffIntervalMs: number;
+  /**
+   * Most missed-replica hints a node keeps: (vnode, key) pairs whose write a replica did not
+   * acknowledge (down with no fallback, or silent until the deadline), delivered when it is up
+   * again. Past the bound a hint is dropped and anti-entropy repairs the key instead; 0 keeps none.
+   */
+  maxHints: number;
   aae: {
-    /** One exchange per node per interval (the rate limit). */
+    /** One periodic exchange per node per interval (the background rate limit). */
     intervalMs: number;
     /** Keys compared and repaired per exchange at most (the batch limit). */
     maxKeysPerExchange: number;
+    /** Catch-up exchanges in flight at once (after a peer comes up). */
+    maxConcurrentExchanges: number;
+    /**
+     * Catch-up: when a peer comes up (or this node starts), every tree shared with it is compared,
+     * starting at most this many exchanges per second; 0 turns catch-up off.
+     */
+    catchUpExchangesPerSecond: number;
   };
 }
+
+/** What callers pass: any subset, the `aae` block too. */
+export type ReplicationConfigInput = Partial<Omit<ReplicationConfig, 'aae'>> & {
+  readonly aae?: Partial<ReplicationConfig['aae']>;
+};
 
 export const DEFAULT_REPLICATION_CONFIG: ReplicationConfig = Object.freeze({
   n: 3,
@@ -36,7 +54,13 @@ export const DEFAULT_REPLICATION_CONFIG: ReplicationConfig = Object.freeze({
   heartbeatIntervalMs: 1_000,
   failureTimeoutMs: 5_000,
   handoffIntervalMs: 2_000,
-  aae: Object.freeze({ intervalMs: 5_000, maxKeysPerExchange: 256 }),
+  maxHints: 50_000,
+  aae: Object.freeze({
+    intervalMs: 5_000,
+    maxKeysPerExchange: 256,
+    maxConcurrentExchanges: 4,
+    catchUpExchangesPerSecond: 200,
+  }),
 }) as ReplicationConfig;
 
 function isInt(v: unknown, min: number, max: number): v is number {
@@ -44,7 +68,7 @@ function isInt(v: unknown, min: number, max: number): v is number {
 }
 
 /** Merges `partial` over the defaults and validates; misuse throws TypeError. */
-export function resolveConfig(partial: Partial<ReplicationConfig> = {}): ReplicationConfig {
+export function resolveConfig(partial: ReplicationConfigInput = {}): ReplicationConfig {
   const c: ReplicationConfig = {
     ...DEFAULT_REPLICATION_CONFIG,
     ...partial,
@@ -70,5 +94,12 @@ export function resolveConfig(partial: Partial<ReplicationConfig> = {}): Replica
   if (!isInt(c.aae.maxKeysPerExchange, 1, 100_000)) {
     throw new TypeError('aae.maxKeysPerExchange must be in [1, 100000]');
   }
+  if (!isInt(c.aae.maxConcurrentExchanges, 1, 64)) {
+    throw new TypeError('aae.maxConcurrentExchanges must be an integer in [1, 64]');
+  }
+  if (!isInt(c.aae.catchUpExchangesPerSecond, 0, 10_000)) {
+    throw new TypeError('aae.catchUpExchangesPerSecond must be an integer in [0, 10000] (0: off)');
+  }
+  if (!isInt(c.maxHints, 0, 10_000_000)) throw new TypeError('maxHints must be an integer in [0, 10000000]');
   return c;
 }

@@ -1,6 +1,11 @@
 // Public API of the replication core (re-exported by @cartwheel/crdt).
 
-export { DEFAULT_REPLICATION_CONFIG, type ReplicationConfig, resolveConfig } from './config.js';
+export {
+  DEFAULT_REPLICATION_CONFIG,
+  type ReplicationConfig,
+  type ReplicationConfigInput,
+  resolveConfig,
+} from './config.js';
 export type {
   Clock,
   NodeId,

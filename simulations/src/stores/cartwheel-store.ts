@@ -6,7 +6,7 @@ import {
   type NodeId,
   QuorumError,
   ReplicaNode,
-  type ReplicationConfig,
+  type ReplicationConfigInput,
   Ring,
 } from '@cartwheel/crdt';
 import { type CoreTimers, SIM_CORE_TIMERS } from '../run/config.js';
@@ -29,7 +29,7 @@ import type {
 const DATA_NS = 'data';
 
 /** The core's configuration for a simulated run (quorum sizes come per request). */
-export function simReplicationConfig(t: CoreTimers): Partial<ReplicationConfig> {
+export function simReplicationConfig(t: CoreTimers): ReplicationConfigInput {
   return {
     heartbeatIntervalMs: t.heartbeatMs,
     failureTimeoutMs: t.failureTimeoutMs,
@@ -43,7 +43,7 @@ export function simReplicationConfig(t: CoreTimers): Partial<ReplicationConfig> 
 export class CartwheelNode implements StoreNode {
   readonly replica: ReplicaNode<CartState, CartOp>;
 
-  constructor(env: NodeEnv, config: Partial<ReplicationConfig>) {
+  constructor(env: NodeEnv, config: ReplicationConfigInput) {
     this.replica = new ReplicaNode<CartState, CartOp>({
       id: env.id,
       type: cartType,
@@ -137,7 +137,7 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
 
   constructor(
     private readonly n: number,
-    private readonly config: Partial<ReplicationConfig> = simReplicationConfig(SIM_CORE_TIMERS),
+    private readonly config: ReplicationConfigInput = simReplicationConfig(SIM_CORE_TIMERS),
   ) {}
 
   createNode(env: NodeEnv): CartwheelNode {

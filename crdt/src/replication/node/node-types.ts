@@ -26,6 +26,10 @@ export interface ReplicaCounters {
   aaeRepairs: number;
   handoffItemsSent: number;
   handoffsCompleted: number;
+  /** Missed-replica hints recorded, delivered, and dropped at the bound (repair/hint-store.ts). */
+  hintsRecorded: number;
+  hintsDelivered: number;
+  hintsDropped: number;
   messagesSent: number;
   messagesReceived: number;
   bytesSent: number;
@@ -45,6 +49,9 @@ export function newCounters(): ReplicaCounters {
     aaeRepairs: 0,
     handoffItemsSent: 0,
     handoffsCompleted: 0,
+    hintsRecorded: 0,
+    hintsDelivered: 0,
+    hintsDropped: 0,
     messagesSent: 0,
     messagesReceived: 0,
     bytesSent: 0,

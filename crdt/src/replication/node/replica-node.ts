@@ -14,7 +14,7 @@
 
 import { Hlc } from '../../causal/hlc.js';
 import { ReplicationDecodeError } from '../../errors.js';
-import { type ReplicationConfig, resolveConfig } from '../config.js';
+import { type ReplicationConfig, type ReplicationConfigInput, resolveConfig } from '../config.js';
 import type {
   Clock,
   NodeId,
@@ -26,6 +26,7 @@ import type {
 } from '../interfaces.js';
 import { AntiEntropy } from '../repair/anti-entropy.js';
 import { type ActiveHandoff, HandoffManager } from '../repair/handoff.js';
+import { HintStore } from '../repair/hint-store.js';
 import { Coordinator } from '../requests/coordinator.js';
 import type { MembershipChange, RingPlan } from '../ring/membership.js';
 import type { PreflistEntry } from '../ring/preference-list.js';
@@ -46,7 +47,7 @@ export interface ReplicaNodeOptions<S, Op> {
   readonly storage: Storage;
   /** Initial members (used when storage holds no ring yet). */
   readonly members: readonly NodeId[];
-  readonly config?: Partial<ReplicationConfig>;
+  readonly config?: ReplicationConfigInput;
   /** Fired after every durable change of a local replica of `key`. */
   readonly onChange?: (key: string, state: S, delta: S) => void;
 }
@@ -61,8 +62,13 @@ export interface ReplicaStatus {
   readonly ownership: Readonly<Record<NodeId, number>>;
   readonly members: readonly { node: NodeId; status: string; up: boolean }[];
   readonly pendingTransfers: number;
-  /** Keys held on behalf of other nodes (hinted handoff not yet delivered). */
+  /**
+   * Keys held on behalf of other nodes (hinted handoff not yet delivered), plus the hints of
+   * replicas that missed a write this node coordinated.
+   */
   readonly hintBacklog: number;
+  /** Anti-entropy exchanges queued or running to catch up with a peer that came up. */
+  readonly aaeCatchUpBacklog: number;
   readonly handoffs: readonly ActiveHandoff[];
   readonly counters: Readonly<ReplicaCounters>;
 }
@@ -81,6 +87,7 @@ export class ReplicaNode<S, Op> {
   private readonly vnodes: VnodeStore<S, Op>;
   private readonly handoff: HandoffManager<S, Op>;
   private readonly aae: AntiEntropy<S, Op>;
+  private readonly hints: HintStore<S, Op>;
   private readonly hlc: Hlc;
   private readonly coordinator: Coordinator<S, Op>;
   private readonly timers = new Set<TimerHandle>();
@@ -156,6 +163,9 @@ export class ReplicaNode<S, Op> {
       ...common,
       n: this.config.n,
       maxKeys: this.config.aae.maxKeysPerExchange,
+      maxConcurrent: this.config.aae.maxConcurrentExchanges,
+      catchUpPerSecond: this.config.aae.catchUpExchangesPerSecond,
+      now: () => this.clock.now(),
       onRepaired: (k) => {
         this.counters.aaeRepairs += k;
       },
@@ -182,6 +192,29 @@ export class ReplicaNode<S, Op> {
       wallNow: () => this.clock.now(),
       requestId: () =>
         Math.floor(this.random.next() * 2 ** 32) * 2 ** 21 + Math.floor(this.random.next() * 2 ** 21),
+      missed: (key, entries, unacked) => this.hints.record(key, entries, unacked),
+    });
+    this.hints = new HintStore({
+      self: id,
+      n: this.config.n,
+      maxHints: this.config.maxHints,
+      type,
+      storage,
+      vnodes: this.vnodes,
+      ring: () => this.view.ring,
+      isUp: (n) => this.fd.isUp(n),
+      sendItems: (to, q, items) => this.handoff.sendItems(to, q, items),
+      read: async (key) => (await this.coordinator.get(key)).state,
+      onOverflow: (node) => this.aae.peerUp(node),
+      onRecorded: (k) => {
+        this.counters.hintsRecorded += k;
+      },
+      onDelivered: (k) => {
+        this.counters.hintsDelivered += k;
+      },
+      onDropped: (k) => {
+        this.counters.hintsDropped += k;
+      },
     });
   }
 
@@ -192,11 +225,15 @@ export class ReplicaNode<S, Op> {
     this.actor = actorOf(this.id, this.epoch);
     await this.view.load();
     await this.vnodes.init();
+    await this.hints.load();
     this.state = 'started';
     for (const m of this.view.targets()) this.fd.track(m);
     this.transport.onMessage((from, bytes) => this.receive(from, bytes));
     this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
-    this.every(this.config.handoffIntervalMs, () => this.handoff.tick());
+    this.every(this.config.handoffIntervalMs, () => {
+      this.handoff.tick();
+      this.hints.deliver();
+    });
     this.every(this.config.aae.intervalMs, () => this.aae.tick());
     this.heartbeat();
   }
@@ -208,6 +245,7 @@ export class ReplicaNode<S, Op> {
     for (const t of this.timers) t.cancel();
     this.timers.clear();
     this.aae.cancel();
+    this.hints.stop();
     this.handoff.cancelAll();
     this.coordinator.stopAll();
   }
@@ -284,7 +322,7 @@ export class ReplicaNode<S, Op> {
       }
       throw e;
     }
-    this.fd.heard(from);
+    if (this.fd.heard(from)) this.onPeerUp(from);
     void this.dispatch(from, m).catch(() => {
       // A failed handler (e.g. storage error) means no reply: the requester times out, as with
       // a lost message. Nothing else to do here.
@@ -334,6 +372,17 @@ export class ReplicaNode<S, Op> {
       default:
         return this.aae.handle(from, m);
     }
+  }
+
+  /**
+   * `peer` came up (or this node started and first heard from it): catch up with it now rather
+   * than at the next timer — deliver what it missed (hints, fallback data) and compare every tree
+   * shared with it (anti-entropy catch-up, which also finds what no hint recorded).
+   */
+  private onPeerUp(peer: NodeId): void {
+    this.hints.deliver(peer);
+    this.handoff.tick();
+    this.aae.peerUp(peer);
   }
 
   // ---------------------------------------------------------------- ring, epoch, membership
@@ -413,7 +462,8 @@ export class ReplicaNode<S, Op> {
         .map(([node, e]) => ({ node, status: e.status, up: this.fd.isUp(node) }))
         .sort((a, b) => (a.node < b.node ? -1 : 1)),
       pendingTransfers: this.view.ring.pendingTransfers().length,
-      hintBacklog: this.handoff.backlog(),
+      hintBacklog: this.handoff.backlog() + this.hints.size,
+      aaeCatchUpBacklog: this.aae.catchUpBacklog,
       handoffs: this.handoff.activeHandoffs(),
       counters: { ...this.counters },
     };

@@ -73,7 +73,13 @@ describe('active anti-entropy', () => {
       type: dotSetType,
       nodes: ['n1', 'n2', 'n3'],
       seed: 32,
-      config: { ...FAST, ringSize: 8, aae: { intervalMs: 200, maxKeysPerExchange: 5 } },
+      // The periodic path alone: no catch-up when n3 comes back, no hints for what it missed.
+      config: {
+        ...FAST,
+        ringSize: 8,
+        maxHints: 0,
+        aae: { intervalMs: 200, maxKeysPerExchange: 5, catchUpExchangesPerSecond: 0 },
+      },
     }).start();
     // n3 misses 60 writes (cut off briefly, well under the failure timeout each time).
     const keys = Array.from({ length: 60 }, (_, i) => `bulk-${i}`);

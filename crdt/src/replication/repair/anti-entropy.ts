@@ -16,6 +16,14 @@
  * Both sides merge what they receive through the normal write path, so after one exchange the
  * compared keys are equal on both. At most maxKeysPerExchange keys travel per exchange (batch
  * limit); the rest is found by later exchanges.
+ *
+ * Catch-up: the periodic round-robin needs a full pass (every shared tree once) to find what a
+ * node missed while it was down — minutes at one exchange per interval. So when a peer comes up
+ * (or this node starts and first hears from it), every tree this node shares with that peer is
+ * queued and compared at once, up to maxConcurrentExchanges in flight and catchUpExchangesPerSecond
+ * started. The first step of an exchange is the cheap one (16 branch hashes each way), so equal
+ * trees cost one small round trip and the repair work goes to the trees that differ; a tree that
+ * still differs after a batch-limited exchange goes back to the front of the queue.
  */
 import type { NodeId } from '../interfaces.js';
 import type { VnodeStore } from '../node/vnode.js';
@@ -30,6 +38,11 @@ export interface AaeDeps<S, Op> {
   ring(): Ring;
   readonly n: number;
   readonly maxKeys: number;
+  /** Catch-up exchanges in flight at once. */
+  readonly maxConcurrent: number;
+  /** Catch-up exchanges started per second at most (0: no catch-up). */
+  readonly catchUpPerSecond: number;
+  now(): number;
   isUp(node: NodeId): boolean;
   send(to: NodeId, m: Message): void;
   nextId(): number;
@@ -41,56 +54,132 @@ export interface AaeDeps<S, Op> {
 
 type AaeMsg<T extends Message['t']> = Extract<Message, { t: T }>;
 
-interface Session {
-  readonly xid: number;
-  readonly peer: NodeId;
-  readonly p: number;
+/** One tree comparison: my vnode `from` and `peer`'s vnode `to`, over the keys of preflist `p`. */
+interface Exchange {
   readonly from: number;
+  readonly p: number;
   readonly to: number;
-  readonly timer: { cancel(): void };
+  readonly peer: NodeId;
 }
+
+interface Session extends Exchange {
+  readonly xid: number;
+  readonly timer: { cancel(): void };
+  readonly catchUp: boolean;
+  /** More keys differed than one batch carried: the tree still differs. */
+  truncated: boolean;
+}
+
+const exchangeKey = (x: Exchange): string => `${x.from}/${x.p}/${x.to}`;
 
 export class AntiEntropy<S, Op> {
   private cursor = 0;
-  private session: Session | undefined;
+  private readonly sessions = new Map<number, Session>();
+  /** The xid of the periodic exchange in flight, if any. */
+  private periodic: number | undefined;
+  /** Catch-up exchanges waiting to start, and their keys (a tree is queued once). */
+  private readonly queue: Exchange[] = [];
+  private readonly queued = new Set<string>();
+  private catchUpRunning = 0;
+  private nextStartAt = Number.NEGATIVE_INFINITY;
+  private wake: { cancel(): void } | undefined;
 
   constructor(private readonly d: AaeDeps<S, Op>) {}
 
-  /** All (my vnode, preflist, peer vnode) exchanges this node is responsible for starting. */
-  private exchanges(): { from: number; p: number; to: number; peer: NodeId }[] {
+  /** Every (my vnode, preflist, peer vnode) triple this node holds in common with another node. */
+  private shared(): Exchange[] {
     const ring = this.d.ring();
-    const out: { from: number; p: number; to: number; peer: NodeId }[] = [];
+    const out: Exchange[] = [];
     for (const q of ring.ownedBy(this.d.self)) {
       for (let j = 0; j < Math.min(this.d.n, ring.size); j++) {
         const p = (q - j + ring.size) % ring.size;
         for (const to of replicaPartitions(ring.size, p, this.d.n)) {
           const peer = ring.ownerOf(to);
           if (to === q || peer === this.d.self) continue;
-          // Each pair is exchanged from one side only: the lower vnode index starts it.
-          if (q < to) out.push({ from: q, p, to, peer });
+          out.push({ from: q, p, to, peer });
         }
       }
     }
     return out;
   }
 
-  /** Periodic: start the next exchange unless one is running. */
+  /** All exchanges this node is responsible for starting periodically. */
+  private exchanges(): Exchange[] {
+    // Each pair is exchanged from one side only: the lower vnode index starts it.
+    return this.shared().filter((x) => x.from < x.to);
+  }
+
+  /** Periodic: start the next exchange unless the previous periodic one is still running. */
   tick(): void {
-    if (this.session !== undefined) return;
+    if (this.periodic !== undefined) return;
     const all = this.exchanges();
     for (let tries = 0; tries < all.length; tries++) {
       const x = all[this.cursor++ % all.length]!;
       if (!this.d.isUp(x.peer)) continue;
-      const xid = this.d.nextId();
-      const timer = this.d.setTimeout(this.d.timeoutMs, () => {
-        if (this.session?.xid === xid) this.session = undefined;
-      });
-      this.session = { xid, peer: x.peer, p: x.p, from: x.from, to: x.to, timer };
-      this.d.onExchange();
-      const hashes = this.d.vnodes.tree(x.from, x.p).branchHashes();
-      this.d.send(x.peer, { t: 'aae-branches', xid, p: x.p, from: x.from, to: x.to, hashes });
+      this.periodic = this.begin(x, false);
       return;
     }
+  }
+
+  /**
+   * `peer` came up (or this node just started and first heard from it): compare every tree this
+   * node shares with it now, not over the next full round-robin pass. Both directions are
+   * queued, since the peer may not have seen this node go down and come back.
+   */
+  peerUp(peer: NodeId): void {
+    if (this.d.catchUpPerSecond <= 0) return;
+    for (const x of this.shared()) if (x.peer === peer) this.enqueue(x, false);
+    this.pump();
+  }
+
+  /** Exchanges queued or running for catch-up (for status and tests). */
+  get catchUpBacklog(): number {
+    return this.queue.length + this.catchUpRunning;
+  }
+
+  private enqueue(x: Exchange, front: boolean): void {
+    const k = exchangeKey(x);
+    if (this.queued.has(k)) return;
+    this.queued.add(k);
+    if (front) this.queue.unshift(x);
+    else this.queue.push(x);
+  }
+
+  /** Starts queued catch-up exchanges within the concurrency and rate limits. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.catchUpRunning < this.d.maxConcurrent) {
+      const now = this.d.now();
+      if (now < this.nextStartAt) {
+        this.wake ??= this.d.setTimeout(Math.ceil(this.nextStartAt - now), () => {
+          this.wake = undefined;
+          this.pump();
+        });
+        return;
+      }
+      const x = this.queue.shift()!;
+      this.queued.delete(exchangeKey(x));
+      // The ring or the peer may have changed while it waited.
+      const ring = this.d.ring();
+      if (ring.ownerOf(x.from) !== this.d.self || ring.ownerOf(x.to) !== x.peer || !this.d.isUp(x.peer))
+        continue;
+      this.nextStartAt = Math.max(now, this.nextStartAt) + 1000 / this.d.catchUpPerSecond;
+      this.catchUpRunning++;
+      this.begin(x, true);
+    }
+  }
+
+  /** Sends the first message of an exchange (its branch hashes); returns its xid. */
+  private begin(x: Exchange, catchUp: boolean): number {
+    const xid = this.d.nextId();
+    const timer = this.d.setTimeout(this.d.timeoutMs, () => {
+      const s = this.sessions.get(xid);
+      if (s !== undefined) this.finish(s);
+    });
+    this.sessions.set(xid, { ...x, xid, timer, catchUp, truncated: false });
+    this.d.onExchange();
+    const hashes = this.d.vnodes.tree(x.from, x.p).branchHashes();
+    this.d.send(x.peer, { t: 'aae-branches', xid, p: x.p, from: x.from, to: x.to, hashes });
+    return xid;
   }
 
   private valid(m: { p: number; from: number; to: number }): boolean {
@@ -101,13 +190,19 @@ export class AntiEntropy<S, Op> {
   }
 
   private mySession(from: NodeId, m: { xid: number }): Session | undefined {
-    const s = this.session;
-    return s !== undefined && s.xid === m.xid && s.peer === from ? s : undefined;
+    const s = this.sessions.get(m.xid);
+    return s !== undefined && s.peer === from ? s : undefined;
   }
 
-  private end(): void {
-    this.session?.timer.cancel();
-    this.session = undefined;
+  /** Ends an exchange (done, or timed out); a tree that still differs is compared again first. */
+  private finish(s: Session): void {
+    if (!this.sessions.delete(s.xid)) return;
+    s.timer.cancel();
+    if (this.periodic === s.xid) this.periodic = undefined;
+    if (s.catchUp) this.catchUpRunning--;
+    if (s.truncated && this.d.catchUpPerSecond > 0)
+      this.enqueue({ from: s.from, p: s.p, to: s.to, peer: s.peer }, true);
+    this.pump();
   }
 
   async handle(
@@ -134,7 +229,7 @@ export class AntiEntropy<S, Op> {
           const mine = tree.segmentHash(seg.index % 256);
           if (mine.hi !== seg.hi || mine.lo !== seg.lo) differing.push(seg.index % 256);
         }
-        if (differing.length === 0) return this.end();
+        if (differing.length === 0) return this.finish(s);
         // Whole segments only, up to the batch limit (at least one segment).
         const segments: number[] = [];
         const keys: KeyDigest[] = [];
@@ -143,7 +238,9 @@ export class AntiEntropy<S, Op> {
           if (segments.length > 0 && keys.length + ks.length > this.d.maxKeys) break;
           segments.push(seg);
           keys.push(...ks.slice(0, this.d.maxKeys));
+          if (ks.length > this.d.maxKeys) s.truncated = true;
         }
+        if (segments.length < differing.length) s.truncated = true;
         this.d.send(from, { t: 'aae-keys', ...head, segments, keys });
         return;
       }
@@ -177,7 +274,12 @@ export class AntiEntropy<S, Op> {
             const cur = await this.d.vnodes.get(s.from, key);
             if (cur !== undefined) items.push({ key, state: cur.bytes });
           }
-          this.end();
+          // The responder repairs at most maxKeys of what differs in these segments: if it sent a
+          // full batch, more may be left.
+          const repaired = new Set(m.want);
+          for (const it of m.items) repaired.add(it.key);
+          if (repaired.size >= this.d.maxKeys) s.truncated = true;
+          this.finish(s);
           if (items.length > 0)
             this.d.send(from, { t: 'aae-repair', ...head, toInitiator: false, items, want: [] });
         } else {
@@ -198,6 +300,13 @@ export class AntiEntropy<S, Op> {
   }
 
   cancel(): void {
-    this.end();
+    for (const s of this.sessions.values()) s.timer.cancel();
+    this.sessions.clear();
+    this.periodic = undefined;
+    this.catchUpRunning = 0;
+    this.queue.length = 0;
+    this.queued.clear();
+    this.wake?.cancel();
+    this.wake = undefined;
   }
 }

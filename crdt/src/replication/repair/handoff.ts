@@ -96,7 +96,7 @@ export class HandoffManager<S, Op> {
         if (cur !== undefined) items.push(vnodes.encodeHandoffItem(key, cur.bytes));
       }
       if (items.length === 0) continue;
-      if (!(await this.sendBatch(h, items))) return;
+      if (!(await this.sendItems(h.to, h.partition, items))) return;
       this.d.onItemsSent(items.length);
       if (h.kind === 'hinted') {
         for (const it of items) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state);
@@ -113,7 +113,8 @@ export class HandoffManager<S, Op> {
     this.d.onCompleted(h.kind, h.partition, h.to);
   }
 
-  private sendBatch(h: ActiveHandoff, items: Item[]): Promise<boolean> {
+  /** Sends one batch for vnode `partition` to `to`; true once `to` acknowledged storing it durably. */
+  sendItems(to: NodeId, partition: number, items: Item[]): Promise<boolean> {
     return new Promise((resolve) => {
       const id = this.d.nextId();
       const timer = this.d.setTimeout(this.d.timeoutMs, () => {
@@ -125,7 +126,7 @@ export class HandoffManager<S, Op> {
         this.waiting.delete(id);
         resolve(ok);
       });
-      this.d.send(h.to, { t: 'handoff', id, partition: h.partition, items });
+      this.d.send(to, { t: 'handoff', id, partition, items });
     });
   }
 

@@ -38,6 +38,12 @@ export interface CoordinatorDeps<S, Op> {
   wallNow(): number;
   /** A fresh random request id (53 bits, from the injected Random). */
   requestId(): number;
+  /**
+   * After a write: `entries` were sent `key`, and those in `unacked` (remote ones) did not
+   * acknowledge it by the deadline; called too when the list is short of N (a primary down with
+   * no fallback). The node keeps hints for them (repair/hint-store.ts).
+   */
+  missed?(key: string, entries: readonly PreflistEntry[], unacked: ReadonlySet<number>): void;
 }
 
 type Pending = (from: NodeId, m: Message) => void;
@@ -350,9 +356,21 @@ export class Coordinator<S, Op> {
       const id = this.d.newId();
       const local = entries.some((e) => e.node === this.d.self);
       let timer: TimerHandle | undefined;
-      const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
+      // Remote replicas yet to acknowledge. The request listens past W until they all did or the
+      // deadline passed; whoever is still missing then is reported for a hint.
+      const unacked = new Set<number>();
+      for (let i = 0; i < entries.length; i++) if (entries[i]!.node !== this.d.self) unacked.add(i);
+      let closed = false;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
         timer?.cancel();
         this.pending.delete(id);
+        if ((unacked.size > 0 || entries.length < this.d.config.n) && this.d.isStarted())
+          this.d.missed?.(key, entries, unacked);
+      };
+      const fsm = new PutFsm(entries, o.w, o.pw, (err) => {
+        if (unacked.size === 0) close();
         if (err !== undefined) reject(this.quorumFailed(err));
         else resolve(states);
       });
@@ -400,7 +418,10 @@ export class Coordinator<S, Op> {
             },
           );
       };
-      if (fsm.isDone) return;
+      if (fsm.isDone) {
+        close(); // no quorum possible: nothing sent
+        return;
+      }
       if (done >= 0) fsm.ack(done, true);
       if (fsm.isDone) {
         // W=1: already durable locally; still replicate to the others, best effort.
@@ -409,11 +430,14 @@ export class Coordinator<S, Op> {
           if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e, 0));
           else put(e, deltaBytesOnce(), 0);
         });
+        unacked.clear(); // not tracked: only a missing primary gets a hint
+        close();
         return;
       }
       this.pending.set(id, (from, m) => {
         if (m.t === 'put-reply') {
-          if (m.ok && m.state !== undefined && !local) {
+          if (m.ok) unacked.delete(entries.findIndex((e) => e.node === from && e.partition === m.partition));
+          if (m.ok && m.state !== undefined && !local && !fsm.isDone) {
             try {
               states.push(this.d.type.decode(m.state));
             } catch {
@@ -423,9 +447,16 @@ export class Coordinator<S, Op> {
           const i = fsm.indexOf(from, m.partition);
           if (!m.ok && i >= 0 && !retried.has(i)) sendFull(i, entries[i]!);
           else fsm.ack(i, m.ok);
-        } else if (m.t === 'coord-reply' && from === this.d.self) fsm.timeout();
+          if (fsm.isDone && unacked.size === 0) close();
+        } else if (m.t === 'coord-reply' && from === this.d.self) {
+          fsm.timeout();
+          close();
+        }
       });
-      timer = this.d.timer(o.timeoutMs, () => fsm.timeout());
+      timer = this.d.timer(o.timeoutMs, () => {
+        fsm.timeout();
+        close();
+      });
       entries.forEach((e, i) => {
         if (i === done) return;
         if (e.node === this.d.self) mergeHere(i, e, delta, () => sendFull(i, e));

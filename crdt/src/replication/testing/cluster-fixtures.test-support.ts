@@ -8,4 +8,7 @@ export const FAST = {
 };
 
 /** The same, with anti-entropy effectively off (to test another mechanism in isolation). */
-export const NO_AAE = { ...FAST, aae: { intervalMs: 86_400_000, maxKeysPerExchange: 64 } };
+export const NO_AAE = {
+  ...FAST,
+  aae: { intervalMs: 86_400_000, maxKeysPerExchange: 64, catchUpExchangesPerSecond: 0 },
+};

@@ -4,7 +4,7 @@
  * object (its timers, transport endpoint and pending storage calls go silent); a restart builds
  * a new ReplicaNode on the same storage and starts it.
  */
-import type { ReplicationConfig } from '../config.js';
+import type { ReplicationConfigInput } from '../config.js';
 import type { NodeId, ReplicatedType } from '../interfaces.js';
 import { ReplicaNode } from '../node/replica-node.js';
 import { type ClockScope, ManualClock } from './manual-clock.js';
@@ -18,7 +18,7 @@ export interface TestClusterOptions<S, Op> {
   /** Initial members (default: all nodes). */
   readonly members?: readonly NodeId[];
   readonly seed?: number;
-  readonly config?: Partial<ReplicationConfig>;
+  readonly config?: ReplicationConfigInput;
   readonly network?: Omit<MemoryNetworkOptions, 'random' | 'clock'>;
   readonly onChange?: (node: NodeId, key: string, state: S, delta: S) => void;
 }
