@@ -152,7 +152,7 @@ describe('SimDisk', () => {
     const storage = host.disk.open(inc);
     let durable = false;
     sim.schedule(0, () => {
-      void storage.put('data', 3, 'k', new Uint8Array([1])).then(() => {
+      void Promise.resolve(storage.put('data', 3, 'k', new Uint8Array([1]))).then(() => {
         durable = true;
       });
     });

@@ -54,11 +54,16 @@ export interface Random {
 
 /**
  * Durable key-value storage of one node, split into namespaces (`data`, `hints`, `meta`, ...)
- * and partitions. A resolved `put`/`delete`/`batch` promise means the write is durable.
+ * and partitions. A resolved `put`/`delete`/`batch` promise (or a `put` that returned) means the
+ * write is durable.
  */
 export interface Storage {
   get(ns: string, partition: number, key: string): Promise<Uint8Array | undefined>;
-  put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void>;
+  /**
+   * Stores a value. A store that completes at once (memory) may return nothing: the write is then
+   * durable on return, and the core's write path continues synchronously (no promise per write).
+   */
+  put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void> | void;
   delete(ns: string, partition: number, key: string): Promise<void>;
   batch(ops: readonly StorageBatchOp[]): Promise<void>;
   /** Entries of one partition of a namespace in ascending key order. */

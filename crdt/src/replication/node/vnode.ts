@@ -26,6 +26,9 @@ interface Cached<S> {
   readonly bytes: Uint8Array;
 }
 
+/** A node-style callback: `(error)` or `(undefined, value)`. */
+export type Done<T> = (error: unknown, value?: T) => void;
+
 export interface MergeResult<S> {
   readonly state: S;
   readonly bytes: Uint8Array;
@@ -34,7 +37,8 @@ export interface MergeResult<S> {
 
 export class VnodeStore<S, Op> {
   private readonly cache = new Map<string, Cached<S>>();
-  private readonly locks = new Map<string, Promise<void>>();
+  /** Locked (partition, key) pairs and the tasks waiting for each, in arrival order. */
+  private readonly locks = new Map<string, (() => void)[]>();
   /** trees.get(vnode).get(preflist partition) */
   private readonly trees = new Map<number, Map<number, SegmentTree>>();
   /**
@@ -128,17 +132,42 @@ export class VnodeStore<S, Op> {
     return out;
   }
 
+  /**
+   * Runs `task` with (q, key) locked against concurrent changes; it calls `release` when done.
+   * Uncontended, the task runs at once (no promise); waiting tasks run in arrival order.
+   */
+  withLock(q: number, key: string, task: (release: () => void) => void): void {
+    const lk = `${q}\u0000${key}`;
+    const waiting = this.locks.get(lk);
+    const release = (): void => {
+      const queue = this.locks.get(lk)!;
+      const next = queue.shift();
+      if (next === undefined) this.locks.delete(lk);
+      else queueMicrotask(next); // a fresh stack: a long queue of synchronous tasks cannot overflow it
+    };
+    if (waiting !== undefined) waiting.push(() => task(release));
+    else {
+      this.locks.set(lk, []);
+      task(release);
+    }
+  }
+
   /** Runs `fn` with (q, key) locked against concurrent changes. */
   locked<T>(q: number, key: string, fn: () => Promise<T>): Promise<T> {
-    const lk = `${q}\u0000${key}`;
-    const prev = this.locks.get(lk);
-    const run = prev === undefined ? fn() : prev.then(fn);
-    const release = (): void => {
-      if (this.locks.get(lk) === tail) this.locks.delete(lk);
-    };
-    const tail: Promise<void> = run.then(release, release);
-    this.locks.set(lk, tail);
-    return run;
+    return new Promise<T>((resolve, reject) =>
+      this.withLock(q, key, (release) => {
+        fn().then(
+          (v) => {
+            release();
+            resolve(v);
+          },
+          (e: unknown) => {
+            release();
+            reject(e);
+          },
+        );
+      }),
+    );
   }
 
   private remember(ck: string, c: Cached<S>): void {
@@ -150,11 +179,26 @@ export class VnodeStore<S, Op> {
     }
   }
 
+  /** The cached state of `key` in vnode `q`, if cached (no storage read). */
+  cached(q: number, key: string): Cached<S> | undefined {
+    return this.cache.get(`${q}\u0000${key}`);
+  }
+
   /** The stored state of `key` in vnode `q` (unlocked read). */
   async get(q: number, key: string, fill = false): Promise<Cached<S> | undefined> {
-    const ck = `${q}\u0000${key}`;
-    const hit = this.cache.get(ck);
+    const hit = this.cached(q, key);
     if (hit !== undefined) return hit;
+    return this.load(q, key, fill);
+  }
+
+  /** As get, calling back synchronously on a cache hit. */
+  read(q: number, key: string, fill: boolean, done: Done<Cached<S> | undefined>): void {
+    const hit = this.cached(q, key);
+    if (hit !== undefined) done(undefined, hit);
+    else this.load(q, key, fill).then((c) => done(undefined, c), done);
+  }
+
+  private async load(q: number, key: string, fill: boolean): Promise<Cached<S> | undefined> {
     let bytes: Uint8Array | undefined;
     try {
       bytes = await this.storage.get(DATA_NS, q, key);
@@ -164,34 +208,89 @@ export class VnodeStore<S, Op> {
     if (bytes === undefined) return undefined;
     const c = { state: this.type.decode(bytes), bytes };
     // Only lock holders fill the cache: an unlocked read racing a delete must not cache a ghost.
-    if (fill) this.remember(ck, c);
+    if (fill) this.remember(`${q}\u0000${key}`, c);
     return c;
   }
 
   /** Joins `delta` into the stored state; durable when the promise resolves. Caller holds no lock. */
   merge(q: number, key: string, delta: S): Promise<MergeResult<S>> {
-    return this.locked(q, key, () => this.mergeLocked(q, key, delta));
+    return new Promise((resolve, reject) =>
+      this.mergeWith(q, key, delta, (err, res) => (res === undefined ? reject(err) : resolve(res))),
+    );
+  }
+
+  /**
+   * As merge, with a callback: called once the join is durable (synchronously when the state is
+   * cached and storage completes at once), or with the error. The hot path of every write.
+   */
+  mergeWith(q: number, key: string, delta: S, done: Done<MergeResult<S>>): void {
+    this.withLock(q, key, (release) =>
+      this.mergeHeld(q, key, delta, (err, res) => {
+        release();
+        done(err, res);
+      }),
+    );
   }
 
   /** As merge, for a caller already holding the (q, key) lock. */
-  async mergeLocked(q: number, key: string, delta: S): Promise<MergeResult<S>> {
-    const old = this.cache.get(`${q}\u0000${key}`) ?? (await this.get(q, key, true));
-    // joined even into nothing: a delta becomes a full state, and its causal past is checked
-    const next = this.type.join(old === undefined ? this.type.empty() : old.state, delta);
-    if (old !== undefined && this.type.equals(next, old.state)) {
-      return { state: old.state, bytes: old.bytes, changed: false };
-    }
-    const bytes = this.type.encode(next);
+  mergeLocked(q: number, key: string, delta: S): Promise<MergeResult<S>> {
+    return new Promise((resolve, reject) =>
+      this.mergeHeld(q, key, delta, (err, res) => (res === undefined ? reject(err) : resolve(res))),
+    );
+  }
+
+  /** As mergeWith, for a caller already holding the (q, key) lock. */
+  mergeHeld(q: number, key: string, delta: S, done: Done<MergeResult<S>>): void {
+    this.read(q, key, true, (err, old) => {
+      if (err !== undefined) done(err);
+      else this.joinAndStore(q, key, old, delta, done);
+    });
+  }
+
+  private joinAndStore(
+    q: number,
+    key: string,
+    old: Cached<S> | undefined,
+    delta: S,
+    done: Done<MergeResult<S>>,
+  ): void {
+    let next: S;
+    let bytes: Uint8Array | undefined;
     try {
-      await this.storage.put(DATA_NS, q, key, bytes);
-    } catch (cause) {
-      throw new ReplicationError('REPLICATION_STORAGE_ERROR', `storage put failed for ${key}`, { cause });
+      // joined even into nothing: a delta becomes a full state, and its causal past is checked
+      next = this.type.join(old === undefined ? this.type.empty() : old.state, delta);
+      if (old === undefined || !this.type.equals(next, old.state)) bytes = this.type.encode(next);
+    } catch (e) {
+      done(e);
+      return;
     }
-    const ck = `${q}\u0000${key}`;
-    this.remember(ck, { state: next, bytes });
-    this.markDirty(q, key, ck, bytes);
-    this.onChange(key, next, delta);
-    return { state: next, bytes, changed: true };
+    if (bytes === undefined) {
+      done(undefined, { state: old!.state, bytes: old!.bytes, changed: false });
+      return;
+    }
+    const encoded = bytes;
+    const stored = (): void => {
+      const ck = `${q}\u0000${key}`;
+      this.remember(ck, { state: next, bytes: encoded });
+      this.markDirty(q, key, ck, encoded);
+      try {
+        this.onChange(key, next, delta);
+      } catch {
+        // a listener's failure does not undo a durable write
+      }
+      done(undefined, { state: next, bytes: encoded, changed: true });
+    };
+    const failed = (cause: unknown): void =>
+      done(new ReplicationError('REPLICATION_STORAGE_ERROR', `storage put failed for ${key}`, { cause }));
+    let pending: Promise<void> | void;
+    try {
+      pending = this.storage.put(DATA_NS, q, key, bytes);
+    } catch (cause) {
+      failed(cause);
+      return;
+    }
+    if (pending === undefined) stored();
+    else pending.then(stored, failed);
   }
 
   /** Deletes `key` from vnode `q` if its stored bytes still equal `bytes` (it was handed off). */

@@ -35,7 +35,8 @@ export class MemoryStorage implements Storage {
     return this.part(ns, partition, false)?.get(key)?.slice();
   }
 
-  async put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void> {
+  /** Completes synchronously: the core's write path runs without a promise per write. */
+  put(ns: string, partition: number, key: string, value: Uint8Array): void {
     check(ns, partition, key);
     if (!(value instanceof Uint8Array)) throw new TypeError('value must be a Uint8Array');
     this.part(ns, partition, true)!.set(key, value.slice());
@@ -106,7 +107,7 @@ export class CrashableStorage implements Storage {
     return this.dead ? never() : this.inner.get(ns, partition, key);
   }
 
-  put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void> {
+  put(ns: string, partition: number, key: string, value: Uint8Array): Promise<void> | void {
     return this.dead ? never() : this.inner.put(ns, partition, key, value);
   }
 
