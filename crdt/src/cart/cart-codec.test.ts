@@ -66,3 +66,27 @@ describe('cart codec format 3', () => {
     expect(() => decodeCart(Uint8Array.from([0x32, 0xff, 0xff, 0x03]))).toThrow(CrdtDecodeError);
   });
 });
+
+describe('cart codec fast paths', () => {
+  it('re-encodes a state whose metadata bytes were cached to the same bytes a fresh state gives', () => {
+    const cart = Cart.create({ actor: DEVICE, clock: () => 1_700_000_000_000 });
+    for (let i = 0; i < 20; i++)
+      cart.add(`sku-${i}`, 1 + i, { title: `Product ${i}`, priceMinor: 100 * i, sale: i % 2 === 0 });
+    const first = encodeCart(cart.state());
+    cart.add('sku-3', 1, { title: 'renamed', priceMinor: 7 });
+    const second = encodeCart(cart.state());
+    expect(hex(encodeCart(cart.state()))).toBe(hex(second));
+    // a decoded copy (fresh metadata records, nothing cached) encodes to the same bytes
+    expect(hex(encodeCart(decodeCart(second)))).toBe(hex(second));
+    expect(hex(encodeCart(decodeCart(first)))).toBe(hex(first));
+    expect(decodeCart(second).get('sku-3')?.meta).toEqual({ title: 'renamed', priceMinor: 7 });
+  });
+
+  it('writes strings that turn non-ASCII midway, and refuses lone surrogates', () => {
+    const cart = Cart.create({ actor: DEVICE });
+    cart.add('sku-1', 1, { title: 'Crème brûlée, 6 pièces', note: 'x'.repeat(200) });
+    const back = decodeCart(encodeCart(cart.state()));
+    expect(back.get('sku-1')?.meta).toEqual({ title: 'Crème brûlée, 6 pièces', note: 'x'.repeat(200) });
+    expect(() => cart.add('sku-2', 1, { title: `ok \ud800 lone` })).toThrow();
+  });
+});

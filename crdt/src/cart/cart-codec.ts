@@ -97,6 +97,7 @@ export function encodeCart(state: CartState): Uint8Array {
   w.varuint(pids.length);
   let lastActor = '';
   let lastIndex = 0;
+  let lastWritten = 0;
   for (const pid of pids) {
     const entries = lines.get(pid)!.entries;
     w.string(pid);
@@ -106,10 +107,11 @@ export function encodeCart(state: CartState): Uint8Array {
       if (e.actor !== lastActor) {
         lastActor = e.actor;
         lastIndex = table.index(e.actor);
+        lastWritten = written.get(e.actor) ?? 0;
       }
       w.varuint(lastIndex * 4 + e.kind);
       // relative to the context's written maximum: a fresh dot is then one byte, not three
-      w.varint(e.counter - (written.get(e.actor) ?? 0));
+      w.varint(e.counter - lastWritten);
       if (e.kind === INC) w.varuint(e.value);
       else if (e.kind === SET) {
         w.varuint(e.value);

@@ -51,13 +51,27 @@ export function readScalar(r: Reader, maxStringBytes: number): Scalar {
   }
 }
 
+/**
+ * Encoded bytes of frozen metadata records. A record in a state is frozen and shared by every
+ * state that holds its entry, so a cart re-encoded after each change (the vnode stores full
+ * states) writes each line's metadata from here instead of sorting and encoding it again.
+ */
+const metaBytes = new WeakMap<object, Uint8Array>();
+
 export function writeMeta(w: Writer, meta: Readonly<Record<string, Scalar>>): void {
+  const cached = metaBytes.get(meta);
+  if (cached !== undefined) {
+    w.bytes(cached);
+    return;
+  }
+  const start = w.length;
   const keys = Object.keys(meta).sort();
   w.varuint(keys.length);
   for (const k of keys) {
     w.string(k);
     writeScalar(w, meta[k]!);
   }
+  if (Object.isFrozen(meta)) metaBytes.set(meta, w.written(start));
 }
 
 export function readMeta(r: Reader): Readonly<Record<string, Scalar>> {

@@ -91,26 +91,29 @@ export class Writer {
     return this.varuint(b.length).bytes(b);
   }
 
-  /** Length-prefixed UTF-8; ASCII fast path avoids TextEncoder for short ids. */
+  /**
+   * Length-prefixed UTF-8. ASCII strings under 128 characters (ids, metadata keys) are copied in
+   * one pass that checks and writes each character; the first non-ASCII one falls back to
+   * TextEncoder, overwriting what the pass wrote.
+   */
   string(s: string): this {
     const n = s.length;
-    let ascii = n < 128;
-    if (ascii) {
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
-      }
-    }
-    if (ascii) {
+    if (n < 128) {
       this.#ensure(n + 1);
       const buf = this.#buf;
-      let pos = this.#pos;
-      buf[pos++] = n;
-      for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
-      this.#pos = pos;
-      return this;
+      const start = this.#pos;
+      let pos = start + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[pos++] = c;
+      }
+      if (i === n) {
+        buf[start] = n;
+        this.#pos = pos;
+        return this;
+      }
     }
     // TextEncoder would turn a lone surrogate into U+FFFD: the bytes would no longer be this string
     if (!isWellFormed(s)) throw new TypeError('cannot encode a string with a lone UTF-16 surrogate');
@@ -119,6 +122,11 @@ export class Writer {
 
   get length(): number {
     return this.#pos;
+  }
+
+  /** A copy of the bytes written since position `start` (a `length` read earlier). */
+  written(start: number): Uint8Array {
+    return this.#buf.slice(start, this.#pos);
   }
 
   /** The written bytes (an exact-size copy); the writer must not be used afterwards. */
