@@ -39,6 +39,40 @@ describe('Simulator', () => {
     expect(log).toEqual(['c@5', 'a@10', 'a-chain@10', 'b@10']);
     expect(sim.now).toBe(100);
   });
+
+  it('settles deep chains, async functions and chains started in microtasks before the next event', async () => {
+    const sim = new Simulator(1);
+    const log: string[] = [];
+    const hop = async (n: number): Promise<number> => (n === 0 ? 0 : 1 + (await hop(n - 1)));
+    sim.schedule(1, () => {
+      void hop(200).then((depth) => log.push(`deep ${depth}`));
+      queueMicrotask(() => {
+        void Promise.all([hop(3), Promise.resolve().then(() => hop(5))]).then(() => {
+          log.push('nested');
+          sim.schedule(0, () => log.push('scheduled from a microtask'));
+        });
+      });
+    });
+    sim.schedule(1, () => log.push('next event'));
+    await sim.runUntil(10);
+    expect(log.slice(0, 2).sort()).toEqual(['deep 200', 'nested']);
+    expect(log.slice(2)).toEqual(['next event', 'scheduled from a microtask']);
+    expect(sim.events).toBe(3);
+  });
+
+  it('stops early when asked, and a cancelled event never runs', async () => {
+    const sim = new Simulator(1);
+    const log: number[] = [];
+    const cancelled = sim.schedule(2, () => log.push(2));
+    for (const t of [1, 3, 4, 5]) sim.schedule(t, () => log.push(t));
+    cancelled.cancel();
+    await sim.runUntil(100, () => log.length === 2);
+    expect(log).toEqual([1, 3]);
+    expect(sim.now).toBe(3);
+    await sim.runUntil(100);
+    expect(log).toEqual([1, 3, 4, 5]);
+    expect(sim.now).toBe(100);
+  });
 });
 
 describe('SimNetwork', () => {

@@ -21,7 +21,7 @@ function liveIds(inspection: CartInspection | undefined): string[] {
   return inspection?.lines.flatMap((l) => l.ids) ?? [];
 }
 
-function byCart(ops: readonly HistoryOp[]): Map<string, HistoryOp[]> {
+function groupByCart(ops: readonly HistoryOp[]): Map<string, HistoryOp[]> {
   const m = new Map<string, HistoryOp[]>();
   for (const op of ops) {
     let list = m.get(op.cart);
@@ -32,6 +32,41 @@ function byCart(ops: readonly HistoryOp[]): Map<string, HistoryOp[]> {
     list.push(op);
   }
   return m;
+}
+
+/**
+ * The per-cart grouping and models of one input, built once and shared by the checkers that run
+ * over it (a model's causal pasts are its costly part). Inputs are not mutated after checking
+ * starts, so caching by identity is safe.
+ */
+interface Analysis {
+  readonly byCart: Map<string, HistoryOp[]>;
+  readonly models: Map<string, CartModel>;
+}
+
+const analyses = new WeakMap<CheckInput, Analysis>();
+
+function analysis(input: CheckInput): Analysis {
+  let a = analyses.get(input);
+  if (a === undefined) {
+    a = { byCart: groupByCart(input.ops), models: new Map() };
+    analyses.set(input, a);
+  }
+  return a;
+}
+
+function byCart(input: CheckInput): Map<string, HistoryOp[]> {
+  return analysis(input).byCart;
+}
+
+function modelOf(input: CheckInput, cart: string): CartModel {
+  const a = analysis(input);
+  let model = a.models.get(cart);
+  if (model === undefined) {
+    model = new CartModel(a.byCart.get(cart) ?? [], liveIds(input.carts.get(cart)));
+    a.models.set(cart, model);
+  }
+  return model;
 }
 
 /** 1. Convergence: after heal and quiescence every replica of a cart is equal. */
@@ -55,9 +90,9 @@ export function checkConvergence(input: CheckInput): Violation[] {
  */
 export function checkLostAdds(input: CheckInput): Violation[] {
   const out: Violation[] = [];
-  for (const [cart, ops] of byCart(input.ops)) {
+  for (const cart of byCart(input).keys()) {
     const final = input.carts.get(cart);
-    const model = new CartModel(ops, liveIds(final));
+    const model = modelOf(input, cart);
     const live = new Set(final?.lines.flatMap((l) => l.ids.map((id) => `${l.productId}\u0000${id}`)) ?? []);
     for (const w of model.writes) {
       if (w.f !== 'add' || !model.definitelyLive(w) || w.writeId === undefined) continue;
@@ -81,9 +116,8 @@ export function checkLostAdds(input: CheckInput): Violation[] {
  */
 export function checkResurrections(input: CheckInput): Violation[] {
   const out: Violation[] = [];
-  const carts = byCart(input.ops);
   for (const [cart, inspection] of input.carts) {
-    const model = new CartModel(carts.get(cart) ?? [], liveIds(inspection));
+    const model = modelOf(input, cart);
     for (const line of inspection.lines)
       for (const id of line.ids) {
         const killer = model.removedBy(id, line.productId);
@@ -129,9 +163,9 @@ export function checkReadYourWrites(input: CheckInput): Violation[] {
  */
 export function checkQuantities(input: CheckInput): Violation[] {
   const out: Violation[] = [];
-  for (const [cart, ops] of byCart(input.ops)) {
+  for (const cart of byCart(input).keys()) {
     const final = input.carts.get(cart);
-    const model = new CartModel(ops, liveIds(final));
+    const model = modelOf(input, cart);
     const products = new Set<string>([
       ...model.writes.map((w) => w.productId ?? ''),
       ...(final?.lines.map((l) => l.productId) ?? []),

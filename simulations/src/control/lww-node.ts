@@ -18,19 +18,11 @@ import {
   toObservedLines,
   winner,
 } from './lww-cart.js';
-
-type Message =
-  | { readonly t: 'get'; readonly id: number; readonly key: string }
-  | { readonly t: 'got'; readonly id: number; readonly value: LwwCart | null }
-  | { readonly t: 'put'; readonly id: number; readonly key: string; readonly value: LwwCart }
-  | { readonly t: 'ack'; readonly id: number }
-  | { readonly t: 'ae'; readonly key: string; readonly value: LwwCart }
-  /** Anti-entropy digest: only the version travels; the newer side then pushes the value. */
-  | { readonly t: 'ae-digest'; readonly key: string; readonly ts: number; readonly writer: string };
+import { decodeLwwMessage, encodeLwwMessage, type LwwMessage as Message } from './lww-wire.js';
 
 const NS = 'lww';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** What a replica without the key stores on read repair: the empty cart, as the original did. */
+const EMPTY_BYTES = encodeLww(EMPTY_LWW_CART);
 
 /** FNV-1a; placement only. */
 function hash(key: string): number {
@@ -84,7 +76,7 @@ export class LwwNode implements StoreNode {
     );
     const replicas = lwwPreferenceList(cart, this.env.members, this.n);
     const id = this.nextId++;
-    await this.gather(id, replicas, { t: 'put', id, key: cart, value }, q.w, q.timeoutMs);
+    await this.gather(id, replicas, { t: 'put', id, key: cart, value: encodeLww(value) }, q.w, q.timeoutMs);
     return { writeId, observed, causal: undefined };
   }
 
@@ -105,7 +97,7 @@ export class LwwNode implements StoreNode {
   async write(cart: string, value: LwwCart, q: QuorumOptions): Promise<void> {
     const replicas = lwwPreferenceList(cart, this.env.members, this.n);
     const id = this.nextId++;
-    await this.gather(id, replicas, { t: 'put', id, key: cart, value }, q.w, q.timeoutMs);
+    await this.gather(id, replicas, { t: 'put', id, key: cart, value: encodeLww(value) }, q.w, q.timeoutMs);
   }
 
   async readValue(cart: string, q: QuorumOptions): Promise<LwwCart> {
@@ -116,14 +108,25 @@ export class LwwNode implements StoreNode {
     const replicas = lwwPreferenceList(cart, this.env.members, this.n);
     const id = this.nextId++;
     const replies = await this.gather(id, replicas, { t: 'get', id, key: cart }, q.r, q.timeoutMs);
-    const values = replies.map(({ reply }) =>
-      reply.t === 'got' && reply.value !== null ? reply.value : EMPTY_LWW_CART,
-    );
-    const best = winner(values);
+    const values: LwwCart[] = [];
+    let best = EMPTY_LWW_CART;
+    let bestBytes = EMPTY_BYTES;
+    for (const { reply } of replies) {
+      const bytes = reply.t === 'got' ? reply.value : null;
+      const value = bytes === null ? EMPTY_LWW_CART : decodeLww(bytes);
+      values.push(value);
+      if (bytes !== null && newer(value, best)) {
+        best = value;
+        bestBytes = bytes;
+      }
+    }
     // Read repair of the replicas that answered with an older value.
     for (const { from, reply } of replies)
-      if (reply.t === 'got' && (reply.value === null || newer(best, reply.value)))
-        this.send(from, { t: 'ae', key: cart, value: best });
+      if (
+        reply.t === 'got' &&
+        (reply.value === null || newer(best, { ...EMPTY_LWW_CART, ...peekVersion(reply.value) }))
+      )
+        this.send(from, { t: 'ae', key: cart, value: bestBytes });
     return { values };
   }
 
@@ -160,24 +163,19 @@ export class LwwNode implements StoreNode {
       void Promise.resolve().then(() => this.handle(this.env.id, m));
       return;
     }
-    this.env.transport.send(to, encoder.encode(JSON.stringify(m)));
+    this.env.transport.send(to, encodeLwwMessage(m));
   }
 
   private receive(from: NodeId, bytes: Uint8Array): void {
-    let m: Message;
-    try {
-      m = JSON.parse(decoder.decode(bytes)) as Message;
-    } catch {
-      return;
-    }
-    void this.handle(from, m);
+    const m = decodeLwwMessage(bytes);
+    if (m !== undefined) void this.handle(from, m);
   }
 
   private async handle(from: NodeId, m: Message): Promise<void> {
     switch (m.t) {
       case 'get': {
         const bytes = await this.env.storage.get(NS, 0, m.key);
-        this.send(from, { t: 'got', id: m.id, value: bytes === undefined ? null : decodeLww(bytes) });
+        this.send(from, { t: 'got', id: m.id, value: bytes ?? null });
         break;
       }
       case 'put':
@@ -192,7 +190,7 @@ export class LwwNode implements StoreNode {
         const mine = bytes === undefined ? EMPTY_LWW_CART : { ...EMPTY_LWW_CART, ...peekVersion(bytes) };
         const theirs = { ...EMPTY_LWW_CART, ts: m.ts, writer: m.writer };
         if (bytes !== undefined && newer(mine, theirs))
-          this.send(from, { t: 'ae', key: m.key, value: decodeLww(bytes) });
+          this.send(from, { t: 'ae', key: m.key, value: bytes });
         else if (newer(theirs, mine))
           this.send(from, { t: 'ae-digest', key: m.key, ts: mine.ts, writer: mine.writer });
         break;
@@ -202,13 +200,15 @@ export class LwwNode implements StoreNode {
     }
   }
 
-  private async store(key: string, value: LwwCart): Promise<void> {
+  /** Keeps the newer of the stored and the offered value; bytes are stored as they came. */
+  private async store(key: string, value: Uint8Array): Promise<void> {
     const bytes = await this.env.storage.get(NS, 0, key);
-    if (bytes !== undefined && !newer(value, { ...EMPTY_LWW_CART, ...peekVersion(bytes) })) return;
-    await this.env.storage.put(NS, 0, key, encodeLww(value));
+    const offered = { ...EMPTY_LWW_CART, ...peekVersion(value) };
+    if (bytes !== undefined && !newer(offered, { ...EMPTY_LWW_CART, ...peekVersion(bytes) })) return;
+    await this.env.storage.put(NS, 0, key, value);
   }
 
-  /** Every node offers the version of each value it holds to the key's other replicas; newest wins. */
+  /** Every node offers each value it holds to the key's other replicas; newest wins. */
   private scheduleAntiEntropy(): void {
     this.env.clock.setTimeout(this.aeIntervalMs, () => {
       void this.antiEntropy().finally(() => this.scheduleAntiEntropy());
@@ -216,10 +216,8 @@ export class LwwNode implements StoreNode {
   }
 
   private async antiEntropy(): Promise<void> {
-    for await (const [key, bytes] of this.env.storage.entries(NS, 0)) {
-      const value = decodeLww(bytes);
+    for await (const [key, bytes] of this.env.storage.entries(NS, 0))
       for (const r of lwwPreferenceList(key, this.env.members, this.n))
-        if (r !== this.env.id) this.send(r, { t: 'ae', key, value });
-    }
+        if (r !== this.env.id) this.send(r, { t: 'ae', key, value: bytes });
   }
 }

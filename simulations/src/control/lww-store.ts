@@ -1,5 +1,6 @@
 import type { NodeId } from '@cartwheel/crdt';
 import type { SimDisk } from '../sim/storage.js';
+import { sameBytes } from '../stores/same-bytes.js';
 import type {
   CartInspection,
   DeviceReplica,
@@ -74,6 +75,14 @@ export class LwwStore implements SimStore<LwwNode> {
   }
 
   converged(cart: string, disks: ReadonlyMap<NodeId, SimDisk>): boolean {
+    // Equal bytes on every replica have equal digests; anything else is decided by the digests.
+    const replicas = lwwPreferenceList(cart, [...disks.keys()], this.n);
+    const first = disks.get(replicas[0] as NodeId)?.read('lww', 0, cart);
+    if (
+      first !== undefined &&
+      replicas.every((node) => sameBytes(disks.get(node)?.read('lww', 0, cart), first))
+    )
+      return true;
     return new Set(this.inspect(cart, disks).replicas.map((r) => r.digest)).size <= 1;
   }
 

@@ -67,9 +67,16 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
     pairs.push(pair);
     o.onSeed?.(pair, pairs.length);
   };
+  // The i-th seed's task, the same whichever thread runs it.
+  const task = (i: number): WorkerTask => ({
+    config: { ...o.config, seed: o.config.seed + i },
+    withControl: o.withControl && i % every === 0,
+  });
   if (o.workers <= 1) {
-    for (let i = 0; i < o.seeds; i++)
-      record(await runPair({ ...o.config, seed: o.config.seed + i }, o.withControl));
+    for (let i = 0; i < o.seeds; i++) {
+      const t = task(i);
+      record(await runPair(t.config, t.withControl));
+    }
   } else {
     let next = 0;
     await Promise.all(
@@ -77,15 +84,14 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
         let worker = spawnWorker();
         try {
           while (next < o.seeds) {
-            const i = next++;
-            const config = { ...o.config, seed: o.config.seed + i };
-            const task: WorkerTask = { config, withControl: o.withControl && i % every === 0 };
+            const t = task(next++);
+            const config = t.config;
             const reply = await new Promise<
               { ok: true; pair: SeedPair } | { ok: false; seed: number; error: string }
             >((resolve, reject) => {
               worker.once('message', resolve);
               worker.once('error', reject);
-              worker.postMessage(task);
+              worker.postMessage(t);
             }).catch((err: unknown) => ({ ok: false as const, seed: config.seed, error: String(err) }));
             worker.removeAllListeners('error');
             worker.removeAllListeners('message');

@@ -77,11 +77,19 @@ export class SimDisk {
     return this.spaces.get(ns)?.get(partition)?.get(key);
   }
 
-  /** Every (partition, key, value) of a namespace, for checkers. */
-  *scan(ns: string): Generator<readonly [number, string, Uint8Array]> {
+  /**
+   * Every (partition, value) of `key` in a namespace, for checkers (bypasses the process): one
+   * map lookup per partition, in partition creation order.
+   */
+  copies(ns: string, key: string): Array<readonly [number, Uint8Array]> {
+    const out: Array<readonly [number, Uint8Array]> = [];
     const parts = this.spaces.get(ns);
-    if (parts === undefined) return;
-    for (const [partition, keys] of parts) for (const [key, value] of keys) yield [partition, key, value];
+    if (parts === undefined) return out;
+    for (const [partition, keys] of parts) {
+      const value = keys.get(key);
+      if (value !== undefined) out.push([partition, value]);
+    }
+    return out;
   }
 
   crash(loseUnsynced: boolean): void {

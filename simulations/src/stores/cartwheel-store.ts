@@ -12,6 +12,7 @@ import {
 import { type CoreTimers, SIM_CORE_TIMERS } from '../run/config.js';
 import type { SimDisk } from '../sim/storage.js';
 import { observedLines, readOutcome, writeOutcome } from './cartwheel-outcome.js';
+import { sameBytes } from './same-bytes.js';
 import type {
   CartInspection,
   DeviceReplica,
@@ -114,12 +115,6 @@ class CartwheelDevice implements DeviceReplica<CartwheelNode> {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function digest(bytes: Uint8Array): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
@@ -162,12 +157,10 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
         first = bytes;
       } else if (!sameBytes(first, bytes)) return this.agree(cart, disks);
     }
-    const at = new Set(primaries.map((e) => `${e.node}/${e.partition}`));
     for (const [node, disk] of disks)
-      for (const [partition, key, bytes] of disk.scan(DATA_NS))
+      for (const [partition, bytes] of disk.copies(DATA_NS, cart))
         if (
-          key === cart &&
-          !at.has(`${node}/${partition}`) &&
+          !primaries.some((e) => e.node === node && e.partition === partition) &&
           (first === undefined || !sameBytes(first, bytes))
         )
           return this.agree(cart, disks);
@@ -199,8 +192,8 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
       return { node: `${e.node}/${e.partition}`, digest: digest(bytes) };
     });
     for (const [node, disk] of disks)
-      for (const [partition, key, bytes] of disk.scan(DATA_NS)) {
-        if (key !== cart || primaryAt.has(`${node}/${partition}`)) continue;
+      for (const [partition, bytes] of disk.copies(DATA_NS, cart)) {
+        if (primaryAt.has(`${node}/${partition}`)) continue;
         const withCopy = cartType.join(joined, cartType.decode(bytes));
         if (!cartType.equals(withCopy, joined))
           replicas.push({ node: `${node}/${partition} (fallback)`, digest: `unhanded:${digest(bytes)}` });
