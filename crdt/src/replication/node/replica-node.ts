@@ -27,16 +27,23 @@ import type {
 import { AntiEntropy } from '../repair/anti-entropy.js';
 import { type ActiveHandoff, HandoffManager } from '../repair/handoff.js';
 import { HintStore } from '../repair/hint-store.js';
-import { Coordinator } from '../requests/coordinator.js';
+import type { CoordinatorDeps } from '../requests/coordinator-deps.js';
+import { Deadlines } from '../requests/deadlines.js';
+import { GetCoordinator } from '../requests/get-coordinator.js';
+import { PutCoordinator } from '../requests/put-coordinator.js';
+import { RequestTable } from '../requests/request-table.js';
 import type { MembershipChange, RingPlan } from '../ring/membership.js';
 import type { PreflistEntry } from '../ring/preference-list.js';
 import type { Ring } from '../ring/ring.js';
-import { decodeMessage, encodeMessage, type Message } from '../wire/messages.js';
+import { decodeMessage, encodeMessage, MAX_BATCH, type Message } from '../wire/messages.js';
 import { actorOf, bumpEpoch, type Epoch, loadEpoch } from './epoch.js';
 import { FailureDetector } from './failure-detector.js';
 import { newCounters, type ReadOptions, type ReplicaCounters, type WriteOptions } from './node-types.js';
 import { RingView } from './ring-view.js';
 import { VnodeStore } from './vnode.js';
+
+/** About this many bytes per batch frame (a single larger message still goes alone). */
+const BATCH_BYTES = 1 << 20;
 
 export interface ReplicaNodeOptions<S, Op> {
   readonly id: NodeId;
@@ -73,10 +80,18 @@ export interface ReplicaStatus {
   readonly counters: Readonly<ReplicaCounters>;
 }
 
+/** Runs a request; misuse it throws at once (TypeError, stopped) becomes a rejection, as for an async call. */
+function settle<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 export class ReplicaNode<S, Op> {
   readonly id: NodeId;
   readonly config: ReplicationConfig;
-  private readonly type: ReplicatedType<S, Op>;
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly random: Random;
@@ -89,11 +104,18 @@ export class ReplicaNode<S, Op> {
   private readonly aae: AntiEntropy<S, Op>;
   private readonly hints: HintStore<S, Op>;
   private readonly hlc: Hlc;
-  private readonly coordinator: Coordinator<S, Op>;
+  private readonly deadlines: Deadlines;
+  private readonly requests: RequestTable;
+  private readonly reads: GetCoordinator<S, Op>;
+  private readonly writes: PutCoordinator<S, Op>;
+  /** Messages to each peer sent during this turn, flushed together (one frame per peer). */
+  private readonly outbox = new Map<NodeId, Uint8Array[]>();
+  private flushScheduled = false;
   private readonly timers = new Set<TimerHandle>();
   private epoch: Epoch = { counter: 0, tag: '' };
   private actor = '';
-  private actorReady: Promise<void> = Promise.resolve();
+  /** Settles once a pending epoch bump is stored; undefined when the actor is ready. */
+  private actorPending: Promise<void> | undefined;
   private nextReqId: number;
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly counters: ReplicaCounters = newCounters();
@@ -106,7 +128,6 @@ export class ReplicaNode<S, Op> {
     if (!Array.isArray(members) || members.length === 0)
       throw new TypeError('members must be a non-empty array');
     this.id = id;
-    this.type = type;
     this.transport = transport;
     this.clock = clock;
     this.random = random;
@@ -173,27 +194,28 @@ export class ReplicaNode<S, Op> {
         this.counters.aaeExchanges++;
       },
     });
-    this.coordinator = new Coordinator({
+    this.deadlines = new Deadlines(clock);
+    this.requests = new RequestTable(this.deadlines, () => this.newId());
+    const deps: CoordinatorDeps<S, Op> = {
       self: id,
       type,
       vnodes: this.vnodes,
       config: this.config,
       counters: this.counters,
+      requests: this.requests,
       preferenceList: (key) => this.preferenceList(key),
       send: (to, m) => this.send(to, m),
-      newId: () => this.newId(),
-      // Request deadlines are not tracked for stop(): stopAll() settles every request, and a
-      // deadline firing later finds its request finished and does nothing.
-      timer: (ms, fn) => this.clock.setTimeout(ms, fn),
       isStarted: () => this.state === 'started',
       actor: () => this.actor,
-      actorReady: () => this.actorReady,
+      actorPending: () => this.actorPending,
       now: () => this.hlc.now(),
       wallNow: () => this.clock.now(),
       requestId: () =>
         Math.floor(this.random.next() * 2 ** 32) * 2 ** 21 + Math.floor(this.random.next() * 2 ** 21),
       missed: (key, entries, unacked) => this.hints.record(key, entries, unacked),
-    });
+    };
+    this.reads = new GetCoordinator(deps);
+    this.writes = new PutCoordinator(deps);
     this.hints = new HintStore({
       self: id,
       n: this.config.n,
@@ -204,7 +226,7 @@ export class ReplicaNode<S, Op> {
       ring: () => this.view.ring,
       isUp: (n) => this.fd.isUp(n),
       sendItems: (to, q, items) => this.handoff.sendItems(to, q, items),
-      read: async (key) => (await this.coordinator.get(key)).state,
+      read: async (key) => (await this.reads.get(key)).state,
       onOverflow: (node) => this.aae.peerUp(node),
       onRecorded: (k) => {
         this.counters.hintsRecorded += k;
@@ -247,7 +269,8 @@ export class ReplicaNode<S, Op> {
     this.aae.cancel();
     this.hints.stop();
     this.handoff.cancelAll();
-    this.coordinator.stopAll();
+    this.flush(); // what was sent before stop() leaves; nothing after
+    this.requests.stopAll();
   }
 
   /** Current ring (immutable). */
@@ -292,12 +315,42 @@ export class ReplicaNode<S, Op> {
     return id;
   }
 
+  /**
+   * Encodes `m` for `to`. Messages to one peer sent in the same turn of the event loop leave
+   * together in one `batch` frame (per-peer batching: one transport send per peer per turn).
+   */
   private send(to: NodeId, m: Message): void {
     if (this.state !== 'started') return;
     const bytes = encodeMessage(m);
     this.counters.messagesSent++;
     this.counters.bytesSent += bytes.length;
-    this.transport.send(to, bytes);
+    const box = this.outbox.get(to);
+    if (box === undefined) this.outbox.set(to, [bytes]);
+    else box.push(bytes);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const [to, box] of this.outbox) {
+      let start = 0;
+      while (start < box.length) {
+        // up to MAX_BATCH messages and about BATCH_BYTES per frame
+        let end = start;
+        let size = 0;
+        while (end < box.length && end - start < MAX_BATCH && (end === start || size < BATCH_BYTES))
+          size += box[end++]!.length;
+        this.transport.send(
+          to,
+          end - start === 1 ? box[start]! : encodeMessage({ t: 'batch', messages: box.slice(start, end) }),
+        );
+        start = end;
+      }
+    }
+    this.outbox.clear();
   }
 
   private heartbeat(): void {
@@ -310,68 +363,78 @@ export class ReplicaNode<S, Op> {
 
   private receive(from: NodeId, bytes: Uint8Array): void {
     if (this.state !== 'started') return;
-    this.counters.messagesReceived++;
-    this.counters.bytesReceived += bytes.length;
-    let m: Message;
+    const m = this.decode(bytes);
+    if (m === undefined) return;
+    if (this.fd.heard(from)) this.onPeerUp(from);
+    if (m.t !== 'batch') this.dispatch(from, m);
+    else
+      for (const inner of m.messages) {
+        const one = this.decode(inner);
+        if (one?.t === 'batch')
+          this.counters.decodeErrors++; // never nested
+        else if (one !== undefined) this.dispatch(from, one);
+        if (this.state !== 'started') return;
+      }
+  }
+
+  /** Decodes a frame (counted), or counts it as undecodable. */
+  private decode(bytes: Uint8Array): Message | undefined {
     try {
-      m = decodeMessage(bytes);
+      const m = decodeMessage(bytes);
+      if (m.t !== 'batch') {
+        this.counters.messagesReceived++;
+        this.counters.bytesReceived += bytes.length;
+      }
+      return m;
     } catch (e) {
       if (e instanceof ReplicationDecodeError) {
         this.counters.decodeErrors++;
-        return;
+        return undefined;
       }
       throw e;
     }
-    if (this.fd.heard(from)) this.onPeerUp(from);
-    void this.dispatch(from, m).catch(() => {
-      // A failed handler (e.g. storage error) means no reply: the requester times out, as with
-      // a lost message. Nothing else to do here.
-    });
   }
 
-  private async dispatch(from: NodeId, m: Message): Promise<void> {
+  private dispatch(from: NodeId, m: Message): void {
+    const reply = (r: Message): void => this.send(from, r);
+    let pending: Promise<void> | void;
     switch (m.t) {
       case 'hb':
         if (m.ringDigest !== this.view.ring.digest)
           this.send(from, { t: 'ring', ring: this.view.ring.encode() });
         return;
       case 'ring':
-        return this.view.onRing(from, m.ring);
-      case 'get': {
-        if (m.partition >= this.view.ring.size) return;
-        const cur = await this.vnodes.get(m.partition, m.key);
-        this.send(from, { t: 'get-reply', id: m.id, partition: m.partition, state: cur?.bytes });
+        pending = this.view.onRing(from, m.ring);
+        break;
+      case 'get':
+        if (m.partition < this.view.ring.size) this.vnodes.serveGet(m, reply);
         return;
-      }
-      case 'put': {
-        if (m.partition >= this.view.ring.size) return;
-        let ok = true;
-        let state: Uint8Array | undefined;
-        try {
-          const res = await this.vnodes.merge(m.partition, m.key, this.type.decode(m.state));
-          if (m.returnState) state = res.bytes;
-        } catch {
-          ok = false;
-        }
-        if (m.id !== 0) this.send(from, { t: 'put-reply', id: m.id, partition: m.partition, ok, state });
+      case 'put':
+        if (m.partition < this.view.ring.size) this.vnodes.servePut(m, reply);
         return;
-      }
       case 'coord':
-        return this.coordinator.onCoordinate(from, m);
+        this.writes.onCoordinate(from, m);
+        return;
       case 'get-reply':
       case 'put-reply':
       case 'coord-reply':
-        this.coordinator.onReply(from, m);
+        this.requests.route(from, m);
         return;
       case 'handoff':
         if (m.partition >= this.view.ring.size) return;
-        return this.handoff.onData(from, m);
+        pending = this.handoff.onData(from, m);
+        break;
       case 'handoff-ack':
         this.handoff.onAck(m.id, m.ok);
         return;
+      case 'batch':
+        return; // unpacked by receive
       default:
-        return this.aae.handle(from, m);
+        pending = this.aae.handle(from, m);
     }
+    // A failed handler (e.g. storage error) means no reply: the requester times out, as with a
+    // lost message. Nothing else to do here.
+    pending?.catch(() => {});
   }
 
   /**
@@ -391,11 +454,20 @@ export class ReplicaNode<S, Op> {
     for (const m of this.view.targets()) this.fd.track(m);
     if (prev.ownedBy(this.id).some((q) => next.ownerOf(q) !== this.id)) {
       // kv679: data holding our dots will be deleted after handoff; mint under a new actor.
-      const bump = this.actorReady.then(async () => {
+      const bump = (this.actorPending ?? Promise.resolve()).then(async () => {
         this.epoch = await bumpEpoch(this.storage, this.random, this.epoch);
         this.actor = actorOf(this.id, this.epoch);
       });
-      this.actorReady = bump.catch(() => {});
+      const settled: Promise<void> = bump.then(
+        () => {
+          if (this.actorPending === settled) this.actorPending = undefined;
+        },
+        () => {
+          // the bump could not be stored: keep minting under the old actor rather than stall
+          if (this.actorPending === settled) this.actorPending = undefined;
+        },
+      );
+      this.actorPending = settled;
     }
   }
 
@@ -433,17 +505,19 @@ export class ReplicaNode<S, Op> {
 
   /** Reads `key` from R replicas (PR primaries), then read-repairs the stale ones. */
   get(key: string, options?: ReadOptions): Promise<{ state: S; replies: number; versions: number }> {
-    return this.coordinator.get(key, options);
+    return settle(() => this.reads.get(key, options));
   }
 
   /** Applies `op` as an HTTP-style operation, stamped with the vnode actor of a primary. */
   update(key: string, op: Op, options?: WriteOptions): Promise<{ state: S; delta: S }> {
-    return this.coordinator.update(key, op, options);
+    return settle(() => this.writes.update(key, op, options));
   }
 
   /** Merges a client delta (stamped with the client's own actor) at W replicas. */
   mergeDelta(key: string, delta: S, options?: WriteOptions & { full?: S }): Promise<{ state: S }> {
-    return this.coordinator.mergeDelta(key, delta, options);
+    return settle(() =>
+      this.writes.mergeDelta(key, delta, async (k) => (await this.reads.get(k)).state, options),
+    );
   }
 
   // ---------------------------------------------------------------- status

@@ -14,7 +14,7 @@ import { ReplicationError } from '../../errors.js';
 import type { ReplicatedType, Storage } from '../interfaces.js';
 import { SegmentTree } from '../repair/merkle-tree.js';
 import { bytesEqual, digestBytes } from '../ring/hash.js';
-import type { Item } from '../wire/messages.js';
+import type { Item, Message, PutMessage } from '../wire/messages.js';
 
 export const DATA_NS = 'data';
 const CACHE_LIMIT = 20_000;
@@ -291,6 +291,39 @@ export class VnodeStore<S, Op> {
     }
     if (pending === undefined) stored();
     else pending.then(stored, failed);
+  }
+
+  /** A replica's answer to a coordinator's `get`: its stored bytes (or none). */
+  serveGet(m: Extract<Message, { t: 'get' }>, reply: (r: Message) => void): void {
+    this.read(m.partition, m.key, false, (err, cur) => {
+      if (err === undefined) reply({ t: 'get-reply', id: m.id, partition: m.partition, state: cur?.bytes });
+    });
+  }
+
+  /**
+   * A replica's answer to a `put`: join it, store durably, then acknowledge — with its state when
+   * asked, or only when that differs from the coordinator's (`unless`); refuse what it cannot join.
+   */
+  servePut(m: PutMessage, reply: (r: Message) => void): void {
+    const answer = (ok: boolean, state: Uint8Array | undefined): void => {
+      if (m.id !== 0) reply({ t: 'put-reply', id: m.id, partition: m.partition, ok, state });
+    };
+    let delta: S;
+    try {
+      delta = this.type.decode(m.state);
+    } catch {
+      answer(false, undefined);
+      return;
+    }
+    this.mergeWith(m.partition, m.key, delta, (_err, res) => {
+      if (res === undefined) return answer(false, undefined);
+      let state: Uint8Array | undefined;
+      if (m.returnState && m.id !== 0) {
+        const d = m.unless === undefined ? undefined : digestBytes(res.bytes);
+        if (d === undefined || d.hi !== m.unless!.hi || d.lo !== m.unless!.lo) state = res.bytes;
+      }
+      answer(true, state);
+    });
   }
 
   /** Deletes `key` from vnode `q` if its stored bytes still equal `bytes` (it was handed off). */

@@ -7,7 +7,8 @@ import { Reader } from '../../codec/reader.js';
 import { Writer } from '../../codec/writer.js';
 import { CrdtDecodeError, ReplicationDecodeError } from '../../errors.js';
 
-export const WIRE_VERSION = 1;
+/** V2: a put says whether (and unless what) the replica returns its state. */
+export const WIRE_VERSION = 2;
 /** Largest encoded message accepted. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Largest encoded CRDT state or op carried in a message. */
@@ -16,6 +17,8 @@ export const MAX_STATE_BYTES = 4 * 1024 * 1024;
 export const MAX_KEY_BYTES = 1024;
 /** Most items in a handoff batch or anti-entropy message. */
 export const MAX_ITEMS = 100_000;
+/** Most messages in one batch. */
+export const MAX_BATCH = 4_096;
 
 export interface Item {
   readonly key: string;
@@ -61,15 +64,7 @@ export type Message =
       readonly partition: number;
       readonly state: Uint8Array | undefined;
     }
-  | {
-      readonly t: 'put';
-      /** 0 when no reply is wanted (read repair). */
-      readonly id: number;
-      readonly partition: number;
-      readonly key: string;
-      readonly state: Uint8Array;
-      readonly returnState: boolean;
-    }
+  | PutMessage
   | {
       readonly t: 'put-reply';
       readonly id: number;
@@ -115,9 +110,46 @@ export type Message =
       readonly toInitiator: boolean;
       readonly items: readonly Item[];
       readonly want: readonly string[];
-    });
+    })
+  /** Several encoded messages to one peer, sent together (never nested). */
+  | { readonly t: 'batch'; readonly messages: readonly Uint8Array[] };
 
 export type MessageType = Message['t'];
+
+/** A 64-bit digest of an encoded state (see ring/hash.ts digestBytes). */
+export interface StateDigest {
+  readonly hi: number;
+  readonly lo: number;
+}
+
+export interface PutMessage {
+  readonly t: 'put';
+  /** 0 when no reply is wanted (read repair, best-effort copies). */
+  readonly id: number;
+  readonly partition: number;
+  readonly key: string;
+  /** A delta or a full state: the replica joins it into what it holds. */
+  readonly state: Uint8Array;
+  /** Whether the reply carries the replica's state after the join. */
+  readonly returnState: boolean;
+  /**
+   * With returnState: only when that state's digest differs from this one (the coordinator's own
+   * state after the same join), so a replica that agrees answers with an acknowledgement alone.
+   */
+  readonly unless: StateDigest | undefined;
+}
+
+/** The one builder of a put (replication, read repair). */
+export function putMessage(
+  id: number,
+  partition: number,
+  key: string,
+  state: Uint8Array,
+  returnState = false,
+  unless?: StateDigest,
+): PutMessage {
+  return { t: 'put', id, partition, key, state, returnState, unless };
+}
 
 const TYPES: readonly MessageType[] = [
   'hb',
@@ -134,6 +166,7 @@ const TYPES: readonly MessageType[] = [
   'aae-segments',
   'aae-keys',
   'aae-repair',
+  'batch',
 ];
 const TYPE_CODE = new Map(TYPES.map((t, i) => [t, i + 1]));
 
@@ -169,11 +202,10 @@ export function encodeMessage(m: Message): Uint8Array {
       optBytes(w, m.state);
       break;
     case 'put':
-      w.varuint(m.id)
-        .varuint(m.partition)
-        .string(m.key)
-        .sizedBytes(m.state)
-        .byte(m.returnState ? 1 : 0);
+      w.varuint(m.id).varuint(m.partition).string(m.key).sizedBytes(m.state);
+      if (!m.returnState) w.byte(0);
+      else if (m.unless === undefined) w.byte(1);
+      else w.byte(2).uint32(m.unless.hi).uint32(m.unless.lo);
       break;
     case 'put-reply':
       w.varuint(m.id)
@@ -233,6 +265,10 @@ export function encodeMessage(m: Message): Uint8Array {
       items(w, m.items);
       w.varuint(m.want.length);
       for (const k of m.want) w.string(k);
+      break;
+    case 'batch':
+      w.varuint(m.messages.length);
+      for (const b of m.messages) w.sizedBytes(b);
       break;
   }
   return w.finish();
@@ -304,16 +340,16 @@ function readMessage(r: Reader): Message {
     case 'get-reply':
       m = { t, id: r.varuint(), partition: r.bounded(PARTITION_MAX, 'partition'), state: readOptBytes(r) };
       break;
-    case 'put':
-      m = {
-        t,
-        id: r.varuint(),
-        partition: r.bounded(PARTITION_MAX, 'partition'),
-        key: r.string(MAX_KEY_BYTES),
-        state: r.sizedBytes(MAX_STATE_BYTES),
-        returnState: r.bool(),
-      };
+    case 'put': {
+      const id = r.varuint();
+      const partition = r.bounded(PARTITION_MAX, 'partition');
+      const key = r.string(MAX_KEY_BYTES);
+      const state = r.sizedBytes(MAX_STATE_BYTES);
+      const back = r.bounded(2, 'put return mode');
+      const unless = back === 2 ? { hi: r.uint32(), lo: r.uint32() } : undefined;
+      m = putMessage(id, partition, key, state, back > 0, unless);
       break;
+    }
     case 'put-reply':
       m = {
         t,
@@ -395,6 +431,13 @@ function readMessage(r: Reader): Message {
       const want: string[] = [];
       for (let i = 0; i < nw; i++) want.push(r.string(MAX_KEY_BYTES));
       m = { t, ...head, toInitiator, items: its, want };
+      break;
+    }
+    case 'batch': {
+      const n = r.count(MAX_BATCH, 1, 'batched messages');
+      const messages: Uint8Array[] = [];
+      for (let k = 0; k < n; k++) messages.push(r.sizedBytes(MAX_MESSAGE_BYTES));
+      m = { t, messages };
       break;
     }
     default:
