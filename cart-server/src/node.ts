@@ -14,6 +14,7 @@ import pino, { type Logger } from 'pino';
 import { createApp, type SubAppMount } from './app.js';
 import { createAdminCartRoutes } from './carts/admin-routes.js';
 import { CartService } from './carts/cart-service.js';
+import { withLineLimit } from './carts/line-limit.js';
 import { observeDecodeFailures } from './carts/observe-decode.js';
 import { createClusterEndpoint } from './cluster/cluster-endpoint.js';
 import { WsTransport } from './cluster/ws-transport.js';
@@ -86,7 +87,7 @@ export async function startCartServer(
   let carts: CartService | undefined;
   const replica = new ReplicaNode<CartState, CartOp>({
     id: config.nodeId,
-    type: observeDecodeFailures(cartType, (err, byteLength) => {
+    type: observeDecodeFailures(withLineLimit(cartType, config.limits.maxLinesPerCart), (err, byteLength) => {
       const code =
         typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'UNKNOWN';
       metrics.decodeFailures.inc({ code });

@@ -75,8 +75,9 @@ describe('cart server API (one real process)', () => {
     expect(noKey.status).toBeLessThan(500);
   });
 
-  it('adds, sets, removes and clears lines of the caller’s own cart', async () => {
+  it('adds, sets, removes and clears lines of the caller’s own cart (whole cart on request)', async () => {
     const alice = api(server.url, await token('alice'));
+    const full = { prefer: 'return=representation' };
     let res = await alice('GET', '/v1/carts/main');
     expect(res.status).toBe(200);
     expect((res.json as CartBody).lines).toEqual([]);
@@ -86,21 +87,62 @@ describe('cart server API (one real process)', () => {
       meta: { priceMinor: 1299 },
     });
     expect(res.status).toBe(200);
-    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-1', quantity: 3 });
-    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-2' });
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-1', quantity: 3 }, full);
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-2' }, full);
+    expect(res.headers.get('preference-applied')).toBe('return=representation');
     expect((res.json as CartBody).lines).toEqual([
       { productId: 'sku-1', quantity: 5, meta: { priceMinor: 1299 } },
       { productId: 'sku-2', quantity: 1 },
     ]);
-    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 7 });
+    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 7 }, full);
     expect((res.json as CartBody).lines[0]).toMatchObject({ productId: 'sku-1', quantity: 7 });
-    res = await alice('DELETE', '/v1/carts/main/items/sku-2');
+    res = await alice('DELETE', '/v1/carts/main/items/sku-2', undefined, full);
     expect((res.json as CartBody).lines.map((l) => l.productId)).toEqual(['sku-1']);
-    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 0 });
+    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 0 }, full);
     expect((res.json as CartBody).lines).toEqual([]);
     await alice('POST', '/v1/carts/main/items', { productId: 'sku-3' });
     res = await alice('DELETE', '/v1/carts/main');
     expect(res.json).toMatchObject({ lines: [], totalQuantity: 0 });
+  });
+
+  it('answers add, set and remove with the changed line and the cart version, not the whole cart', async () => {
+    const u = api(server.url, await token('compact'));
+    for (let i = 0; i < 10; i++) await u('POST', '/v1/carts/main/items', { productId: `other-${i}` });
+    let res = await u('POST', '/v1/carts/main/items', {
+      productId: 'sku-1',
+      quantity: 2,
+      meta: { priceMinor: 5 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('preference-applied')).toBeNull();
+    expect(res.json).toEqual({
+      cartId: 'main',
+      changed: [{ productId: 'sku-1', quantity: 2, meta: { priceMinor: 5 } }],
+      context: expect.any(String),
+    });
+    // The version is the cart's causal context: the one a full read reports.
+    const read = (await u('GET', '/v1/carts/main')).json as CartBody;
+    expect((res.json as { context: string }).context).toBe(read.context);
+    res = await u('PUT', '/v1/carts/main/items/sku-1', { quantity: 9 });
+    expect((res.json as { changed: unknown }).changed).toEqual([
+      { productId: 'sku-1', quantity: 9, meta: { priceMinor: 5 } },
+    ]);
+    res = await u('DELETE', '/v1/carts/main/items/sku-1');
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'sku-1', quantity: 0 }]);
+    res = await u('PUT', '/v1/carts/main/items/other-3', { quantity: 0 });
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'other-3', quantity: 0 }]);
+    // Prefer is parsed as RFC 7240 lists it: among other preferences, any case, quoted.
+    res = await u(
+      'POST',
+      '/v1/carts/main/items',
+      { productId: 'sku-2' },
+      {
+        prefer: 'respond-async, RETURN="representation"; x=1',
+      },
+    );
+    expect((res.json as CartBody).lines).toHaveLength(10);
+    res = await u('POST', '/v1/carts/main/items', { productId: 'sku-2' }, { prefer: 'return=minimal' });
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'sku-2', quantity: 2 }]);
   });
 
   it('never lets a user read or change another user’s cart', async () => {

@@ -1,8 +1,15 @@
 /**
- * `/v1/carts/:cartId` — always the authenticated user's cart (SPEC §3). Responses are the cart
- * view; `context` (base64 encodeContext) lets a client start a delta sync from an HTTP read.
+ * `/v1/carts/:cartId` — always the authenticated user's cart (SPEC §3). `context` (base64
+ * encodeContext) is the cart's version: it lets a client start a delta sync from an HTTP answer.
+ *
+ * Reads, clear and device merges answer with the whole cart (CartView). Add, set-quantity and
+ * remove answer with what they changed (CartChangeView: the changed line as it is now, and the
+ * cart's version), so their answer costs the same for a 1-line and a 500-line cart; a client that
+ * wants the whole cart back asks with `Prefer: return=representation` (RFC 7240) and gets the
+ * CartView with `Preference-Applied: return=representation`.
  */
 import { type CartLine, type CartState, decodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AuthVariables } from '../auth/middleware.js';
 import { ApiError } from '../http/errors.js';
@@ -35,6 +42,48 @@ export function cartView(cartId: string, state: CartState): CartView {
   };
 }
 
+/** The answer of add, set-quantity and remove unless the whole cart is asked for. */
+export interface CartChangeView {
+  readonly cartId: string;
+  /** The line the operation changed, as it is after it (quantity 0: the cart no longer holds it). */
+  readonly changed: CartLine[];
+  readonly context: string;
+}
+
+export function cartChangeView(cartId: string, state: CartState, productId: string): CartChangeView {
+  return {
+    cartId,
+    changed: [state.get(productId) ?? { productId, quantity: 0 }],
+    context: Buffer.from(encodeContext(state.context())).toString('base64'),
+  };
+}
+
+/** `Prefer: return=representation` among the request's preferences (RFC 7240 §2, §4.2). */
+export function prefersRepresentation(prefer: string | undefined): boolean {
+  if (prefer === undefined) return false;
+  for (const item of prefer.split(',')) {
+    const [pref] = item.split(';');
+    const eq = pref?.indexOf('=') ?? -1;
+    if (pref === undefined || eq < 0) continue;
+    if (pref.slice(0, eq).trim().toLowerCase() !== 'return') continue;
+    const value = pref
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
+    if (value.toLowerCase() === 'representation') return true;
+  }
+  return false;
+}
+
+/** The answer of a line change: the change, or the whole cart when the client prefers it. */
+function changeAnswer(c: Context, cartId: string, state: CartState, productId: string): Response {
+  if (prefersRepresentation(c.req.header('prefer'))) {
+    c.header('preference-applied', 'return=representation');
+    return c.json(cartView(cartId, state));
+  }
+  return c.json(cartChangeView(cartId, state, productId));
+}
+
 function decodeBase64(text: string): Uint8Array {
   const normalized = text.replace(/-/g, '+').replace(/_/g, '/');
   return new Uint8Array(Buffer.from(normalized, 'base64'));
@@ -55,7 +104,7 @@ export function createCartRoutes(carts: CartService): Hono<{ Variables: AuthVari
       body.meta === undefined
         ? { type: 'add' as const, productId: body.productId, quantity: body.quantity }
         : { type: 'add' as const, productId: body.productId, quantity: body.quantity, meta: body.meta };
-    return c.json(cartView(cartId, await carts.apply(c.var.auth.sub, cartId, op)));
+    return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), op.productId);
   });
 
   app.put('/carts/:cartId/items/:productId', async (c) => {
@@ -66,13 +115,14 @@ export function createCartRoutes(carts: CartService): Hono<{ Variables: AuthVari
       quantity === 0
         ? { type: 'remove' as const, productId }
         : { type: 'setQuantity' as const, productId, quantity };
-    return c.json(cartView(cartId, await carts.apply(c.var.auth.sub, cartId, op)));
+    return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), productId);
   });
 
   app.delete('/carts/:cartId/items/:productId', async (c) => {
     const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
     const productId = parseParam(productIdSchema, c.req.param('productId'));
-    return c.json(cartView(cartId, await carts.apply(c.var.auth.sub, cartId, { type: 'remove', productId })));
+    const state = await carts.apply(c.var.auth.sub, cartId, { type: 'remove', productId });
+    return changeAnswer(c, cartId, state, productId);
   });
 
   app.delete('/carts/:cartId', async (c) => {

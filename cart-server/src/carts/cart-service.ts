@@ -3,13 +3,26 @@
  * and for a cluster. Keys are `${userId}/${cartId}` (SPEC §3), so a user can only ever address
  * their own carts; the HTTP and WebSocket layers pass the authenticated user id, never a client one.
  *
- * Observed-remove needs the remover to have *observed* what it removes: before a setQuantity,
- * remove or clear, the service does a quorum read (R). With R + W > N that read intersects the
- * write quorum of every acknowledged add, and its read repair (started as soon as the replies are
- * in) brings those adds into the coordinating replica, so the remove's context covers them
- * (Dynamo §4.4 shows what happens otherwise: deleted items resurface). The repair is asynchronous,
- * so this narrows the window rather than closing it; an add it misses survives (add-wins), it is
- * never lost.
+ * An op is minted at the coordinating primary from that node's state of the cart (the core's
+ * Coordinator.coordinate), and the lines-per-cart bound is checked right there (line-limit.ts), so
+ * a single node answers every mutation with one locked read-modify-write and no read before it:
+ * its local replicas are all the replicas there are, so what the op observes is what a quorum read
+ * would return.
+ *
+ * In a cluster every mutation first does a quorum read (R), for two reasons:
+ * - Observed-remove: a remove, set-quantity or clear should observe every acknowledged add. With
+ *   R + W > N that read intersects the write quorum of every acknowledged add, and its read repair
+ *   (started as soon as the replies are in) brings those adds into the coordinating replica, so
+ *   the remove's context covers them (Dynamo §4.4 shows what happens otherwise: deleted items
+ *   resurface). The repair is asynchronous, so this narrows the window rather than closing it; an
+ *   add it misses survives (add-wins), it is never lost.
+ * - Read-your-writes in the answer: the coordinator answers from its own replica, which may be
+ *   stale (a node just restarted has not yet received the removes made while it was down). The
+ *   answer is that state joined with the quorum read, so it never shows a line a quorum read would
+ *   not show: every remove acknowledged before the request is in the read (R + W > N), and the
+ *   join drops the stale entries it removed.
+ * The read comes first (not concurrently with the write) so a failed read fails the request before
+ * anything is written: a client may then retry an add without adding twice.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -30,10 +43,12 @@ import {
 } from '@cartwheel/crdt';
 import { ApiError } from '../http/errors.js';
 import { checkCartGrowth, checkDeltaShape, type DeltaBounds, deltaBounds } from './delta-bounds.js';
+import { isLineLimitRefusal, lineLimitMessage } from './line-limit.js';
 
 export type CartReplica = ReplicaNode<CartState, CartOp>;
 
 export interface CartServiceOptions {
+  /** The bound device deltas are checked against; the replica's type enforces it on ops (withLineLimit). */
   readonly maxLinesPerCart: number;
   readonly onQuorumFailure?: (op: string) => void;
   readonly onOperation?: (op: string) => void;
@@ -57,8 +72,6 @@ export interface CartSnapshot {
 export class CartService {
   private readonly listeners = new Map<string, Set<CartListener>>();
   private readonly addListeners = new Set<(productId: string, quantity: number) => void>();
-  /** Recent carts' line counts (bounded, oldest evicted first). */
-  private readonly lineCounts = new Map<string, number>();
   private readonly bounds: DeltaBounds;
 
   constructor(
@@ -70,10 +83,6 @@ export class CartService {
 
   /** Called by the ReplicaNode's onChange hook: a local replica of `key` changed. */
   notifyChange(key: string, state: CartState, delta: CartDelta): void {
-    // A change that did not go through this service (replication from a peer, read repair): the
-    // remembered line count may only go up here, never under what an acknowledged write returned.
-    const remembered = this.lineCounts.get(key);
-    if (remembered !== undefined && state.size > remembered) this.lineCounts.set(key, state.size);
     const set = this.listeners.get(key);
     if (set === undefined) return;
     for (const fn of set) fn(delta, state);
@@ -102,30 +111,28 @@ export class CartService {
   }
 
   /**
-   * Applies one cart operation with W acknowledgements; returns the merged state after it.
-   *
-   * The line bound holds on every path that can create a line (add, set-quantity here; device
-   * deltas in `merge`): exact for a single writer, approximate under concurrent writers by design
-   * (a bound against abuse, not an invariant). The line count of recently written carts is
-   * remembered, so the common add needs no extra read.
+   * Applies one cart operation with W acknowledgements; returns the cart after it, as the
+   * coordinator's replica holds it joined (in a cluster) with the quorum read taken before the
+   * write (see the header comment). A new line in a full cart is refused with CART_TOO_LARGE by
+   * the replica's type where the op is minted (line-limit.ts).
    */
   async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
     const key = cartKey(userId, cartId);
-    if (op.type === 'add') {
-      const size = this.lineCounts.get(key);
-      if (size === undefined || size >= this.options.maxLinesPerCart) {
-        this.refuseNewLine(await this.readState(key, { r: 1 }), op.productId);
+    const observed = this.allReplicasLocal(key) ? undefined : await this.readState(key);
+    let result: { state: CartState; delta: CartDelta };
+    try {
+      result = await this.guard(op.type, this.replica.update(key, op));
+    } catch (err) {
+      if (isLineLimitRefusal(err)) {
+        throw new ApiError('CART_TOO_LARGE', lineLimitMessage(this.options.maxLinesPerCart), { cause: err });
       }
-    } else {
-      // Observed-remove: remove, set-quantity and clear first observe every acknowledged add (R).
-      const observed = await this.readState(key);
-      if (op.type === 'setQuantity') this.refuseNewLine(observed, op.productId);
+      throw err;
     }
-    const { state, delta } = await this.guard(op.type, this.replica.update(key, op));
-    this.rememberSize(key, state);
+    const { delta } = result;
+    const state = observed === undefined ? result.state : cartType.join(observed, result.state);
     this.options.onOperation?.(op.type);
     if (op.type === 'add') for (const listener of this.addListeners) listener(op.productId, op.quantity);
-    this.notifyLocal(key, state, delta);
+    this.notifyLocal(key, result.state, delta);
     return state;
   }
 
@@ -170,10 +177,11 @@ export class CartService {
     checkCartGrowth(state, known, joined, actor, this.bounds);
     // A replica lacking the delta's causal past gets the joined state instead.
     const result = await this.guard('merge', this.replica.mergeDelta(key, delta, { full: joined }));
-    this.rememberSize(key, result.state);
     this.options.onOperation?.('merge');
     this.notifyLocal(key, result.state, delta);
-    return result.state;
+    // The replicas' answer joined with the quorum read and the delta: a stale acknowledging replica
+    // cannot bring back a line the read saw removed (read-your-writes in the answer).
+    return cartType.join(joined, result.state);
   }
 
   /** Orders adapter port: the cart as it is now, with the context that says exactly what was bought. */
@@ -226,11 +234,14 @@ export class CartService {
     this.notifyChange(key, state, delta);
   }
 
-  private refuseNewLine(state: CartState, productId: string): void {
-    const max = this.options.maxLinesPerCart;
-    if (state.get(productId) === undefined && state.size >= max) {
-      throw new ApiError('CART_TOO_LARGE', `a cart holds at most ${max} lines`);
-    }
+  /**
+   * Whether this node holds every replica of `key` (a single node): then the state an op is minted
+   * from at this coordinator already is what any quorum read would return.
+   */
+  private allReplicasLocal(key: string): boolean {
+    const self = this.replica.id;
+    for (const e of this.replica.preferenceList(key)) if (e.node !== self) return false;
+    return true;
   }
 
   /** Quorum read (R unless `options` say otherwise) of one cart's state. */
@@ -264,15 +275,6 @@ export class CartService {
         }
       }
     }
-  }
-
-  private rememberSize(key: string, state: CartState): void {
-    this.lineCounts.delete(key);
-    if (this.lineCounts.size >= 100_000) {
-      const oldest = this.lineCounts.keys().next();
-      if (oldest.done !== true) this.lineCounts.delete(oldest.value);
-    }
-    this.lineCounts.set(key, state.size);
   }
 
   private async guard<T>(op: string, p: Promise<T>): Promise<T> {

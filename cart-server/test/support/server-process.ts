@@ -211,6 +211,7 @@ export type Api = (
 ) => Promise<{
   status: number;
   json: unknown;
+  headers: Headers;
 }>;
 
 /** A tiny JSON client bound to one base URL and bearer token. */
@@ -233,6 +234,6 @@ export function api(baseUrl: string, bearer?: string): Api {
     } catch {
       // not JSON (e.g. /metrics)
     }
-    return { status: res.status, json };
+    return { status: res.status, json, headers: res.headers };
   };
 }
