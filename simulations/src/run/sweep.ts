@@ -45,8 +45,9 @@ function crashed(config: SimConfig, store: string, error: string): SeedResult {
 }
 
 /**
- * Workers run the TypeScript sources when we do (tsx during development and in `npm run sim`):
- * tsx's loader is not inherited by worker threads, so register it for them explicitly.
+ * Workers run what we run: `worker.js` beside us in the compiled package and in the bundle
+ * `npm run sim` builds (scripts/run-sim.mjs), the TypeScript sources under tsx (tests): tsx's
+ * loader is not inherited by worker threads, so register it for them explicitly.
  */
 function spawnWorker(): Worker {
   const self = import.meta.url;
