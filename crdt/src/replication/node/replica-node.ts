@@ -42,9 +42,6 @@ import { newCounters, type ReadOptions, type ReplicaCounters, type WriteOptions 
 import { RingView } from './ring-view.js';
 import { VnodeStore } from './vnode.js';
 
-/** About this many bytes per batch frame (a single larger message still goes alone). */
-const BATCH_BYTES = 1 << 20;
-
 export interface ReplicaNodeOptions<S, Op> {
   readonly id: NodeId;
   readonly type: ReplicatedType<S, Op>;
@@ -109,7 +106,7 @@ export class ReplicaNode<S, Op> {
   private readonly reads: GetCoordinator<S, Op>;
   private readonly writes: PutCoordinator<S, Op>;
   /** Messages to each peer sent during this turn, flushed together (one frame per peer). */
-  private readonly outbox = new Map<NodeId, Uint8Array[]>();
+  private readonly outbox = new Map<NodeId, Message[]>();
   private flushScheduled = false;
   private readonly timers = new Set<TimerHandle>();
   private epoch: Epoch = { counter: 0, tag: '' };
@@ -321,12 +318,10 @@ export class ReplicaNode<S, Op> {
    */
   private send(to: NodeId, m: Message): void {
     if (this.state !== 'started') return;
-    const bytes = encodeMessage(m);
     this.counters.messagesSent++;
-    this.counters.bytesSent += bytes.length;
     const box = this.outbox.get(to);
-    if (box === undefined) this.outbox.set(to, [bytes]);
-    else box.push(bytes);
+    if (box === undefined) this.outbox.set(to, [m]);
+    else box.push(m);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -336,18 +331,12 @@ export class ReplicaNode<S, Op> {
   private flush(): void {
     this.flushScheduled = false;
     for (const [to, box] of this.outbox) {
-      let start = 0;
-      while (start < box.length) {
-        // up to MAX_BATCH messages and about BATCH_BYTES per frame
-        let end = start;
-        let size = 0;
-        while (end < box.length && end - start < MAX_BATCH && (end === start || size < BATCH_BYTES))
-          size += box[end++]!.length;
-        this.transport.send(
-          to,
-          end - start === 1 ? box[start]! : encodeMessage({ t: 'batch', messages: box.slice(start, end) }),
-        );
-        start = end;
+      for (let start = 0; start < box.length; start += MAX_BATCH) {
+        const end = Math.min(box.length, start + MAX_BATCH);
+        const one = end - start === 1;
+        const bytes = encodeMessage(one ? box[start]! : { t: 'batch', messages: box.slice(start, end) });
+        this.counters.bytesSent += bytes.length;
+        this.transport.send(to, bytes);
       }
     }
     this.outbox.clear();
@@ -363,35 +352,25 @@ export class ReplicaNode<S, Op> {
 
   private receive(from: NodeId, bytes: Uint8Array): void {
     if (this.state !== 'started') return;
-    const m = this.decode(bytes);
-    if (m === undefined) return;
-    if (this.fd.heard(from)) this.onPeerUp(from);
-    if (m.t !== 'batch') this.dispatch(from, m);
-    else
-      for (const inner of m.messages) {
-        const one = this.decode(inner);
-        if (one?.t === 'batch')
-          this.counters.decodeErrors++; // never nested
-        else if (one !== undefined) this.dispatch(from, one);
-        if (this.state !== 'started') return;
-      }
-  }
-
-  /** Decodes a frame (counted), or counts it as undecodable. */
-  private decode(bytes: Uint8Array): Message | undefined {
+    let m: Message;
     try {
-      const m = decodeMessage(bytes);
-      if (m.t !== 'batch') {
-        this.counters.messagesReceived++;
-        this.counters.bytesReceived += bytes.length;
-      }
-      return m;
+      m = decodeMessage(bytes);
     } catch (e) {
-      if (e instanceof ReplicationDecodeError) {
-        this.counters.decodeErrors++;
-        return undefined;
-      }
-      throw e;
+      if (!(e instanceof ReplicationDecodeError)) throw e;
+      this.counters.decodeErrors++;
+      return;
+    }
+    this.counters.bytesReceived += bytes.length;
+    if (this.fd.heard(from)) this.onPeerUp(from);
+    if (m.t !== 'batch') {
+      this.counters.messagesReceived++;
+      this.dispatch(from, m);
+      return;
+    }
+    this.counters.messagesReceived += m.messages.length;
+    for (const inner of m.messages) {
+      if (this.state !== 'started') return;
+      this.dispatch(from, inner);
     }
   }
 

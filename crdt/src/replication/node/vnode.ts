@@ -15,6 +15,7 @@ import type { ReplicatedType, Storage } from '../interfaces.js';
 import { SegmentTree } from '../repair/merkle-tree.js';
 import { bytesEqual, digestBytes } from '../ring/hash.js';
 import type { Item, Message, PutMessage } from '../wire/messages.js';
+import { PartitionedMap } from './partitioned-map.js';
 
 export const DATA_NS = 'data';
 const CACHE_LIMIT = 20_000;
@@ -36,9 +37,9 @@ export interface MergeResult<S> {
 }
 
 export class VnodeStore<S, Op> {
-  private readonly cache = new Map<string, Cached<S>>();
+  private readonly cache = new PartitionedMap<Cached<S>>();
   /** Locked (partition, key) pairs and the tasks waiting for each, in arrival order. */
-  private readonly locks = new Map<string, (() => void)[]>();
+  private readonly locks = new PartitionedMap<(() => void)[]>();
   /** trees.get(vnode).get(preflist partition) */
   private readonly trees = new Map<number, Map<number, SegmentTree>>();
   /**
@@ -46,7 +47,7 @@ export class VnodeStore<S, Op> {
    * anti-entropy, handoff and status, so a write just marks its key; the digest and tree update
    * happen once per key when a reader needs the trees, not once per write.
    */
-  private readonly dirty = new Map<string, { q: number; key: string; bytes: Uint8Array | undefined }>();
+  private readonly dirty = new PartitionedMap<Uint8Array | undefined>();
 
   constructor(
     private readonly type: ReplicatedType<S, Op>,
@@ -64,15 +65,15 @@ export class VnodeStore<S, Op> {
     }
   }
 
-  private markDirty(q: number, key: string, ck: string, bytes: Uint8Array | undefined): void {
-    this.dirty.set(ck, { q, key, bytes });
+  private markDirty(q: number, key: string, bytes: Uint8Array | undefined): void {
+    this.dirty.set(q, key, bytes);
     if (this.dirty.size >= DIRTY_LIMIT) this.flush();
   }
 
   /** Folds pending writes into the hash trees. */
   private flush(): void {
     if (this.dirty.size === 0) return;
-    for (const { q, key, bytes } of this.dirty.values())
+    for (const [q, key, bytes] of this.dirty.entries())
       this.treeOf(q, this.partitionOf(key)).update(key, bytes === undefined ? undefined : digestBytes(bytes));
     this.dirty.clear();
   }
@@ -137,17 +138,16 @@ export class VnodeStore<S, Op> {
    * Uncontended, the task runs at once (no promise); waiting tasks run in arrival order.
    */
   withLock(q: number, key: string, task: (release: () => void) => void): void {
-    const lk = `${q}\u0000${key}`;
-    const waiting = this.locks.get(lk);
+    const waiting = this.locks.get(q, key);
     const release = (): void => {
-      const queue = this.locks.get(lk)!;
+      const queue = this.locks.get(q, key)!;
       const next = queue.shift();
-      if (next === undefined) this.locks.delete(lk);
+      if (next === undefined) this.locks.delete(q, key);
       else queueMicrotask(next); // a fresh stack: a long queue of synchronous tasks cannot overflow it
     };
     if (waiting !== undefined) waiting.push(() => task(release));
     else {
-      this.locks.set(lk, []);
+      this.locks.set(q, key, []);
       task(release);
     }
   }
@@ -170,18 +170,15 @@ export class VnodeStore<S, Op> {
     );
   }
 
-  private remember(ck: string, c: Cached<S>): void {
-    this.cache.delete(ck);
-    this.cache.set(ck, c);
-    if (this.cache.size > CACHE_LIMIT) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+  /** Caches a state; written keys move to the end of the eviction order (reads do not). */
+  private remember(q: number, key: string, c: Cached<S>): void {
+    this.cache.set(q, key, c, true);
+    if (this.cache.size > CACHE_LIMIT) this.cache.evictOne();
   }
 
   /** The cached state of `key` in vnode `q`, if cached (no storage read). */
   cached(q: number, key: string): Cached<S> | undefined {
-    return this.cache.get(`${q}\u0000${key}`);
+    return this.cache.get(q, key);
   }
 
   /** The stored state of `key` in vnode `q` (unlocked read). */
@@ -208,7 +205,7 @@ export class VnodeStore<S, Op> {
     if (bytes === undefined) return undefined;
     const c = { state: this.type.decode(bytes), bytes };
     // Only lock holders fill the cache: an unlocked read racing a delete must not cache a ghost.
-    if (fill) this.remember(`${q}\u0000${key}`, c);
+    if (fill) this.remember(q, key, c);
     return c;
   }
 
@@ -270,9 +267,8 @@ export class VnodeStore<S, Op> {
     }
     const encoded = bytes;
     const stored = (): void => {
-      const ck = `${q}\u0000${key}`;
-      this.remember(ck, { state: next, bytes: encoded });
-      this.markDirty(q, key, ck, encoded);
+      this.remember(q, key, { state: next, bytes: encoded });
+      this.markDirty(q, key, encoded);
       try {
         this.onChange(key, next, delta);
       } catch {
@@ -333,9 +329,8 @@ export class VnodeStore<S, Op> {
       if (cur === undefined) return true;
       if (!bytesEqual(cur.bytes, bytes)) return false;
       await this.storage.delete(DATA_NS, q, key);
-      const ck = `${q}\u0000${key}`;
-      this.cache.delete(ck);
-      this.markDirty(q, key, ck, undefined);
+      this.cache.delete(q, key);
+      this.markDirty(q, key, undefined);
       return true;
     });
   }

@@ -53,7 +53,10 @@ const samples: Message[] = [
   { t: 'aae-repair', xid: 1, p: 2, from: 2, to: 3, toInitiator: true, items: [], want: ['k'] },
   {
     t: 'batch',
-    messages: [encodeMessage({ t: 'hb', ringVersion: 1, ringDigest: 2 }), Uint8Array.from([9, 9])],
+    messages: [
+      { t: 'hb', ringVersion: 1, ringDigest: 2 },
+      { t: 'get', id: 1, partition: 2, key: 'k' },
+    ],
   },
 ];
 
@@ -81,6 +84,13 @@ describe('wire messages (V2)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('refuses a batch inside a batch', () => {
+    const inner = encodeMessage({ t: 'batch', messages: [{ t: 'hb', ringVersion: 1, ringDigest: 2 }] });
+    // [version][batch][count 1] followed by the inner batch's body (type byte onwards)
+    const nested = Uint8Array.from([WIRE_VERSION, inner[1]!, 1, ...inner.subarray(1)]);
+    expect(() => decodeMessage(nested)).toThrow(ReplicationDecodeError);
   });
 
   it('rejects an unknown wire version and huge declared lengths without allocating', () => {

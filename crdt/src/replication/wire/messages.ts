@@ -111,8 +111,8 @@ export type Message =
       readonly items: readonly Item[];
       readonly want: readonly string[];
     })
-  /** Several encoded messages to one peer, sent together (never nested). */
-  | { readonly t: 'batch'; readonly messages: readonly Uint8Array[] };
+  /** Several messages to one peer, sent in one frame (never nested). */
+  | { readonly t: 'batch'; readonly messages: readonly Message[] };
 
 export type MessageType = Message['t'];
 
@@ -185,8 +185,14 @@ function aaeHead(w: Writer, m: AaeHead): void {
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  const w = new Writer(64);
-  w.byte(WIRE_VERSION).byte(TYPE_CODE.get(m.t)!);
+  const w = new Writer(64).byte(WIRE_VERSION);
+  writeMessage(w, m);
+  return w.finish();
+}
+
+/** A message's type and fields (a batch writes its messages one after another, each self-delimiting). */
+function writeMessage(w: Writer, m: Message): void {
+  w.byte(TYPE_CODE.get(m.t)!);
   switch (m.t) {
     case 'hb':
       w.varuint(m.ringVersion).uint32(m.ringDigest);
@@ -268,10 +274,12 @@ export function encodeMessage(m: Message): Uint8Array {
       break;
     case 'batch':
       w.varuint(m.messages.length);
-      for (const b of m.messages) w.sizedBytes(b);
+      for (const inner of m.messages) {
+        if (inner.t === 'batch') throw new TypeError('a batch cannot hold a batch');
+        writeMessage(w, inner);
+      }
       break;
   }
-  return w.finish();
 }
 
 const PARTITION_MAX = 1023;
@@ -320,6 +328,12 @@ export function readWire<T>(bytes: Uint8Array, what: string, read: (r: Reader) =
 function readMessage(r: Reader): Message {
   const version = r.byte();
   if (version !== WIRE_VERSION) throw new ReplicationDecodeError(`unsupported wire version ${version}`);
+  const m = readBody(r, true);
+  r.end();
+  return m;
+}
+
+function readBody(r: Reader, batchAllowed: boolean): Message {
   const t = TYPES[r.byte() - 1];
   let m: Message;
   switch (t) {
@@ -434,15 +448,15 @@ function readMessage(r: Reader): Message {
       break;
     }
     case 'batch': {
+      if (!batchAllowed) throw new ReplicationDecodeError('nested batch');
       const n = r.count(MAX_BATCH, 1, 'batched messages');
-      const messages: Uint8Array[] = [];
-      for (let k = 0; k < n; k++) messages.push(r.sizedBytes(MAX_MESSAGE_BYTES));
+      const messages: Message[] = [];
+      for (let k = 0; k < n; k++) messages.push(readBody(r, false));
       m = { t, messages };
       break;
     }
     default:
       throw new ReplicationDecodeError('unknown message type');
   }
-  r.end();
   return m;
 }
