@@ -124,6 +124,50 @@ describe('LevelStorage', () => {
     await reopened.close();
   });
 
+  it('remembers keys LevelDB does not hold, and never hides a later write behind that', async () => {
+    const s = await LevelStorage.open({ location: tempDir() });
+    expect(await s.get('data', 3, 'new-cart')).toBeUndefined();
+    const hits = s.cacheHits;
+    expect(await s.get('data', 3, 'new-cart')).toBeUndefined();
+    expect(s.cacheHits).toBe(hits + 1);
+    await s.put('data', 3, 'new-cart', bytes('first'));
+    expect(text(await s.get('data', 3, 'new-cart'))).toBe('first');
+    await s.delete('data', 3, 'new-cart');
+    expect(await s.get('data', 3, 'new-cart')).toBeUndefined();
+    await s.close();
+  });
+
+  it('a concurrent read or delete never leaves a stale value or a stale absence in the cache', async () => {
+    const s = await LevelStorage.open({ location: tempDir() });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.nat(9), fc.constant(-1)), { minLength: 1, maxLength: 20 }),
+        async (values) => {
+          // Reads, writes and deletes (-1) of a fresh key interleaved; afterwards a read returns
+          // what the last write or delete left.
+          const key = `k${run++}`;
+          await Promise.all(
+            values.map((v, i) =>
+              i % 2 === 1
+                ? s.get('race', 0, key).then(() => undefined)
+                : v < 0
+                  ? s.delete('race', 0, key)
+                  : s.put('race', 0, key, bytes(String(v))),
+            ),
+          );
+          const last = values.filter((_, i) => i % 2 === 0).at(-1);
+          const got = await s.get('race', 0, key);
+          expect(last === undefined || last < 0 ? got : text(got)).toBe(
+            last === undefined || last < 0 ? undefined : String(last),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await s.close();
+  });
+
   it('a concurrent read never leaves a stale value in the cache', async () => {
     const s = await LevelStorage.open({ location: tempDir() });
     await fc.assert(

@@ -97,6 +97,9 @@ function cacheKey(ns: string, partition: number, key: string): string {
   return `${ns}\0${partition}\0${key}`;
 }
 
+/** A cached "LevelDB holds no value here". */
+const ABSENT = null;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -120,8 +123,10 @@ export class LevelStorage implements Storage {
    * a read during which no batch completed (so a slow read can never overwrite a newer value).
    * A cart update reads its key then writes it; on the hot path the read becomes a map lookup
    * instead of a round trip through the libuv thread pool, which the fsync also occupies.
+   * `ABSENT` records a key LevelDB does not hold (under the same rule), so the first writes of a
+   * new cart do not each go to LevelDB to learn that.
    */
-  private readonly cache = new Map<string, Uint8Array>();
+  private readonly cache = new Map<string, Uint8Array | typeof ABSENT>();
   private cachedBytes = 0;
   private readonly maxCacheBytes: number;
   /** Incremented after every written batch. */
@@ -161,12 +166,11 @@ export class LevelStorage implements Storage {
       this.cacheHits++;
       this.cache.delete(ck); // LRU: most recently used last
       this.cache.set(ck, hit);
-      return hit.slice(); // callers own what they get, as with LevelDB
+      return hit === ABSENT ? undefined : hit.slice(); // callers own what they get, as with LevelDB
     }
     const epoch = this.writeEpoch;
     const value = await this.db.get(encodeKey(ns, partition, key));
-    if (value === undefined) return undefined;
-    if (epoch === this.writeEpoch) this.cacheSet(ck, value.slice());
+    if (epoch === this.writeEpoch) this.cacheSet(ck, value === undefined ? ABSENT : value.slice());
     return value;
   }
 
@@ -264,11 +268,12 @@ export class LevelStorage implements Storage {
     await this.db.close();
   }
 
-  private cacheSet(ck: string, value: Uint8Array): void {
+  private cacheSet(ck: string, value: Uint8Array | typeof ABSENT): void {
     this.cacheDelete(ck);
-    if (value.byteLength > this.maxCacheBytes / 16) return; // big values would evict everything
+    const size = value === ABSENT ? 0 : value.byteLength;
+    if (size > this.maxCacheBytes / 16) return; // big values would evict everything
     this.cache.set(ck, value);
-    this.cachedBytes += value.byteLength + ck.length * 2;
+    this.cachedBytes += size + ck.length * 2;
     while (this.cachedBytes > this.maxCacheBytes) {
       const oldest = this.cache.keys().next();
       if (oldest.done === true) break;
@@ -280,7 +285,7 @@ export class LevelStorage implements Storage {
     const old = this.cache.get(ck);
     if (old === undefined) return;
     this.cache.delete(ck);
-    this.cachedBytes -= old.byteLength + ck.length * 2;
+    this.cachedBytes -= (old === ABSENT ? 0 : old.byteLength) + ck.length * 2;
   }
 
   private assertOpen(): void {
