@@ -2,7 +2,14 @@
  * Admin-only inspection of one node's *local* replicas of a cart, without any quorum round: how
  * tests and operators check that a node caught up (hinted handoff, anti-entropy) after a failure.
  */
-import { Cart, type CartOp, type CartState, cartType, type ReplicaNode } from '@cartwheel/crdt';
+import {
+  Cart,
+  type CartLine,
+  type CartOp,
+  type CartState,
+  cartType,
+  type ReplicaNode,
+} from '@cartwheel/crdt';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthVariables } from '../auth/middleware.js';
@@ -21,15 +28,24 @@ export function createAdminCartRoutes(
     const key = cartKey(userId, cartId);
     let state = cartType.empty();
     const partitions: number[] = [];
+    // Each vnode this node serves for the key, on its own too (empty when it holds nothing): a
+    // node may serve two vnodes of one key (a ring that does not split evenly), and a catch-up
+    // check must see each of them.
+    const replicas: { partition: number; kind: string; lines: CartLine[] }[] = [];
     for (const e of replica.preferenceList(key)) {
       if (e.node !== replica.id) continue;
       const local = await replica.localState(e.partition, key);
+      replicas.push({
+        partition: e.partition,
+        kind: e.kind,
+        lines: local === undefined ? [] : Cart.fromState(local).lines(),
+      });
       if (local !== undefined) {
         partitions.push(e.partition);
         state = cartType.join(state, local);
       }
     }
-    return c.json({ node: replica.id, partitions, lines: Cart.fromState(state).lines() });
+    return c.json({ node: replica.id, partitions, lines: Cart.fromState(state).lines(), replicas });
   });
   return app;
 }
