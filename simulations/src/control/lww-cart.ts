@@ -1,4 +1,5 @@
 import type { ObservedLine, SimCartOp } from '../stores/store.js';
+import { readText } from './text.js';
 
 /**
  * The negative control's value: a whole cart under one wall-clock timestamp, as Dynamo or Riak
@@ -102,7 +103,7 @@ export function decodeLww(bytes: Uint8Array): LwwCart {
 export function peekVersion(bytes: Uint8Array): { ts: number; writer: string } {
   let end = bytes.indexOf(10);
   if (end < 0) end = bytes.length;
-  const head = decoder.decode(bytes.subarray(0, end));
+  const head = readText(bytes.subarray(0, end));
   const bar = head.indexOf('|');
   return { ts: Number(head.slice(0, bar)), writer: head.slice(bar + 1) };
 }

@@ -3,6 +3,8 @@
  * one-line JSON header, so a replica stores, serves and gossips a cart without parsing or
  * re-encoding it; only a coordinator that needs the cart's lines decodes it.
  */
+import { frameText, readText } from './text.js';
+
 export type LwwMessage =
   | { readonly t: 'get'; readonly id: number; readonly key: string }
   /** `value`: the stored bytes, or null when the replica holds nothing. */
@@ -13,19 +15,30 @@ export type LwwMessage =
   /** Anti-entropy digest: only the version travels; the newer side then pushes the value. */
   | { readonly t: 'ae-digest'; readonly key: string; readonly ts: number; readonly writer: string };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const NEWLINE = 10;
+
+/** The JSON head: every field but the value, which it flags (1) or marks absent (0). */
+function headOf(m: LwwMessage): string {
+  switch (m.t) {
+    case 'get':
+      return JSON.stringify({ t: m.t, id: m.id, key: m.key, value: 0 });
+    case 'got':
+      return JSON.stringify({ t: m.t, id: m.id, value: m.value === null ? 0 : 1 });
+    case 'put':
+      return JSON.stringify({ t: m.t, id: m.id, key: m.key, value: 1 });
+    case 'ack':
+      return JSON.stringify({ t: m.t, id: m.id, value: 0 });
+    case 'ae':
+      return JSON.stringify({ t: m.t, key: m.key, value: 1 });
+    case 'ae-digest':
+      return JSON.stringify({ t: m.t, key: m.key, ts: m.ts, writer: m.writer, value: 0 });
+  }
+}
 
 /** `header JSON` + "\n" + value bytes (when the message carries a value). */
 export function encodeLwwMessage(m: LwwMessage): Uint8Array {
   const value = 'value' in m ? m.value : null;
-  const head = encoder.encode(`${JSON.stringify({ ...m, value: value === null ? 0 : 1 })}\n`);
-  if (value === null) return head;
-  const out = new Uint8Array(head.length + value.length);
-  out.set(head, 0);
-  out.set(value, head.length);
-  return out;
+  return frameText(`${headOf(m)}\n`, value ?? undefined);
 }
 
 /** The message, or undefined when the bytes are not one. */
@@ -34,7 +47,7 @@ export function decodeLwwMessage(bytes: Uint8Array): LwwMessage | undefined {
   if (end < 0) return undefined;
   let head: unknown;
   try {
-    head = JSON.parse(decoder.decode(bytes.subarray(0, end)));
+    head = JSON.parse(readText(bytes.subarray(0, end)));
   } catch {
     return undefined;
   }
