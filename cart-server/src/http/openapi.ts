@@ -15,6 +15,32 @@ const cartResponse: Json = {
   description: 'The cart after the operation (W replicas acknowledged)',
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Cart' } } },
 };
+/** Add, set-quantity and remove: the change, or the whole cart when the client prefers it. */
+const changeResponse: Json = {
+  description:
+    'W replicas acknowledged. By default the change (CartChange: the line as it is now, and the cart version); ' +
+    'with `Prefer: return=representation` the whole cart (Cart), answered with `Preference-Applied: return=representation`.',
+  headers: {
+    'Preference-Applied': {
+      description: '`return=representation` when the whole cart is returned',
+      schema: { type: 'string' },
+    },
+  },
+  content: {
+    'application/json': {
+      schema: {
+        oneOf: [{ $ref: '#/components/schemas/CartChange' }, { $ref: '#/components/schemas/Cart' }],
+      },
+    },
+  },
+};
+const prefer = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description: 'RFC 7240. `return=representation` asks for the whole cart instead of the change.',
+  schema: { type: 'string', example: 'return=representation' },
+};
 const common: Json = {
   '400': error('Bad input (VALIDATION_FAILED, INVALID_JSON, CRDT_DECODE_ERROR, CART_TOO_LARGE)'),
   '401': error('Missing or invalid bearer token'),
@@ -81,6 +107,31 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json 
             lines: { type: 'array', items: { $ref: '#/components/schemas/CartLine' } },
             totalQuantity: { type: 'integer' },
             context: { type: 'string', description: 'base64 encodeContext of the causal context' },
+          },
+        },
+        CartChange: {
+          type: 'object',
+          required: ['cartId', 'changed', 'context'],
+          properties: {
+            cartId: { type: 'string' },
+            changed: {
+              type: 'array',
+              description:
+                'The line the operation changed, as it is now (quantity 0: the cart no longer holds it)',
+              items: {
+                type: 'object',
+                required: ['productId', 'quantity'],
+                properties: {
+                  productId: { type: 'string' },
+                  quantity: { type: 'integer', minimum: 0, maximum: MAX_QUANTITY },
+                  meta: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+                },
+              },
+            },
+            context: {
+              type: 'string',
+              description: "base64 encodeContext: the cart's version after the change (as a read reports it)",
+            },
           },
         },
         AddItem: {
@@ -181,8 +232,9 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json 
         post: {
           summary: 'Add a quantity of a product (concurrent adds are never lost)',
           security: secured,
+          parameters: [prefer],
           requestBody: jsonBody('AddItem'),
-          responses: { '200': cartResponse, ...common },
+          responses: { '200': changeResponse, ...common },
         },
       },
       '/v1/carts/{cartId}/items/{productId}': {
@@ -190,13 +242,15 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json 
         put: {
           summary: 'Set the quantity of a line (0 removes it)',
           security: secured,
+          parameters: [prefer],
           requestBody: jsonBody('SetQuantity'),
-          responses: { '200': cartResponse, ...common },
+          responses: { '200': changeResponse, ...common },
         },
         delete: {
           summary: 'Remove a line (observed-remove)',
           security: secured,
-          responses: { '200': cartResponse, ...common },
+          parameters: [prefer],
+          responses: { '200': changeResponse, ...common },
         },
       },
       '/v1/carts/{cartId}/merge': {
