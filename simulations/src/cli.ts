@@ -9,7 +9,7 @@ import { ProgressBar } from './cli/progress.js';
 import { summaryText } from './cli/table.js';
 import { renderReport } from './report/html.js';
 import { runSeed } from './run/run-seed.js';
-import { anomalies, toJson } from './run/summary.js';
+import { anomalies, isFailure, replayCommand, toJson } from './run/summary.js';
 import { sweep } from './run/sweep.js';
 import { storeFactory } from './stores/index.js';
 
@@ -48,6 +48,7 @@ async function main(): Promise<number> {
   const bar = options.json ? undefined : new ProgressBar(options.seeds);
   let violations = 0;
   let control = 0;
+  let failing = 0;
   const summary = await sweep({
     config: options.config,
     seeds: options.seeds,
@@ -57,7 +58,14 @@ async function main(): Promise<number> {
     onSeed: (pair, done) => {
       violations += anomalies(pair.cartwheel);
       control += pair.control === undefined ? 0 : anomalies(pair.control);
-      bar?.update(done, `violations ${violations}  control anomalies ${control}`);
+      // A failing seed is reported when it happens, so a long run that is cut short still names it.
+      if (isFailure(pair.cartwheel)) {
+        failing++;
+        process.stderr.write(
+          `FAILING seed ${pair.seed}: replay with ${replayCommand(options.config, pair.seed)}\n`,
+        );
+      }
+      bar?.update(done, `violations ${violations}  failing seeds ${failing}  control anomalies ${control}`);
     },
   });
   bar?.finish();

@@ -24,7 +24,7 @@ export class ProgressBar {
     const eta = rate > 0 ? (this.total - done) / rate : 0;
     const line =
       `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} seeds ` +
-      `${rate.toFixed(1)}/s ETA ${eta.toFixed(0)}s  ${note}`;
+      `${rate.toFixed(1)}/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s  ${note}`;
     this.stream.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
   }
 

@@ -62,7 +62,8 @@ export function summaryText(s: SweepSummary): string {
   const head =
     `${s.seeds} seeds from ${s.firstSeed}, ${s.config.nodes} nodes, N/R/W/PR/PW ${s.config.n}/${s.config.r}/${s.config.w}/${s.config.pr}/${s.config.pw}, ` +
     `nemesis ${s.config.nemeses.join(',') || 'none'}, ${s.config.durationMs / 1000}s simulated each\n` +
-    `wall ${(s.wallMs / 1000).toFixed(1)}s, ${s.eventsPerSec.toLocaleString('en-US')} simulated events/s\n\n`;
+    `wall ${(s.wallMs / 1000).toFixed(1)}s, cpu ${(s.cpuMs / 1000).toFixed(1)}s, ` +
+    `${s.eventsPerSec.toLocaleString('en-US')} simulated events/s\n\n`;
   const nem = s.perNemesis.length
     ? `\n\nanomalies by nemesis active in the seed\n${formatTable([
         ['nemesis', 'seeds', 'cartwheel', 'lww-control'],

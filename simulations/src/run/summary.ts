@@ -30,6 +30,8 @@ export interface SweepSummary {
   readonly firstSeed: number;
   readonly seeds: number;
   readonly wallMs: number;
+  /** CPU time of the whole process (every worker thread included) during the sweep. */
+  readonly cpuMs: number;
   readonly eventsPerSec: number;
   readonly cartwheel: StoreTotals;
   readonly control: StoreTotals | undefined;
@@ -112,12 +114,22 @@ export function totals(results: readonly SeedResult[]): StoreTotals {
   };
 }
 
+/** The command that replays one seed of a sweep. */
+export function replayCommand(config: SimConfig, seed: number): string {
+  return `npm run sim -- ${replayArgs({ ...config, seed })}`;
+}
+
 /** A Cartwheel seed fails on any checker violation, any run error, or no convergence. */
 export function isFailure(r: SeedResult): boolean {
   return anomalies(r) > 0 || r.error !== undefined || r.convergeMs === undefined;
 }
 
-export function summarize(config: SimConfig, pairs: readonly SeedPair[], wallMs: number): SweepSummary {
+export function summarize(
+  config: SimConfig,
+  pairs: readonly SeedPair[],
+  wallMs: number,
+  cpuMs = 0,
+): SweepSummary {
   const cw = pairs.map((p) => p.cartwheel);
   const ctl = pairs.flatMap((p) => (p.control === undefined ? [] : [p.control]));
   const events = cw.reduce((s, r) => s + r.events, 0) + ctl.reduce((s, r) => s + r.events, 0);
@@ -136,6 +148,7 @@ export function summarize(config: SimConfig, pairs: readonly SeedPair[], wallMs:
     firstSeed: config.seed,
     seeds: pairs.length,
     wallMs,
+    cpuMs,
     eventsPerSec: wallMs > 0 ? Math.round(events / (wallMs / 1000)) : 0,
     cartwheel: totals(cw),
     control: ctl.length > 0 ? totals(ctl) : undefined,
@@ -143,7 +156,7 @@ export function summarize(config: SimConfig, pairs: readonly SeedPair[], wallMs:
       .filter((p) => isFailure(p.cartwheel))
       .map((p) => ({
         seed: p.seed,
-        replay: `npm run sim -- ${replayArgs({ ...config, seed: p.seed })}`,
+        replay: replayCommand(config, p.seed),
         details: [
           ...(p.cartwheel.error === undefined ? [] : [`error: ${p.cartwheel.error}`]),
           ...(p.cartwheel.convergeMs === undefined ? ['did not converge within the quiescence window'] : []),

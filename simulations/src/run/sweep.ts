@@ -62,6 +62,7 @@ function spawnWorker(): Worker {
 /** Runs seeds config.seed … config.seed + seeds − 1 and summarizes them. */
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const pairs: SeedPair[] = [];
   const every = o.controlEvery ?? 1;
   const record = (pair: SeedPair) => {
@@ -115,5 +116,6 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
     );
     pairs.sort((a, b) => a.seed - b.seed);
   }
-  return summarize(o.config, pairs, performance.now() - started);
+  const used = process.cpuUsage(cpu);
+  return summarize(o.config, pairs, performance.now() - started, (used.user + used.system) / 1000);
 }
