@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { decodeBatch, encodeBatch } from '../src/cluster/batch-frames.js';
 import { createClusterEndpoint } from '../src/cluster/cluster-endpoint.js';
 import { WsTransport } from '../src/cluster/ws-transport.js';
 import { attachUpgradeRoutes } from '../src/ws/upgrade.js';
@@ -148,5 +149,79 @@ describe('WsTransport over /v1/cluster', () => {
     expect(
       await status({ 'x-cartwheel-node': 'n7', 'x-cartwheel-cluster': clusterProof(SECRET, 'n7') }),
     ).toBe(403);
+  });
+});
+
+describe('batch frames', () => {
+  it('encode and decode in order, views without copies, and stop at damage', () => {
+    const messages = [new Uint8Array(0), Uint8Array.from([1, 2, 3]), new Uint8Array(300).fill(7)];
+    const frame = encodeBatch(messages);
+    expect(frame.byteLength).toBe(1 + 1 + 3 + 2 + 300);
+    const { messages: back, malformed } = decodeBatch(frame);
+    expect(malformed).toBe(false);
+    expect(back.map((m) => [...m])).toEqual(messages.map((m) => [...m]));
+    expect(back[2]!.buffer).toBe(frame.buffer);
+    // a truncated frame yields what came before the damage
+    expect(decodeBatch(frame.subarray(0, 5))).toMatchObject({ malformed: false });
+    const cut = decodeBatch(frame.subarray(0, 100));
+    expect(cut.malformed).toBe(true);
+    expect(cut.messages).toHaveLength(2);
+    expect(decodeBatch(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).malformed).toBe(true);
+  });
+
+  it('sends the messages of one turn as one frame to a peer that accepts batches, one per frame to one that does not', async () => {
+    const counts = new Map<string, { frames: number; messages: number[] }>();
+    const servers: Server[] = [];
+    const peer = async (id: string, batches: boolean): Promise<string> => {
+      const seen = { frames: 0, messages: [] as number[] };
+      counts.set(id, seen);
+      const wss = new WebSocketServer({ noServer: true });
+      if (batches)
+        wss.on('headers', (headers, req) => {
+          if (req.headers['x-cartwheel-cluster-frames'] === 'batch-1')
+            headers.push('x-cartwheel-cluster-frames: batch-1');
+        });
+      const server = createServer();
+      server.on('upgrade', (req, socket, head) =>
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          ws.on('message', (data: Buffer) => {
+            seen.frames++;
+            const parts = batches ? decodeBatch(new Uint8Array(data)).messages : [new Uint8Array(data)];
+            for (const m of parts) seen.messages.push(m[0]!);
+          }),
+        ),
+      );
+      servers.push(server);
+      return `http://127.0.0.1:${await listen(server)}`;
+    };
+    const transport = new WsTransport({
+      self: 'n1',
+      peers: new Map([
+        ['new', await peer('new', true)],
+        ['old', await peer('old', false)],
+      ]),
+      secret: SECRET,
+    });
+    transport.onMessage(() => {});
+    transport.start();
+    try {
+      await waitFor(() => transport.connectedPeers().length === 2);
+      for (let i = 0; i < 50; i++) {
+        transport.send('new', Uint8Array.from([i]));
+        transport.send('old', Uint8Array.from([i]));
+      }
+      const all = Array.from({ length: 50 }, (_, i) => i);
+      await waitFor(
+        () => counts.get('new')!.messages.length === 50 && counts.get('old')!.messages.length === 50,
+      );
+      expect(counts.get('new')).toEqual({ frames: 1, messages: all });
+      expect(counts.get('old')).toEqual({ frames: 50, messages: all });
+    } finally {
+      await transport.close();
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+    }
   });
 });

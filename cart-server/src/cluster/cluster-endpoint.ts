@@ -2,6 +2,7 @@
 import { WebSocketServer } from 'ws';
 import type { UpgradeHandler } from '../ws/upgrade.js';
 import { rejectUpgrade } from '../ws/upgrade.js';
+import { BATCH_FRAMES, FRAMES_HEADER } from './batch-frames.js';
 import { CLUSTER_NODE_HEADER, CLUSTER_PROOF_HEADER, checkClusterProof } from './cluster-auth.js';
 import type { WsTransport } from './ws-transport.js';
 
@@ -22,6 +23,12 @@ export function createClusterEndpoint(options: {
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: false,
   });
+  // Batch frames (batch-frames.ts): accepted when the dialling node asks for them.
+  const wantsBatches = (req: { headers: Record<string, string | string[] | undefined> }): boolean =>
+    req.headers[FRAMES_HEADER] === BATCH_FRAMES;
+  wss.on('headers', (headers, req) => {
+    if (wantsBatches(req)) headers.push(`${FRAMES_HEADER}: ${BATCH_FRAMES}`);
+  });
   const handler: UpgradeHandler = (req, socket, head) => {
     const node = req.headers[CLUSTER_NODE_HEADER];
     const proof = req.headers[CLUSTER_PROOF_HEADER];
@@ -40,7 +47,7 @@ export function createClusterEndpoint(options: {
     wss.handleUpgrade(req, socket, head, (ws) => {
       options.onConnection?.(node, true);
       ws.on('close', () => options.onConnection?.(node, false));
-      options.transport.acceptInbound(node, ws);
+      options.transport.acceptInbound(node, ws, wantsBatches(req));
     });
   };
   return { handler, close: () => wss.close() };

@@ -10,10 +10,16 @@
  *  - back-pressure: when the socket's buffered bytes pass a high-water mark, new messages are
  *    dropped (and counted) instead of growing memory without bound;
  *  - size limits: outbound messages over `maxMessageBytes` are dropped; inbound ones close the
- *    socket (ws `maxPayload`).
+ *    socket (ws `maxPayload`);
+ *  - batching: on a connection whose peer accepted batch frames (batch-frames.ts), the messages for
+ *    that peer of one event-loop turn leave together, as one frame, at the end of the turn.
+ *
+ * `send` takes ownership of `message` (as the in-memory transport does): the caller hands over
+ * freshly encoded bytes and does not change them afterwards.
  */
 import type { NodeId, Transport } from '@cartwheel/crdt';
 import WebSocket from 'ws';
+import { BATCH_FRAMES, decodeBatch, encodeBatch, FRAMES_HEADER, prefixBytes } from './batch-frames.js';
 import { CLUSTER_NODE_HEADER, CLUSTER_PROOF_HEADER, clusterProof } from './cluster-auth.js';
 
 export interface WsTransportOptions {
@@ -26,7 +32,9 @@ export interface WsTransportOptions {
   readonly highWaterBytes?: number;
   /** Bytes queued per unreachable peer before the oldest messages are dropped. */
   readonly maxQueuedBytes?: number;
-  readonly onDrop?: (reason: 'queue-full' | 'back-pressure' | 'too-large' | 'unknown-peer') => void;
+  readonly onDrop?: (
+    reason: 'queue-full' | 'back-pressure' | 'too-large' | 'unknown-peer' | 'malformed-frame',
+  ) => void;
   readonly onPeerState?: (peer: NodeId, connected: boolean) => void;
 }
 
@@ -35,6 +43,11 @@ type Handler = (from: NodeId, message: Uint8Array) => void;
 class PeerLink {
   socket: WebSocket | undefined;
   open = false;
+  /** The peer accepted batch frames on the current connection. */
+  batched = false;
+  /** Messages of this turn for an open batched connection, sent as one frame at the end of it. */
+  outbox: Uint8Array[] = [];
+  outboxBytes = 0;
   queue: Uint8Array[] = [];
   queuedBytes = 0;
   attempt = 0;
@@ -54,6 +67,9 @@ export class WsTransport implements Transport {
   private readonly highWaterBytes: number;
   private readonly maxQueuedBytes: number;
   private closed = false;
+  /** Links with messages in their outbox, flushed once per event-loop turn. */
+  private readonly pending = new Set<PeerLink>();
+  private flushScheduled = false;
   /** Messages received before a handler was registered are dropped (the core retries). */
   dropped = 0;
 
@@ -87,13 +103,31 @@ export class WsTransport implements Transport {
     }
     const link = this.links.get(to);
     if (link === undefined) return void this.drop('unknown-peer');
-    if (message.byteLength > this.maxMessageBytes) return void this.drop('too-large');
+    // the largest message that fits a frame in either form (a batch adds its length prefix)
+    if (message.byteLength + prefixBytes(message.byteLength) > this.maxMessageBytes)
+      return void this.drop('too-large');
     if (link.open && link.socket !== undefined) {
-      if (link.socket.bufferedAmount > this.highWaterBytes) return void this.drop('back-pressure');
-      link.socket.send(message, { binary: true });
+      if (link.socket.bufferedAmount + link.outboxBytes > this.highWaterBytes)
+        return void this.drop('back-pressure');
+      if (!link.batched) {
+        link.socket.send(message, { binary: true });
+        return;
+      }
+      link.outbox.push(message);
+      link.outboxBytes += message.byteLength;
+      this.pending.add(link);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
       return;
     }
-    link.queue.push(message.slice());
+    this.enqueue(link, message.slice());
+  }
+
+  /** Keeps a message for a peer that is not connected (bounded: the oldest go first). */
+  private enqueue(link: PeerLink, message: Uint8Array): void {
+    link.queue.push(message);
     link.queuedBytes += message.byteLength;
     while (link.queuedBytes > this.maxQueuedBytes && link.queue.length > 0) {
       const old = link.queue.shift();
@@ -102,13 +136,45 @@ export class WsTransport implements Transport {
     }
   }
 
+  /** End of a turn: every outbox leaves as batch frames (or waits in the queue if its link closed). */
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const link of this.pending) {
+      const messages = link.outbox;
+      link.outbox = [];
+      link.outboxBytes = 0;
+      if (link.open && link.socket !== undefined && link.batched) this.sendBatches(link.socket, messages);
+      else for (const m of messages) this.enqueue(link, m);
+    }
+    this.pending.clear();
+  }
+
+  /** `messages` as batch frames of at most maxMessageBytes each, in order. */
+  private sendBatches(socket: WebSocket, messages: readonly Uint8Array[]): void {
+    let start = 0;
+    let size = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const framed = messages[i]!.byteLength + prefixBytes(messages[i]!.byteLength);
+      if (i > start && size + framed > this.maxMessageBytes) {
+        socket.send(encodeBatch(messages.slice(start, i)), { binary: true });
+        start = i;
+        size = 0;
+      }
+      size += framed;
+    }
+    if (start < messages.length) socket.send(encodeBatch(messages.slice(start)), { binary: true });
+  }
+
   /** Peers with an open outbound connection. */
   connectedPeers(): NodeId[] {
     return [...this.links.values()].filter((l) => l.open).map((l) => l.id);
   }
 
-  /** Adopts an authenticated inbound connection from `peer` (called by the upgrade handler). */
-  acceptInbound(peer: NodeId, socket: WebSocket): void {
+  /**
+   * Adopts an authenticated inbound connection from `peer` (called by the upgrade handler);
+   * `batched`: the handler accepted batch frames for it, so every frame holds a batch.
+   */
+  acceptInbound(peer: NodeId, socket: WebSocket, batched = false): void {
     if (this.closed) {
       socket.close(1001, 'shutting down');
       return;
@@ -116,7 +182,13 @@ export class WsTransport implements Transport {
     this.inbound.add(socket);
     socket.on('message', (data, isBinary) => {
       if (!isBinary) return;
-      this.deliver(peer, toBytes(data));
+      if (!batched) {
+        this.deliver(peer, toBytes(data));
+        return;
+      }
+      const { messages, malformed } = decodeBatch(toBytes(data));
+      for (const m of messages) this.deliver(peer, m);
+      if (malformed) this.drop('malformed-frame');
     });
     socket.on('close', () => this.inbound.delete(socket));
     socket.on('error', () => socket.terminate());
@@ -125,9 +197,12 @@ export class WsTransport implements Transport {
   async close(): Promise<void> {
     this.closed = true;
     const closing: Promise<void>[] = [];
+    this.pending.clear();
     for (const link of this.links.values()) {
       if (link.timer !== undefined) clearTimeout(link.timer);
       link.queue = [];
+      link.outbox = [];
+      link.outboxBytes = 0;
       if (link.socket !== undefined) closing.push(closeSocket(link.socket));
     }
     for (const s of this.inbound) closing.push(closeSocket(s));
@@ -158,12 +233,17 @@ export class WsTransport implements Transport {
       headers: {
         [CLUSTER_NODE_HEADER]: this.self,
         [CLUSTER_PROOF_HEADER]: clusterProof(this.options.secret, this.self),
+        [FRAMES_HEADER]: BATCH_FRAMES,
       },
       maxPayload: this.maxMessageBytes,
       perMessageDeflate: false,
       handshakeTimeout: 5000,
     });
     link.socket = socket;
+    link.batched = false;
+    socket.on('upgrade', (res) => {
+      link.batched = res.headers[FRAMES_HEADER] === BATCH_FRAMES;
+    });
     socket.on('open', () => {
       link.open = true;
       link.attempt = 0;
@@ -171,7 +251,8 @@ export class WsTransport implements Transport {
       const queued = link.queue;
       link.queue = [];
       link.queuedBytes = 0;
-      for (const m of queued) socket.send(m, { binary: true });
+      if (link.batched) this.sendBatches(socket, queued);
+      else for (const m of queued) socket.send(m, { binary: true });
     });
     // Peers may also answer on our outbound socket (not required by the protocol, accepted).
     socket.on('message', (data, isBinary) => {
