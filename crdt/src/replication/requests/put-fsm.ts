@@ -7,9 +7,13 @@ import { QuorumError } from '../../errors.js';
 import type { PreflistEntry } from '../ring/preference-list.js';
 
 export class PutFsm {
-  private readonly answered = new Set<number>();
+  /** Bit i set: entry i answered (preference lists are at most N ≤ 16 entries long). */
+  private answered = 0;
   private acks = 0;
   private primaryAcks = 0;
+  /** Entries (and primaries among them) that have not answered yet. */
+  private open: number;
+  private openPrimaries = 0;
   private done = false;
 
   constructor(
@@ -18,8 +22,11 @@ export class PutFsm {
     private readonly pw: number,
     private readonly onResult: (error: QuorumError | undefined) => void,
   ) {
-    const primaries = entries.filter((e) => e.kind === 'primary').length;
-    if (primaries < pw) this.finish(new QuorumError({ needed: pw, replied: 0, primaries: 0, kind: 'pw' }));
+    if (entries.length > 30) throw new TypeError('a preference list has at most 30 entries');
+    this.open = entries.length;
+    for (const e of entries) if (e.kind === 'primary') this.openPrimaries++;
+    if (this.openPrimaries < pw)
+      this.finish(new QuorumError({ needed: pw, replied: 0, primaries: 0, kind: 'pw' }));
     else if (entries.length < w)
       this.finish(new QuorumError({ needed: w, replied: 0, primaries: 0, kind: 'w' }));
   }
@@ -28,10 +35,14 @@ export class PutFsm {
     return this.done;
   }
 
+  /** Index of the entry a reply from (node, partition) answers, or -1. */
   indexOf(node: string, partition: number): number {
-    return this.entries.findIndex(
-      (e, i) => e.node === node && e.partition === partition && !this.answered.has(i),
-    );
+    const es = this.entries;
+    for (let i = 0; i < es.length; i++) {
+      const e = es[i]!;
+      if (e.partition === partition && e.node === node && (this.answered & (1 << i)) === 0) return i;
+    }
+    return -1;
   }
 
   private finish(error: QuorumError | undefined): void {
@@ -51,27 +62,19 @@ export class PutFsm {
   }
 
   ack(index: number, ok: boolean): void {
-    if (this.done || index < 0 || this.answered.has(index)) return;
-    this.answered.add(index);
+    if (this.done || index < 0 || (this.answered & (1 << index)) !== 0) return;
+    this.answered |= 1 << index;
     const primary = this.entries[index]!.kind === 'primary';
+    this.open--;
+    if (primary) this.openPrimaries--;
     if (ok) {
       this.acks++;
       if (primary) this.primaryAcks++;
     }
-    if (this.acks >= this.w && this.primaryAcks >= this.pw) {
-      this.finish(undefined);
-      return;
-    }
+    if (this.acks >= this.w && this.primaryAcks >= this.pw) this.finish(undefined);
     // Can the rest still make it?
-    let openPrimaries = 0;
-    let open = 0;
-    this.entries.forEach((e, i) => {
-      if (!this.answered.has(i)) {
-        open++;
-        if (e.kind === 'primary') openPrimaries++;
-      }
-    });
-    if (this.acks + open < this.w || this.primaryAcks + openPrimaries < this.pw) this.finish(this.error());
+    else if (this.acks + this.open < this.w || this.primaryAcks + this.openPrimaries < this.pw)
+      this.finish(this.error());
   }
 
   timeout(): void {
