@@ -4,25 +4,19 @@
  * their own carts; the HTTP and WebSocket layers pass the authenticated user id, never a client one.
  *
  * An op is minted at the coordinating primary from that node's state of the cart (the core's
- * Coordinator.coordinate), and the lines-per-cart bound is checked right there (line-limit.ts), so
- * a single node answers every mutation with one locked read-modify-write and no read before it:
- * its local replicas are all the replicas there are, so what the op observes is what a quorum read
- * would return.
+ * PutCoordinator), and the lines-per-cart bound is checked right there (line-limit.ts), so an add
+ * is one locked read-modify-write with no read before it. The core's answer joins the state of
+ * every acknowledging replica that differs from the coordinator's (read-your-writes: a coordinator
+ * that was down and missed a remove does not hand the removed line back).
  *
- * In a cluster every mutation first does a quorum read (R), for two reasons:
- * - Observed-remove: a remove, set-quantity or clear should observe every acknowledged add. With
- *   R + W > N that read intersects the write quorum of every acknowledged add, and its read repair
- *   (started as soon as the replies are in) brings those adds into the coordinating replica, so
- *   the remove's context covers them (Dynamo §4.4 shows what happens otherwise: deleted items
- *   resurface). The repair is asynchronous, so this narrows the window rather than closing it; an
- *   add it misses survives (add-wins), it is never lost.
- * - Read-your-writes in the answer: the coordinator answers from its own replica, which may be
- *   stale (a node just restarted has not yet received the removes made while it was down). The
- *   answer is that state joined with the quorum read, so it never shows a line a quorum read would
- *   not show: every remove acknowledged before the request is in the read (R + W > N), and the
- *   join drops the stale entries it removed.
- * The read comes first (not concurrently with the write) so a failed read fails the request before
- * anything is written: a client may then retry an add without adding twice.
+ * Observed-remove needs the remover to have *observed* what it removes. On a single node the
+ * coordinating replica is every replica there is, so a remove, set-quantity or clear minted there
+ * observes everything acknowledged, and nothing is read first. In a cluster they first do a quorum
+ * read (R): with R + W > N that read intersects the write quorum of every acknowledged add, and
+ * its read repair (started as soon as the replies are in) brings those adds into the coordinating
+ * replica, so the remove's context covers them (Dynamo §4.4 shows what happens otherwise: deleted
+ * items resurface). The repair is asynchronous, so this narrows the window rather than closing it;
+ * an add it misses survives (add-wins), it is never lost. Their answer also joins that read.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -112,13 +106,13 @@ export class CartService {
 
   /**
    * Applies one cart operation with W acknowledgements; returns the cart after it, as the
-   * coordinator's replica holds it joined (in a cluster) with the quorum read taken before the
-   * write (see the header comment). A new line in a full cart is refused with CART_TOO_LARGE by
-   * the replica's type where the op is minted (line-limit.ts).
+   * coordinator's answer (joined, for a remove, set-quantity or clear in a cluster, with the quorum
+   * read taken before it: see the header comment). A new line in a full cart is refused with
+   * CART_TOO_LARGE by the replica's type where the op is minted (line-limit.ts).
    */
   async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
     const key = cartKey(userId, cartId);
-    const observed = this.allReplicasLocal(key) ? undefined : await this.readState(key);
+    const observed = op.type === 'add' || this.allReplicasLocal(key) ? undefined : await this.readState(key);
     let result: { state: CartState; delta: CartDelta };
     try {
       result = await this.guard(op.type, this.replica.update(key, op));
