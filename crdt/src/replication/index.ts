@@ -18,6 +18,8 @@ export type {
 } from './interfaces.js';
 export type { ReadOptions, ReplicaCounters, WriteOptions } from './node/node-types.js';
 export { ReplicaNode, type ReplicaNodeOptions, type ReplicaStatus } from './node/replica-node.js';
+export type { AaeVnodeStatus } from './repair/anti-entropy.js';
+export type { ActiveHandoff, HandoffProgress } from './repair/handoff.js';
 export { claim, countViolations, stripeClaim } from './ring/claim.js';
 export {
   completeTransfer,

@@ -24,8 +24,8 @@ import type {
   TimerHandle,
   Transport,
 } from '../interfaces.js';
-import { AntiEntropy } from '../repair/anti-entropy.js';
-import { type ActiveHandoff, HandoffManager } from '../repair/handoff.js';
+import { type AaeVnodeStatus, AntiEntropy } from '../repair/anti-entropy.js';
+import { HandoffManager, type HandoffProgress } from '../repair/handoff.js';
 import { HintStore } from '../repair/hint-store.js';
 import type { CoordinatorDeps } from '../requests/coordinator-deps.js';
 import { Deadlines } from '../requests/deadlines.js';
@@ -73,7 +73,7 @@ export interface ReplicaStatus {
   readonly hintBacklog: number;
   /** Anti-entropy exchanges queued or running to catch up with a peer that came up. */
   readonly aaeCatchUpBacklog: number;
-  readonly handoffs: readonly ActiveHandoff[];
+  readonly handoffs: readonly HandoffProgress[];
   readonly counters: Readonly<ReplicaCounters>;
 }
 
@@ -465,6 +465,29 @@ export class ReplicaNode<S, Op> {
     return this.view.commitPlan();
   }
 
+  /** Staged membership changes not yet committed. */
+  stagedChanges(): readonly MembershipChange[] {
+    return this.view.staged();
+  }
+
+  /** Drops the staged changes (riak-admin cluster clear). */
+  clearStaged(): void {
+    this.view.clearStaged();
+  }
+
+  /** True while this node's ring has no member but itself: it may adopt a cluster's ring. */
+  isAlone(): boolean {
+    return this.view.isAlone();
+  }
+
+  /**
+   * Replaces the ring of a node alone in its ring with a cluster's ring (the first step of
+   * joining; the cluster then stages and commits the join). Throws TypeError otherwise.
+   */
+  adoptRing(ring: Ring): Promise<void> {
+    return settle(() => this.view.adopt(ring));
+  }
+
   async join(node: NodeId): Promise<void> {
     this.stage({ type: 'join', node });
     await this.commitPlan();
@@ -520,6 +543,11 @@ export class ReplicaNode<S, Op> {
       handoffs: this.handoff.activeHandoffs(),
       counters: { ...this.counters },
     };
+  }
+
+  /** Anti-entropy per vnode this node owns: last completed exchange, keys repaired. */
+  aaeStatus(): AaeVnodeStatus[] {
+    return this.aae.vnodeStatus();
   }
 
   /** Keys this node stores in vnode `partition` (for tests and tools). */

@@ -129,6 +129,35 @@ export class RingView {
     for (const peer of this.targets()) this.d.send(peer, { t: 'ring', ring: bytes });
   }
 
+  /** True while this node's ring holds no member but itself (a fresh or standalone node). */
+  isAlone(): boolean {
+    const members = this.current.members();
+    return members.size === 1 && members.has(this.d.self);
+  }
+
+  /**
+   * Joining a cluster, as riak_core's join: a node alone in its ring *replaces* it with the
+   * cluster's ring instead of merging, since its own claim (stamp 0) would otherwise win
+   * partitions of the cluster's ring that were never reassigned. The cluster then stages and
+   * commits the join, which gossip brings here like any ring change.
+   */
+  async adopt(ring: Ring): Promise<void> {
+    if (!this.isAlone()) throw new TypeError('only a node alone in its ring can adopt a cluster ring');
+    if (ring.size !== this.current.size)
+      throw new TypeError(`ring size ${ring.size} differs from this node's ${this.current.size}`);
+    this.staging.clear();
+    await this.install(ring);
+  }
+
+  /** The staged changes, in staging order. */
+  staged(): readonly MembershipChange[] {
+    return this.staging.changes();
+  }
+
+  clearStaged(): void {
+    this.staging.clear();
+  }
+
   /** Ownership handoff of q to `to` finished: owner := next. */
   async commitTransfer(q: number, to: NodeId): Promise<void> {
     const next = completeTransfer(this.current, q, to, this.d.self);

@@ -72,6 +72,20 @@ interface Session extends Exchange {
 
 const exchangeKey = (x: Exchange): string => `${x.from}/${x.p}/${x.to}`;
 
+/** What anti-entropy did for one vnode of this node (riak-admin aae-status), since start. */
+export interface AaeVnodeStatus {
+  readonly partition: number;
+  /** When an exchange involving this vnode last completed (either side), if ever. */
+  readonly lastExchangeAt: number | undefined;
+  /** The peer of that exchange. */
+  readonly lastPeer: NodeId | undefined;
+  readonly exchanges: number;
+  /** Keys this vnode took from a peer's replica because they differed. */
+  readonly keysRepaired: number;
+}
+
+type VnodeStats = { -readonly [K in keyof AaeVnodeStatus]: AaeVnodeStatus[K] };
+
 export class AntiEntropy<S, Op> {
   private cursor = 0;
   private readonly sessions = new Map<number, Session>();
@@ -83,8 +97,33 @@ export class AntiEntropy<S, Op> {
   private catchUpRunning = 0;
   private nextStartAt = Number.NEGATIVE_INFINITY;
   private wake: { cancel(): void } | undefined;
+  private readonly stats = new Map<number, VnodeStats>();
 
   constructor(private readonly d: AaeDeps<S, Op>) {}
+
+  /** Per vnode this node owns: its last completed exchange and the keys repaired into it. */
+  vnodeStatus(): AaeVnodeStatus[] {
+    return this.d
+      .ring()
+      .ownedBy(this.d.self)
+      .map((q) => ({ ...this.statsOf(q) }));
+  }
+
+  private statsOf(q: number): VnodeStats {
+    let s = this.stats.get(q);
+    if (s === undefined) {
+      s = { partition: q, lastExchangeAt: undefined, lastPeer: undefined, exchanges: 0, keysRepaired: 0 };
+      this.stats.set(q, s);
+    }
+    return s;
+  }
+
+  private completed(q: number, peer: NodeId): void {
+    const s = this.statsOf(q);
+    s.lastExchangeAt = this.d.now();
+    s.lastPeer = peer;
+    s.exchanges++;
+  }
 
   /** Every (my vnode, preflist, peer vnode) triple this node holds in common with another node. */
   private shared(): Exchange[] {
@@ -173,7 +212,7 @@ export class AntiEntropy<S, Op> {
     const xid = this.d.nextId();
     const timer = this.d.setTimeout(this.d.timeoutMs, () => {
       const s = this.sessions.get(xid);
-      if (s !== undefined) this.finish(s);
+      if (s !== undefined) this.finish(s, false);
     });
     this.sessions.set(xid, { ...x, xid, timer, catchUp, truncated: false });
     this.d.onExchange();
@@ -195,9 +234,10 @@ export class AntiEntropy<S, Op> {
   }
 
   /** Ends an exchange (done, or timed out); a tree that still differs is compared again first. */
-  private finish(s: Session): void {
+  private finish(s: Session, done = true): void {
     if (!this.sessions.delete(s.xid)) return;
     s.timer.cancel();
+    if (done) this.completed(s.from, s.peer);
     if (this.periodic === s.xid) this.periodic = undefined;
     if (s.catchUp) this.catchUpRunning--;
     if (s.truncated && this.d.catchUpPerSecond > 0)
@@ -218,6 +258,7 @@ export class AntiEntropy<S, Op> {
         const tree = this.d.vnodes.tree(m.to, m.p);
         const diff = differingBranches(m.hashes, tree.branchHashes());
         this.d.send(from, { t: 'aae-segments', ...head, segments: tree.segmentsOf(diff) });
+        if (diff.length === 0) this.completed(m.to, from); // equal trees: the exchange ends here
         return;
       }
       case 'aae-segments': {
@@ -262,6 +303,7 @@ export class AntiEntropy<S, Op> {
         }
         const want = keys.filter((k) => theirs.has(k));
         this.d.send(from, { t: 'aae-repair', ...head, toInitiator: true, items, want });
+        this.completed(m.to, from);
         return;
       }
       case 'aae-repair': {
@@ -296,7 +338,10 @@ export class AntiEntropy<S, Op> {
     for (const it of items.slice(0, this.d.maxKeys)) {
       if (await this.d.vnodes.handleHandoffData(q, it)) repaired++;
     }
-    if (repaired > 0) this.d.onRepaired(repaired);
+    if (repaired > 0) {
+      this.statsOf(q).keysRepaired += repaired;
+      this.d.onRepaired(repaired);
+    }
   }
 
   cancel(): void {

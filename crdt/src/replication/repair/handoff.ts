@@ -38,14 +38,25 @@ export interface ActiveHandoff {
   readonly kind: 'hinted' | 'ownership';
 }
 
+/** A handoff in progress (for status): the keys of the vnode when it started, and those sent. */
+export interface HandoffProgress extends ActiveHandoff {
+  readonly keys: number;
+  readonly sent: number;
+}
+
 export class HandoffManager<S, Op> {
   private readonly active = new Map<number, ActiveHandoff>();
+  private readonly progress = new Map<number, { keys: number; sent: number }>();
   private readonly waiting = new Map<number, (ok: boolean) => void>();
 
   constructor(private readonly d: HandoffDeps<S, Op>) {}
 
-  activeHandoffs(): ActiveHandoff[] {
-    return [...this.active.values()];
+  activeHandoffs(): HandoffProgress[] {
+    return [...this.active.values()].map((h) => ({
+      ...h,
+      keys: this.progress.get(h.partition)?.keys ?? 0,
+      sent: this.progress.get(h.partition)?.sent ?? 0,
+    }));
   }
 
   /** Where the data of vnode q on this node should go, if anywhere. */
@@ -81,13 +92,18 @@ export class HandoffManager<S, Op> {
       // A failed transfer (storage error, timeout) is simply retried on a later tick.
       void this.run(target)
         .catch(() => {})
-        .finally(() => this.active.delete(q));
+        .finally(() => {
+          this.active.delete(q);
+          this.progress.delete(q);
+        });
     }
   }
 
   private async run(h: ActiveHandoff): Promise<void> {
     const { vnodes } = this.d;
     const keys = vnodes.keys(h.partition).sort();
+    const progress = { keys: keys.length, sent: 0 };
+    this.progress.set(h.partition, progress);
     const sent: Item[] = [];
     for (let i = 0; i < keys.length; i += HANDOFF_BATCH) {
       const items: Item[] = [];
@@ -98,6 +114,7 @@ export class HandoffManager<S, Op> {
       if (items.length === 0) continue;
       if (!(await this.sendItems(h.to, h.partition, items))) return;
       this.d.onItemsSent(items.length);
+      progress.sent += items.length;
       if (h.kind === 'hinted') {
         for (const it of items) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state);
       } else sent.push(...items);
