@@ -14,10 +14,11 @@ export function maxCounters(ctx: CausalContext): VersionVector {
  * (its dot is the write id); a remove, clear or set-quantity carries in its causal context the
  * dots it observed and so removed (observed-remove, Riak's ORSWOT / delta-CRDT DotFun).
  *
- * `minted` is the context of the minting replica's state after the operation. `actor`, when
- * known, names the minter: a remove or clear mints a dot that no entry carries, and only the
- * actor tells it apart from the observed dots (a coordinator's actor is not visible here, so a
- * node's remove reports its own dot among `observed` and the checkers allow for that).
+ * `minted` is the context of the state the operation was applied to, with its own dot. `actor`,
+ * when known, names the minter: a remove or clear mints a dot that no entry carries, and only the
+ * actor tells it apart from the observed dots (the MintLog knows a coordinator's actor; should an
+ * op's mint be unknown, its remove reports its own dot among `observed` and the checkers allow
+ * for that).
  */
 export function writeOutcome(
   delta: CartState,

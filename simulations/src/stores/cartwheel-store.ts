@@ -12,6 +12,7 @@ import {
 import { type CoreTimers, SIM_CORE_TIMERS } from '../run/config.js';
 import type { SimDisk } from '../sim/storage.js';
 import { observedLines, readOutcome, writeOutcome } from './cartwheel-outcome.js';
+import { MintLog } from './mint-log.js';
 import { sameBytes } from './same-bytes.js';
 import type {
   CartInspection,
@@ -40,14 +41,18 @@ export function simReplicationConfig(t: CoreTimers): ReplicationConfigInput {
   };
 }
 
-/** The real ReplicaNode, unchanged, behind the simulator's StoreNode interface. */
+/** The real ReplicaNode, unchanged (its cart type's `apply` is only observed: MintLog), behind StoreNode. */
 export class CartwheelNode implements StoreNode {
   readonly replica: ReplicaNode<CartState, CartOp>;
 
-  constructor(env: NodeEnv, config: ReplicationConfigInput) {
+  constructor(
+    env: NodeEnv,
+    config: ReplicationConfigInput,
+    private readonly mints: MintLog = new MintLog(),
+  ) {
     this.replica = new ReplicaNode<CartState, CartOp>({
       id: env.id,
-      type: cartType,
+      type: mints.type,
       transport: env.transport,
       clock: env.clock,
       random: env.random,
@@ -62,14 +67,11 @@ export class CartwheelNode implements StoreNode {
   }
 
   async update(cart: string, op: SimCartOp, q: QuorumOptions): Promise<WriteOutcome> {
-    const { delta, state } = await this.replica.update(cart, op, {
-      w: q.w,
-      pw: q.pw,
-      timeoutMs: q.timeoutMs,
-    });
-    // `state` is the coordinating vnode's state right after the op: its context is a lower bound
-    // of what the op was minted against (the coordinator also joins its other vnodes' copies).
-    return writeOutcome(delta, op, state.context());
+    const { delta } = await this.replica.update(cart, op, { w: q.w, pw: q.pw, timeoutMs: q.timeoutMs });
+    // Stamp with what the op was minted against (see MintLog), not with the answer's state. A
+    // delta no coordinator of this run minted cannot come back; its own context is a lower bound.
+    const mint = this.mints.take(delta);
+    return writeOutcome(delta, op, mint?.context ?? delta.context(), mint?.actor);
   }
 
   /**
@@ -129,6 +131,8 @@ function digest(bytes: Uint8Array): string {
 export class CartwheelStore implements SimStore<CartwheelNode> {
   readonly name = 'cartwheel';
   private ring: Ring | undefined;
+  /** One per run: shared by its nodes (a forwarded op is minted on another node). */
+  private readonly mints = new MintLog();
 
   constructor(
     private readonly n: number,
@@ -136,7 +140,7 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
   ) {}
 
   createNode(env: NodeEnv): CartwheelNode {
-    return new CartwheelNode(env, { ...this.config, n: this.n, r: 1, w: 1 });
+    return new CartwheelNode(env, { ...this.config, n: this.n, r: 1, w: 1 }, this.mints);
   }
 
   createDevice(cart: string, actor: string, wallClock: () => number): CartwheelDevice {
