@@ -19,18 +19,18 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Level } from 'level';
-import { CatalogGenerator, mulberry32 } from '../src/catalog/generator.js';
-import { CATEGORIES, COLORS } from '../src/catalog/generator-data.js';
-import { LevelProductStore } from '../src/catalog/level-product-store.js';
-import type { LevelLike } from '../src/catalog/level-types.js';
-import { openCatalog } from '../src/catalog/open-catalog.js';
-import type { CacheStats, ProductCache } from '../src/catalog/product-cache.js';
-import { createCatalogRoutes } from '../src/catalog/routes.js';
+import type { CacheStats, ProductCache } from '../src/catalog/cache/product-cache.js';
+import { CatalogGenerator, mulberry32 } from '../src/catalog/seed/generator.js';
+import { CATEGORIES, COLORS } from '../src/catalog/seed/generator-data.js';
+import { LevelProductStore } from '../src/catalog/store/level-product-store.js';
 import { PopularityService } from '../src/popularity/popularity-service.js';
 import { LevelGenerationPointer } from '../src/search/generation-pointer.js';
 import { SearchGenerations } from '../src/search/generations.js';
 import { search } from '../src/search/search-engine.js';
 import type { SearchQuery } from '../src/search/search-query.js';
+import { openShop } from '../src/shop/open-shop.js';
+import { createShopRoutes } from '../src/shop/shop-routes.js';
+import type { LevelLike } from '../src/storage/level-types.js';
 import { startRedis } from '../test/support/redis.js';
 
 interface AutocannonResult {
@@ -85,14 +85,14 @@ if (argv[0] === '--serve') {
     app = new Hono();
     app.get('/', (c) => c.text('Hello Hono!'));
   } else {
-    const catalog = await openCatalog({
+    const catalog = await openShop({
       dataDir: flag('data-dir', ''),
       demoProducts: 0,
       followIntervalMs: 0,
       ...(kind === 'uncached' ? { cache: new NoCache() } : { redisUrl: flag('redis', '') }),
     });
     app = new Hono();
-    app.route('/v1', createCatalogRoutes({ catalog, adminAuth: async (c) => c.text('no', 403) }));
+    app.route('/v1', createShopRoutes({ shop: catalog, adminAuth: async (c) => c.text('no', 403) }));
   }
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(`${JSON.stringify({ port: info.port })}\n`);

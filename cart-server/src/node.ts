@@ -10,13 +10,23 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type CartOp, type CartState, type Clock, cartType, ReplicaNode } from '@cartwheel/crdt';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { createApp, type SubAppMount } from './app.js';
 import { createAdminCartRoutes } from './carts/admin-routes.js';
 import { CartService } from './carts/cart-service.js';
 import { withLineLimit } from './carts/line-limit.js';
 import { observeDecodeFailures } from './carts/observe-decode.js';
+import { AddressBook } from './cluster/address-book.js';
 import { createClusterEndpoint } from './cluster/cluster-endpoint.js';
+import { createMembershipRoutes } from './cluster/membership-routes.js';
+import {
+  ClusterMembership,
+  type ClusterSettings,
+  fetchClusterSettings,
+  loadJoinedSettings,
+  saveJoinedSettings,
+} from './cluster/membership-service.js';
 import { WsTransport } from './cluster/ws-transport.js';
 import type { ServerConfig } from './config/config.js';
 import { ServerMetrics } from './ops/metrics.js';
@@ -36,7 +46,7 @@ export interface StartOptions {
   readonly log?: Logger;
   /**
    * Builds the catalog/search and orders sub-apps (SPEC §3). The mount point for the other
-   * helpers' `createCatalogRoutes` / `createOrderRoutes` factories; see src/platform.ts.
+   * helpers' `createShopRoutes` / `createOrderRoutes` factories; see src/platform.ts.
    */
   readonly mounts?: (ctx: PlatformContext) => Promise<readonly SubAppMount[]> | readonly SubAppMount[];
   /** Closed after the HTTP server stops and before storage closes (catalog, order log...). */
@@ -49,6 +59,7 @@ export interface CartServerNode {
   readonly config: ServerConfig;
   readonly replica: ReplicaNode<CartState, CartOp>;
   readonly carts: CartService;
+  readonly membership: ClusterMembership;
   readonly log: Logger;
   /** Graceful stop: refuse new work, drain in-flight requests, close sockets, flush and close LevelDB. */
   close(): Promise<void>;
@@ -74,6 +85,13 @@ export async function startCartServer(
   mkdirSync(location, { recursive: true });
   const storage = await LevelStorage.open({ location, fsync: config.fsync });
   const metrics = new ServerMetrics({ node: config.nodeId });
+  let settings: ClusterSettings;
+  try {
+    settings = await clusterSettings(config, storage, log);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
 
   const transport = new WsTransport({
     self: config.nodeId,
@@ -83,6 +101,12 @@ export async function startCartServer(
     onDrop: (reason) => metrics.clusterDropped.inc({ reason }),
     onPeerState: (peer, up) => log.info({ peer, up }, up ? 'peer connected' : 'peer disconnected'),
   });
+  // Membership is dynamic: peers that joined later are reached at the addresses the book learnt.
+  const addresses = await AddressBook.open(
+    storage,
+    Object.fromEntries(config.peers.map((p) => [p.id, p.url])),
+    (node, url) => transport.setPeer(node, url),
+  );
 
   let carts: CartService | undefined;
   const replica = new ReplicaNode<CartState, CartOp>({
@@ -99,10 +123,10 @@ export async function startCartServer(
     storage,
     members: [config.nodeId, ...config.peers.map((p) => p.id)],
     config: {
-      n: config.n,
-      r: config.r,
-      w: config.w,
-      ringSize: config.ringSize,
+      n: settings.n,
+      r: settings.r,
+      w: settings.w,
+      ringSize: settings.ringSize,
       requestTimeoutMs: config.requestTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       failureTimeoutMs: config.failureTimeoutMs,
@@ -131,6 +155,20 @@ export async function startCartServer(
     },
   });
 
+  // Known once the server listens (port 0 picks one).
+  let selfUrl = config.advertiseUrl ?? '';
+  const membership = new ClusterMembership({
+    replica,
+    addresses,
+    secret: config.jwtSecret,
+    settings,
+    selfUrl: () => selfUrl,
+    log,
+  });
+  const adminRoutes = new Hono();
+  adminRoutes.route('/', createAdminCartRoutes(replica));
+  adminRoutes.route('/', createMembershipRoutes(membership));
+
   let draining = false;
   const ctx: PlatformContext = { config, carts, storage, log, metrics };
   const mounts = options.mounts === undefined ? [] : await options.mounts(ctx);
@@ -145,7 +183,7 @@ export async function startCartServer(
       ready: !draining,
       checks: { storage: true, replica: true, draining },
     }),
-    adminRoutes: createAdminCartRoutes(replica),
+    adminRoutes,
     clusterStatus: () => ({ ...replica.status(), transport: { connectedPeers: transport.connectedPeers() } }),
   });
 
@@ -187,9 +225,13 @@ export async function startCartServer(
   const cluster = createClusterEndpoint({
     transport,
     secret: config.jwtSecret,
-    members: new Set(config.peers.map((p) => p.id)),
+    // Any node of the ring (a removed one may still hand data back) or with a known address.
+    members: { has: (node) => replica.currentRing().member(node) !== undefined || addresses.has(node) },
     maxPayloadBytes: Math.max(config.limits.maxWsPayloadBytes, 8 * 1024 * 1024),
     onConnection: (_peer, open) => metrics.wsConnections.inc({ kind: 'cluster' }, open ? 1 : -1),
+    onPeerUrl: (peer, url) => {
+      if (peer !== config.nodeId) addresses.set(peer, url);
+    },
   });
   attachUpgradeRoutes(
     server,
@@ -207,18 +249,11 @@ export async function startCartServer(
     ]);
   }
   const port = (server.address() as AddressInfo).port;
-  transport.start();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info(
-    {
-      url,
-      members: [config.nodeId, ...config.peers.map((p) => p.id)],
-      n: config.n,
-      r: config.r,
-      w: config.w,
-    },
-    'cart server listening',
-  );
+  selfUrl = config.advertiseUrl ?? reachableUrl(config.host, port);
+  transport.advertise(selfUrl);
+  addresses.set(config.nodeId, selfUrl);
+  transport.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -239,6 +274,7 @@ export async function startCartServer(
       await transport.close();
       log.debug('stopped: %s', 'transport');
       cluster.close();
+      await addresses.flushed();
       await storage.close();
       log.debug('stopped: %s', 'storage');
       log.info('shut down cleanly');
@@ -246,5 +282,51 @@ export async function startCartServer(
     return closing;
   };
 
-  return { url, port, config, replica, carts, log, close };
+  if (config.join !== undefined) {
+    // The member calls back (/node, /adopt), so this runs once the server listens.
+    try {
+      await membership.joinVia(config.join, config.joinCommit);
+    } catch (err) {
+      log.error({ err, seed: config.join }, 'could not join the cluster');
+      await close();
+      throw err;
+    }
+  }
+  log.info(
+    {
+      url,
+      advertised: selfUrl,
+      members: replica.currentRing().activeMembers(),
+      n: settings.n,
+      r: settings.r,
+      w: settings.w,
+    },
+    'cart server listening',
+  );
+
+  return { url, port, config, replica, carts, membership, log, close };
+}
+
+/** The URL peers reach this node at: a wildcard listen address is advertised as loopback. */
+function reachableUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * The replication settings to run: those of the cluster this node joined (stored at its first
+ * start with --join, so a restart keeps them), else the configured ones.
+ */
+async function clusterSettings(
+  config: ServerConfig,
+  storage: LevelStorage,
+  log: Logger,
+): Promise<ClusterSettings> {
+  const joined = await loadJoinedSettings(storage);
+  if (joined !== undefined) return joined;
+  if (config.join === undefined) return { ringSize: config.ringSize, n: config.n, r: config.r, w: config.w };
+  const settings = await fetchClusterSettings(config.join, config.jwtSecret, config.nodeId);
+  await saveJoinedSettings(storage, settings);
+  log.info({ seed: config.join, ...settings }, 'joining a cluster: using its replication settings');
+  return settings;
 }

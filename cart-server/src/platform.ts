@@ -1,6 +1,6 @@
 /**
  * The platform adapters other helpers build (SPEC §3), mounted by `createApp` at /v1:
- * catalog/search/popularity (`createCatalogRoutes`, src/catalog) and orders/inventory
+ * catalog/search/popularity (`createShopRoutes`, src/shop) and orders/inventory
  * (`createOrderRoutes`, src/orders). The cart service is the orders' CartPort, the catalog its
  * CatalogPort. `--platform off` runs carts only (the cluster tests use it to start faster).
  */
@@ -8,13 +8,6 @@ import { join } from 'node:path';
 import { every } from 'hono/combine';
 import { requireAuth, requireRole } from './auth/middleware.js';
 import { TokenVerifier } from './auth/tokens.js';
-import {
-  type Catalog,
-  catalogOpenApiPaths,
-  catalogPort,
-  createCatalogRoutes,
-  openCatalog,
-} from './catalog/index.js';
 import type { StartOptions } from './node.js';
 import {
   bearerJwtAuthenticator,
@@ -22,21 +15,22 @@ import {
   type OrderSystem,
   openOrderSystem,
 } from './orders/index.js';
+import { catalogPort, createShopRoutes, openShop, type Shop, shopOpenApiPaths } from './shop/index.js';
 
 export function platformMounts(): StartOptions {
-  let catalog: Catalog | undefined;
+  let shop: Shop | undefined;
   let orders: OrderSystem | undefined;
   return {
     mounts: async (ctx) => {
       const { config, log } = ctx;
       if (!config.platform) return [];
       const dataDir = join(config.dataDir, config.nodeId);
-      catalog = await openCatalog({
+      shop = await openShop({
         dataDir,
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         logger: log.child({ component: 'catalog' }),
       });
-      const opened = catalog;
+      const opened = shop;
       // Cart adds feed the popularity windows next to product views (record never throws).
       ctx.carts.onAdd((productId, quantity) => opened.record({ type: 'cart_add', productId, quantity }));
       const verifier = new TokenVerifier(config.jwtSecret);
@@ -44,7 +38,7 @@ export function platformMounts(): StartOptions {
       orders = await openOrderSystem({
         dataDir,
         cart: ctx.carts,
-        catalog: catalogPort(catalog),
+        catalog: catalogPort(shop),
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         registry: ctx.metrics.registry,
         sync: config.fsync === 'always',
@@ -52,7 +46,7 @@ export function platformMounts(): StartOptions {
       });
       await orders.start();
       return [
-        { path: '/v1', app: createCatalogRoutes({ catalog, adminAuth }), openApiPaths: catalogOpenApiPaths },
+        { path: '/v1', app: createShopRoutes({ shop, adminAuth }), openApiPaths: shopOpenApiPaths },
         {
           path: '/v1',
           app: createOrderRoutes({
@@ -66,7 +60,7 @@ export function platformMounts(): StartOptions {
     },
     onClose: async () => {
       await orders?.stop();
-      await catalog?.close();
+      await shop?.close();
     },
   };
 }

@@ -2,10 +2,10 @@
  * CatalogService: product reads through the cache, writes to the store with cache
  * invalidation and search-index upkeep. `getProduct` is also the orders helper's `CatalogPort`.
  */
-import type { CachedProductReader } from './cached-reader.js';
+import type { CachedProductReader } from './cache/cached-reader.js';
 import { ProductNotFoundError } from './errors.js';
 import { assertProductId, type Product, parseProduct } from './product.js';
-import type { CategoryPage, ListOptions, ProductStore } from './product-store.js';
+import type { CategoryPage, ListOptions, ProductStore } from './store/product-store.js';
 
 /** The port the orders helper depends on (SPEC §3). */
 export interface CatalogPort {

@@ -1,5 +1,5 @@
 /**
- * Catalog, search and popularity errors. Each class carries a stable `code` (listed in
+ * Catalog errors (products, images, the product cache and store). Each class carries a stable `code` (listed in
  * cart-server/docs/catalog.md) that the HTTP layer maps to a status in one place; the codes follow
  * the cart server's suffix rule (`*_NOT_FOUND` → 404, `INVALID_*` → 400, `*_CONFLICT` → 409,
  * `*_TOO_LARGE` → 413, `*_UNAVAILABLE` → 503).
@@ -37,12 +37,6 @@ export class InvalidCatalogRequestError extends CatalogError {
   }
 }
 
-export class InvalidCursorError extends CatalogError {
-  constructor(message: string) {
-    super('INVALID_CURSOR', message);
-  }
-}
-
 export class PayloadTooLargeError extends CatalogError {
   constructor(message: string) {
     super('CATALOG_PAYLOAD_TOO_LARGE', message);
@@ -55,29 +49,9 @@ export class ImageNotFoundError extends CatalogError {
   }
 }
 
-export class GenerationNotFoundError extends CatalogError {
-  constructor(id: string) {
-    super('GENERATION_NOT_FOUND', `search generation ${JSON.stringify(id)} not found`);
-  }
-}
-
-/** A rebuild is already running, the pointer moved under us, or there is nothing to roll back to. */
-export class GenerationConflictError extends CatalogError {
-  constructor(message: string) {
-    super('GENERATION_CONFLICT', message);
-  }
-}
-
 /** The cache backend (Redis) failed or timed out; readers fall back to the store. */
 export class CacheUnavailableError extends CatalogError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CACHE_UNAVAILABLE', message, options);
-  }
-}
-
-/** The pointer store (Redis or LevelDB) could not be read or written. */
-export class PointerUnavailableError extends CatalogError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('GENERATION_POINTER_UNAVAILABLE', message, options);
   }
 }

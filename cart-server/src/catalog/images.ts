@@ -5,8 +5,8 @@
  * image gets a new URL instead of a purge. Blobs live in LevelDB (sublevel `images`).
  */
 import { createHash } from 'node:crypto';
+import type { LevelLike } from '../storage/level-types.js';
 import { CatalogError, ImageNotFoundError, PayloadTooLargeError } from './errors.js';
-import type { LevelLike } from './level-types.js';
 
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 export const IMAGE_PATH_PREFIX = '/v1/images/';

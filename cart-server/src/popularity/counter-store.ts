@@ -4,7 +4,7 @@
  * increments (read-modify-write under one in-process writer), so a crash loses at most the last
  * flush interval of a soft signal. Days older than the window are deleted on flush.
  */
-import { type LevelLike, prefixEnd } from '../catalog/level-types.js';
+import { type LevelLike, prefixEnd } from '../storage/level-types.js';
 import { DAY_MS, type DailyCounts, dayKey, type PopularityEvent } from './events.js';
 
 export interface CounterStoreOptions {

@@ -3,8 +3,9 @@
  * the cart server, orders from the order processor), daily-window counters, and the ranking
  * job whose latest snapshot is persisted so bands survive a restart.
  */
-import type { LevelLike } from '../catalog/level-types.js';
+
 import { PRODUCT_ID_PATTERN } from '../catalog/product.js';
+import type { LevelLike } from '../storage/level-types.js';
 import { PopularityCounterStore } from './counter-store.js';
 import type { PopularityEvent, PopularityEventType } from './events.js';
 

@@ -6,8 +6,8 @@
  * cluster); both run cart-server/test/search/generation-pointer.conformance.ts.
  */
 import type { Redis } from 'ioredis';
-import { PointerUnavailableError } from '../catalog/errors.js';
-import type { LevelLike } from '../catalog/level-types.js';
+import type { LevelLike } from '../storage/level-types.js';
+import { PointerUnavailableError } from './errors.js';
 
 export interface PointerValue {
   readonly active: string;

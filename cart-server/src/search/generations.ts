@@ -7,11 +7,11 @@
  * Nodes sharing a Redis pointer call `follow()` to adopt a generation another node promoted.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { GenerationConflictError, GenerationNotFoundError } from '../catalog/errors.js';
 import type { Product } from '../catalog/product.js';
-import type { ProductStore } from '../catalog/product-store.js';
+import type { ProductStore } from '../catalog/store/product-store.js';
 import type { PopularityService } from '../popularity/popularity-service.js';
 import { BandAssigner, type RankingSnapshot } from '../popularity/ranking.js';
+import { GenerationConflictError, GenerationNotFoundError } from './errors.js';
 import type { GenerationPointer } from './generation-pointer.js';
 import type { GenerationResolver, IndexGenerationView } from './search-engine.js';
 import { ShardedIndex, type ShardInfo } from './sharded-index.js';

@@ -10,7 +10,7 @@
  */
 import type { SearchOptions } from 'minisearch';
 import type SearchableMap from 'minisearch/SearchableMap';
-import { InvalidCursorError } from '../catalog/errors.js';
+import { InvalidCursorError } from './errors.js';
 import {
   type Cursor,
   decodeCursor,

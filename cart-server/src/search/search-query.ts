@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InvalidCatalogRequestError, InvalidCursorError } from '../catalog/errors.js';
 import { CATEGORY_PATTERN, MAX_PRICE_MINOR, type ProductSummary } from '../catalog/product.js';
+import { InvalidCursorError, InvalidSearchQueryError } from './errors.js';
 
 export const MAX_QUERY_CHARS = 200;
 export const MAX_PAGE_SIZE = 100;
@@ -47,9 +47,9 @@ export const searchQuerySchema = z
 
 export function validateSearchQuery(query: SearchQuery): SearchQuery {
   const r = searchQuerySchema.safeParse(query);
-  if (!r.success) throw new InvalidCatalogRequestError(`invalid search: ${r.error.issues[0]?.message ?? ''}`);
+  if (!r.success) throw new InvalidSearchQueryError(`invalid search: ${r.error.issues[0]?.message ?? ''}`);
   if (r.data.minPrice !== undefined && r.data.maxPrice !== undefined && r.data.minPrice > r.data.maxPrice) {
-    throw new InvalidCatalogRequestError('minPrice is greater than maxPrice');
+    throw new InvalidSearchQueryError('minPrice is greater than maxPrice');
   }
   return r.data;
 }

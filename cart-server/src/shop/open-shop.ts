@@ -8,6 +8,19 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { Level } from 'level';
+import { CachedProductReader } from '../catalog/cache/cached-reader.js';
+import { LruProductCache } from '../catalog/cache/lru-product-cache.js';
+import type { ProductCache } from '../catalog/cache/product-cache.js';
+import { createCatalogRedis, waitReady } from '../catalog/cache/redis-client.js';
+import { RedisProductCache } from '../catalog/cache/redis-product-cache.js';
+import { TieredProductCache } from '../catalog/cache/tiered-product-cache.js';
+import { type CatalogService, DefaultCatalogService } from '../catalog/catalog-service.js';
+import { ImageStore } from '../catalog/images.js';
+import { CatalogGenerator } from '../catalog/seed/generator.js';
+import { CATEGORIES } from '../catalog/seed/generator-data.js';
+import { type ImportReport, importJsonl } from '../catalog/seed/importer.js';
+import { ensurePlaceholderImages } from '../catalog/seed/placeholder-images.js';
+import { LevelProductStore } from '../catalog/store/level-product-store.js';
 import type { PopularityEvent } from '../popularity/events.js';
 import { PopularityService } from '../popularity/popularity-service.js';
 import {
@@ -18,27 +31,14 @@ import {
 import { SearchGenerations } from '../search/generations.js';
 import { search as runSearch } from '../search/search-engine.js';
 import type { SearchPage, SearchQuery } from '../search/search-query.js';
-import { CachedProductReader } from './cached-reader.js';
-import { type CatalogService, DefaultCatalogService } from './catalog-service.js';
-import { CatalogGenerator } from './generator.js';
-import { CATEGORIES } from './generator-data.js';
-import { ImageStore } from './images.js';
-import { type ImportReport, importJsonl } from './importer.js';
-import { LevelProductStore } from './level-product-store.js';
-import type { LevelLike } from './level-types.js';
-import { LruProductCache } from './lru-product-cache.js';
-import { ensurePlaceholderImages } from './placeholder-images.js';
-import type { ProductCache } from './product-cache.js';
-import { createCatalogRedis, waitReady } from './redis-client.js';
-import { RedisProductCache } from './redis-product-cache.js';
-import { TieredProductCache } from './tiered-product-cache.js';
+import type { LevelLike } from '../storage/level-types.js';
 
-export interface CatalogLogger {
+export interface ShopLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
 
-export interface CatalogOptions {
+export interface ShopOptions {
   /** Directory for the catalog LevelDB (`<dataDir>/catalog`). Ignored when `db` is given. */
   readonly dataDir?: string;
   /** An already open database (tests pass a memory-level one). */
@@ -57,11 +57,11 @@ export interface CatalogOptions {
   /** Poll a shared (Redis) pointer for promotions made by other nodes (default 5000 ms; 0 off). */
   readonly followIntervalMs?: number;
   readonly popularityFlushMs?: number;
-  readonly logger?: CatalogLogger;
+  readonly logger?: ShopLogger;
   readonly now?: () => number;
 }
 
-export interface Catalog {
+export interface Shop {
   readonly service: CatalogService;
   readonly store: LevelProductStore;
   readonly cache: ProductCache;
@@ -76,15 +76,15 @@ export interface Catalog {
   close(): Promise<void>;
 }
 
-const silent: CatalogLogger = { info: () => undefined, warn: () => undefined };
+const silent: ShopLogger = { info: () => undefined, warn: () => undefined };
 
-export async function openCatalog(options: CatalogOptions = {}): Promise<Catalog> {
+export async function openShop(options: ShopOptions = {}): Promise<Shop> {
   const logger = options.logger ?? silent;
   let level: Level<string, string> | undefined;
   let db: LevelLike;
   if (options.db !== undefined) db = options.db;
   else {
-    if (options.dataDir === undefined) throw new TypeError('openCatalog needs dataDir or db');
+    if (options.dataDir === undefined) throw new TypeError('openShop needs dataDir or db');
     level = new Level<string, string>(join(options.dataDir, 'catalog'), { valueEncoding: 'utf8' });
     await level.open();
     db = level as unknown as LevelLike;

@@ -16,7 +16,7 @@ const q = (name: string, description: string, schema: object = { type: 'string' 
 });
 const admin = { security: [{ bearer: [] }], tags: ['catalog-admin'] };
 
-export const catalogOpenApiSchemas = {
+export const shopOpenApiSchemas = {
   Product: {
     type: 'object',
     required: [
@@ -60,7 +60,7 @@ export const catalogOpenApiSchemas = {
   },
 } as const;
 
-export const catalogOpenApiPaths = {
+export const shopOpenApiPaths = {
   '/v1/products/{id}': {
     get: {
       tags: ['catalog'],

@@ -1,22 +1,23 @@
 /**
- * `createCatalogRoutes(deps)`: the hono sub-app the cart server mounts at `/v1` —
+ * `createShopRoutes(deps)`: the hono sub-app the cart server mounts at `/v1` —
  * product reads, categories, search, images, and the admin actions under `/admin/catalog`
  * (guarded by the `adminAuth` middleware the cart server supplies).
  */
 import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
-import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import {
   InvalidCatalogRequestError,
   InvalidProductError,
   PayloadTooLargeError,
   ProductNotFoundError,
-} from './errors.js';
-import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from './images.js';
-import type { Catalog } from './open-catalog.js';
-import { CATEGORY_PATTERN, isProductId, MAX_PRODUCT_BYTES } from './product.js';
+} from '../catalog/errors.js';
+import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from '../catalog/images.js';
+import { CATEGORY_PATTERN, isProductId, MAX_PRODUCT_BYTES } from '../catalog/product.js';
+import { InvalidSearchQueryError } from '../search/errors.js';
+import type { SearchPage, SearchQuery } from '../search/search-query.js';
+import type { Shop } from './open-shop.js';
 
-export interface CatalogRoutesDeps {
-  readonly catalog: Catalog;
+export interface ShopRoutesDeps {
+  readonly shop: Shop;
   /** Guards `/admin/catalog/*` (e.g. the cart server's JWT check for role 'admin'). Required. */
   readonly adminAuth: MiddlewareHandler;
   /**
@@ -32,10 +33,10 @@ export interface CatalogRoutesDeps {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
 
-export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
+export function createShopRoutes(deps: ShopRoutesDeps): Hono {
   if (typeof deps.adminAuth !== 'function')
-    throw new TypeError('createCatalogRoutes needs an adminAuth middleware');
-  const { catalog } = deps;
+    throw new TypeError('createShopRoutes needs an adminAuth middleware');
+  const { shop } = deps;
   const recordViews = deps.recordViews ?? true;
   const maxImport = deps.maxImportBytes ?? 64 * 1024 * 1024;
   const app = new Hono();
@@ -44,11 +45,11 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
   app.get('/products/:id', async (c) => {
     const id = c.req.param('id');
     if (!isProductId(id)) throw new InvalidProductError('invalid product id');
-    if (recordViews) catalog.record({ type: 'view', productId: id });
+    if (recordViews) shop.record({ type: 'view', productId: id });
     // Near-cache hit: no await, no serialization.
-    const hit = catalog.reader.peek(id);
+    const hit = shop.reader.peek(id);
     if (hit !== undefined) return c.body(hit, 200, JSON_HEADERS);
-    return c.body(await catalog.service.getProductJson(id), 200, JSON_HEADERS);
+    return c.body(await shop.service.getProductJson(id), 200, JSON_HEADERS);
   });
 
   app.get('/products', async (c) => {
@@ -59,14 +60,14 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
     const limit = intParam(c, 'limit', 1, 100) ?? 20;
     const after = c.req.query('after');
     if (after !== undefined && !isProductId(after)) throw new InvalidCatalogRequestError('invalid after');
-    const page = await catalog.service.listByCategory(
+    const page = await shop.service.listByCategory(
       category,
       after === undefined ? { limit } : { limit, after },
     );
     return c.json(page);
   });
 
-  app.get('/categories', (c) => c.json({ categories: catalog.generations.current().index.categories() }));
+  app.get('/categories', (c) => c.json({ categories: shop.generations.current().index.categories() }));
 
   app.get('/search', (c) => {
     const categories = c.req
@@ -76,12 +77,12 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
     const query: SearchQuery = {
       ...optional('q', c.req.query('q')),
       ...optional('categories', categories !== undefined && categories.length > 0 ? categories : undefined),
-      ...optional('minPrice', intParam(c, 'minPrice', 0, Number.MAX_SAFE_INTEGER)),
-      ...optional('maxPrice', intParam(c, 'maxPrice', 0, Number.MAX_SAFE_INTEGER)),
-      ...optional('limit', intParam(c, 'limit', 1, 100)),
+      ...optional('minPrice', intParam(c, 'minPrice', 0, Number.MAX_SAFE_INTEGER, InvalidSearchQueryError)),
+      ...optional('maxPrice', intParam(c, 'maxPrice', 0, Number.MAX_SAFE_INTEGER, InvalidSearchQueryError)),
+      ...optional('limit', intParam(c, 'limit', 1, 100, InvalidSearchQueryError)),
       ...optional('cursor', c.req.query('cursor')),
     };
-    const page = catalog.search(query);
+    const page = shop.search(query);
     // Cached pages are shared and frozen: serialise each once, not on every request for it.
     let body = pageJson.get(page);
     if (body === undefined) {
@@ -92,7 +93,7 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
   });
 
   app.get('/images/:name', async (c) => {
-    const image = await catalog.images.get(c.req.param('name'));
+    const image = await shop.images.get(c.req.param('name'));
     const etag = `"${image.hash}"`;
     const headers = { etag, 'cache-control': IMMUTABLE_CACHE_CONTROL, 'content-type': image.contentType };
     const inm = c.req.header('if-none-match');
@@ -111,12 +112,12 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
     if (typeof body !== 'object' || body === null || (body as { id?: unknown }).id !== c.req.param('id')) {
       throw new InvalidProductError('body.id must equal the id in the path');
     }
-    return c.json(await catalog.service.putProduct(body));
+    return c.json(await shop.service.putProduct(body));
   });
 
   admin.delete('/products/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await catalog.service.deleteProduct(id))) throw new ProductNotFoundError(id);
+    if (!(await shop.service.deleteProduct(id))) throw new ProductNotFoundError(id);
     return c.body(null, 204);
   });
 
@@ -125,16 +126,16 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
     if (declared > maxImport) throw new PayloadTooLargeError(`import body larger than ${maxImport} bytes`);
     const body = c.req.raw.body;
     if (body === null) throw new InvalidCatalogRequestError('empty import body (JSONL expected)');
-    const report = await catalog.importJsonl(limitStream(body, maxImport));
+    const report = await shop.importJsonl(limitStream(body, maxImport));
     const promote = c.req.query('promote') !== 'false';
     if (!promote) return c.json({ report, generation: null });
-    await catalog.generations.rebuild();
-    const generation = await catalog.generations.promote();
+    await shop.generations.rebuild();
+    const generation = await shop.generations.promote();
     return c.json({ report, generation });
   });
 
   admin.post('/rebuild', async (c) =>
-    c.json(await catalog.generations.rebuild({ rank: c.req.query('rank') !== 'false' })),
+    c.json(await shop.generations.rebuild({ rank: c.req.query('rank') !== 'false' })),
   );
 
   admin.post('/promote', async (c) => {
@@ -143,15 +144,15 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
       typeof body === 'object' && body !== null ? (body as { generation?: unknown }).generation : undefined;
     if (id !== undefined && typeof id !== 'string')
       throw new InvalidCatalogRequestError('generation must be a string');
-    return c.json(await catalog.generations.promote(id));
+    return c.json(await shop.generations.promote(id));
   });
 
-  admin.post('/rollback', async (c) => c.json(await catalog.generations.rollback()));
+  admin.post('/rollback', async (c) => c.json(await shop.generations.rollback()));
 
-  admin.get('/generations', (c) => c.json(catalog.generations.status()));
+  admin.get('/generations', (c) => c.json(shop.generations.status()));
 
   admin.post('/popularity/rank', async (c) => {
-    const r = await catalog.popularity.rank();
+    const r = await shop.popularity.rank();
     return c.json({
       computedAt: r.computedAt,
       ranked: Object.keys(r.scores).length,
@@ -165,7 +166,7 @@ export function createCatalogRoutes(deps: CatalogRoutesDeps): Hono {
     if (declared > MAX_IMAGE_BYTES)
       throw new PayloadTooLargeError(`image larger than ${MAX_IMAGE_BYTES} bytes`);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    return c.json(await catalog.images.put(bytes, type), 201);
+    return c.json(await shop.images.put(bytes, type), 201);
   });
 
   app.route('/admin/catalog', admin);
@@ -179,12 +180,20 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function intParam(c: Context, name: string, min: number, max: number): number | undefined {
+type InvalidRequest = new (message: string) => Error;
+
+function intParam(
+  c: Context,
+  name: string,
+  min: number,
+  max: number,
+  Invalid: InvalidRequest = InvalidCatalogRequestError,
+): number | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidCatalogRequestError(`${name} must be an integer`);
+  if (!/^\d{1,15}$/.test(raw)) throw new Invalid(`${name} must be an integer`);
   const n = Number(raw);
-  if (n < min || n > max) throw new InvalidCatalogRequestError(`${name} must be in ${min}..${max}`);
+  if (n < min || n > max) throw new Invalid(`${name} must be in ${min}..${max}`);
   return n;
 }
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachedProductReader } from '../../src/catalog/cached-reader.js';
+import { CachedProductReader } from '../../src/catalog/cache/cached-reader.js';
+import { LruProductCache } from '../../src/catalog/cache/lru-product-cache.js';
+import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
+import { RedisProductCache } from '../../src/catalog/cache/redis-product-cache.js';
+import { TieredProductCache } from '../../src/catalog/cache/tiered-product-cache.js';
 import { DefaultCatalogService } from '../../src/catalog/catalog-service.js';
-import { LruProductCache } from '../../src/catalog/lru-product-cache.js';
-import { MemoryProductStore } from '../../src/catalog/memory-product-store.js';
 import type { Product } from '../../src/catalog/product.js';
-import { createCatalogRedis, waitReady } from '../../src/catalog/redis-client.js';
-import { RedisProductCache } from '../../src/catalog/redis-product-cache.js';
-import { TieredProductCache } from '../../src/catalog/tiered-product-cache.js';
+import { MemoryProductStore } from '../../src/catalog/store/memory-product-store.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { product, waitFor } from './helpers.js';
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { CatalogGenerator } from '../../src/catalog/generator.js';
-import type { LevelLike } from '../../src/catalog/level-types.js';
 import type { Product } from '../../src/catalog/product.js';
+import { CatalogGenerator } from '../../src/catalog/seed/generator.js';
+import type { LevelLike } from '../../src/storage/level-types.js';
 
 export async function diskDb(): Promise<{ db: LevelLike; dir: string; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cw-catalog-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { importJsonl, splitLines } from '../../src/catalog/importer.js';
-import { LevelProductStore } from '../../src/catalog/level-product-store.js';
 import { productSchema } from '../../src/catalog/product.js';
+import { importJsonl, splitLines } from '../../src/catalog/seed/importer.js';
+import { LevelProductStore } from '../../src/catalog/store/level-product-store.js';
 import { diskDb, generated, product } from './helpers.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {

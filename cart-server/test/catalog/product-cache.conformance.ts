@@ -1,6 +1,6 @@
 /** The behaviour every ProductCache must show (LRU, Redis, tiered). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProductCache } from '../../src/catalog/product-cache.js';
+import type { ProductCache } from '../../src/catalog/cache/product-cache.js';
 import { waitFor } from './helpers.js';
 
 export interface CacheFixture {

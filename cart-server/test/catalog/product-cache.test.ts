@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LruProductCache } from '../../src/catalog/lru-product-cache.js';
-import { createCatalogRedis, waitReady } from '../../src/catalog/redis-client.js';
-import { RedisProductCache } from '../../src/catalog/redis-product-cache.js';
-import { TieredProductCache } from '../../src/catalog/tiered-product-cache.js';
+import { LruProductCache } from '../../src/catalog/cache/lru-product-cache.js';
+import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
+import { RedisProductCache } from '../../src/catalog/cache/redis-product-cache.js';
+import { TieredProductCache } from '../../src/catalog/cache/tiered-product-cache.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { productCacheConformance } from './product-cache.conformance.js';
 

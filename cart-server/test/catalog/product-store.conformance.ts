@@ -1,6 +1,6 @@
 /** The behaviour every ProductStore must show (run by each implementation's test file). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProductStore } from '../../src/catalog/product-store.js';
+import type { ProductStore } from '../../src/catalog/store/product-store.js';
 import { generated, product } from './helpers.js';
 
 export interface StoreFixture {

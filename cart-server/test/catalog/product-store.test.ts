@@ -1,5 +1,5 @@
-import { LevelProductStore } from '../../src/catalog/level-product-store.js';
-import { MemoryProductStore } from '../../src/catalog/memory-product-store.js';
+import { LevelProductStore } from '../../src/catalog/store/level-product-store.js';
+import { MemoryProductStore } from '../../src/catalog/store/memory-product-store.js';
 import { diskDb } from './helpers.js';
 import { productStoreConformance } from './product-store.conformance.js';
 

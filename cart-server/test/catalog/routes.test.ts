@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, openCatalog } from '../../src/catalog/open-catalog.js';
-import { createCatalogRoutes } from '../../src/catalog/routes.js';
 import { handleError, handleNotFound } from '../../src/http/errors.js';
 import type { SearchPage } from '../../src/search/search-query.js';
+import { openShop, type Shop } from '../../src/shop/open-shop.js';
+import { createShopRoutes } from '../../src/shop/shop-routes.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { generated, product } from './helpers.js';
 
@@ -20,18 +20,18 @@ const ADMIN = { authorization: 'Bearer admin' };
 
 let redis: RedisProcess;
 let dir: string;
-let catalog: Catalog;
+let catalog: Shop;
 let app: Hono;
 
 beforeAll(async () => {
   redis = await startRedis();
   dir = await mkdtemp(join(tmpdir(), 'cw-catalog-routes-'));
-  catalog = await openCatalog({ dataDir: dir, redisUrl: redis.url, demoProducts: 200, popularityFlushMs: 0 });
+  catalog = await openShop({ dataDir: dir, redisUrl: redis.url, demoProducts: 200, popularityFlushMs: 0 });
   // Mounted as the cart server mounts it: the parent app's error handler maps the codes.
   app = new Hono();
   app.onError(handleError);
   app.notFound(handleNotFound);
-  app.route('/v1', createCatalogRoutes({ catalog, adminAuth }));
+  app.route('/v1', createShopRoutes({ shop: catalog, adminAuth }));
 });
 afterAll(async () => {
   await catalog?.close();
@@ -69,7 +69,7 @@ describe('catalog HTTP routes', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_PRODUCT');
     const q = await app.request('/v1/search?limit=abc');
     expect(q.status).toBe(400);
-    expect(((await q.json()) as { error: { code: string } }).error.code).toBe('INVALID_CATALOG_REQUEST');
+    expect(((await q.json()) as { error: { code: string } }).error.code).toBe('INVALID_SEARCH_QUERY');
     expect((await app.request('/v1/search?cursor=%%%')).status).toBe(400);
   });
 

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 as prng } from '../../src/catalog/generator.js';
+import { mulberry32 as prng } from '../../src/catalog/seed/generator.js';
 import { deriveOrderId } from '../../src/orders/checkout.js';
 import type { OrderPlaced } from '../../src/orders/events.js';
 import { LevelOrderLog } from '../../src/orders/log/level-order-log.js';

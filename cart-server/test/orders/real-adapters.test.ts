@@ -8,17 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.js';
-import { catalogPort } from '../../src/catalog/index.js';
-import { type Catalog, openCatalog } from '../../src/catalog/open-catalog.js';
 import { loadConfig } from '../../src/config/config.js';
 import { type CartServerNode, startCartServer } from '../../src/node.js';
 import { catalogPortFrom, createOrderMount, type OrderMount } from '../../src/orders/index.js';
+import { catalogPort } from '../../src/shop/index.js';
+import { openShop, type Shop } from '../../src/shop/open-shop.js';
 import { eventually } from './harness.js';
 
 const SECRET = 'orders-real-adapter-secret-0123456789abcdef';
 let dir: string;
 let node: CartServerNode;
-let catalog: Catalog | undefined;
+let catalog: Shop | undefined;
 let mount: OrderMount | undefined;
 const errors: unknown[] = [];
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   });
   node = await startCartServer(config, {
     mounts: async (ctx) => {
-      catalog = await openCatalog({ dataDir: join(dir, 'catalog'), demoProducts: 0 });
+      catalog = await openShop({ dataDir: join(dir, 'catalog'), demoProducts: 0 });
       mount = await createOrderMount({
         dataDir: ctx.config.dataDir,
         carts: ctx.carts,

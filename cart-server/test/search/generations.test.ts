@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CachedProductReader } from '../../src/catalog/cached-reader.js';
+import { CachedProductReader } from '../../src/catalog/cache/cached-reader.js';
+import { LruProductCache } from '../../src/catalog/cache/lru-product-cache.js';
+import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
 import { DefaultCatalogService } from '../../src/catalog/catalog-service.js';
-import { LevelProductStore } from '../../src/catalog/level-product-store.js';
-import type { LevelLike } from '../../src/catalog/level-types.js';
-import { LruProductCache } from '../../src/catalog/lru-product-cache.js';
-import { createCatalogRedis, waitReady } from '../../src/catalog/redis-client.js';
+import { LevelProductStore } from '../../src/catalog/store/level-product-store.js';
 import { PopularityService } from '../../src/popularity/popularity-service.js';
 import {
   type GenerationPointer,
@@ -13,6 +12,7 @@ import {
 } from '../../src/search/generation-pointer.js';
 import { SearchGenerations } from '../../src/search/generations.js';
 import { search } from '../../src/search/search-engine.js';
+import type { LevelLike } from '../../src/storage/level-types.js';
 import { diskDb, generated, product } from '../catalog/helpers.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { generationPointerConformance } from './generation-pointer.conformance.js';

@@ -174,10 +174,10 @@ describe('filters', () => {
 
   it('rejects bad filters with typed errors', () => {
     expect(() => searchIndex(view, { minPrice: 10, maxPrice: 5 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_CATALOG_REQUEST' }),
+      expect.objectContaining({ code: 'INVALID_SEARCH_QUERY' }),
     );
     expect(() => searchIndex(view, { categories: ['Not A Slug'] })).toThrow(
-      expect.objectContaining({ code: 'INVALID_CATALOG_REQUEST' }),
+      expect.objectContaining({ code: 'INVALID_SEARCH_QUERY' }),
     );
     expect(() => searchIndex(view, { cursor: 'garbage!!' })).toThrow(
       expect.objectContaining({ code: 'INVALID_CURSOR' }),

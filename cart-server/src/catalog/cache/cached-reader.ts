@@ -8,9 +8,9 @@
  *
  * Cache failures are misses: a dead Redis only costs the fallback store read.
  */
-import { CacheUnavailableError } from './errors.js';
+import { CacheUnavailableError } from '../errors.js';
+import type { ProductStore } from '../store/product-store.js';
 import type { ProductCache } from './product-cache.js';
-import type { ProductStore } from './product-store.js';
 
 interface Flight {
   readonly promise: Promise<string | undefined>;

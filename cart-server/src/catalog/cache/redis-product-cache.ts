@@ -5,7 +5,7 @@
  * costs readers nothing but the fallback store read.
  */
 import type { Redis } from 'ioredis';
-import { CacheUnavailableError } from './errors.js';
+import { CacheUnavailableError } from '../errors.js';
 import { type CacheStats, DEFAULT_CACHE_TTL_MS, type ProductCache } from './product-cache.js';
 
 export interface RedisCacheOptions {

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { CatalogGenerator } from '../generator.js';
+import { CatalogGenerator } from '../seed/generator.js';
 import { fail, ProgressBar, parseFlags } from './progress.js';
 
 const { flags } = parseFlags(process.argv.slice(2));

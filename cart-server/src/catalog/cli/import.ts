@@ -11,12 +11,12 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Level } from 'level';
-import { CachedProductReader } from '../cached-reader.js';
+import type { LevelLike } from '../../storage/level-types.js';
+import { CachedProductReader } from '../cache/cached-reader.js';
+import { LruProductCache } from '../cache/lru-product-cache.js';
 import { DefaultCatalogService } from '../catalog-service.js';
-import { type ImportReport, importJsonl, type RejectedLine } from '../importer.js';
-import { LevelProductStore } from '../level-product-store.js';
-import type { LevelLike } from '../level-types.js';
-import { LruProductCache } from '../lru-product-cache.js';
+import { type ImportReport, importJsonl, type RejectedLine } from '../seed/importer.js';
+import { LevelProductStore } from '../store/level-product-store.js';
 import { fail, ProgressBar, parseFlags } from './progress.js';
 
 const { flags, positional } = parseFlags(process.argv.slice(2));

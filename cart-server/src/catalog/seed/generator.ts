@@ -3,6 +3,8 @@
  * price bands, attributes and stock. The same seed always yields the same products, so tests and
  * benchmarks can regenerate a catalog instead of committing one.
  */
+
+import type { AvailabilityStatus, Product } from '../product.js';
 import {
   ADJECTIVES,
   BRAND_SYLLABLES,
@@ -13,7 +15,6 @@ import {
   SIZES,
 } from './generator-data.js';
 import { PLACEHOLDER_VARIANTS, placeholderUrl } from './placeholder-images.js';
-import type { AvailabilityStatus, Product } from './product.js';
 
 /** mulberry32: a tiny, well-distributed 32-bit PRNG (seedable, unlike Math.random). */
 export function mulberry32(seed: number): () => number {

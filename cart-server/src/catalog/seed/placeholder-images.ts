@@ -4,8 +4,8 @@
  * store and the server stores the same bytes at start (`ensurePlaceholderImages`).
  */
 
-import type { ImageStore } from './images.js';
-import { imageUrlFor } from './images.js';
+import type { ImageStore } from '../images.js';
+import { imageUrlFor } from '../images.js';
 
 export const PLACEHOLDER_VARIANTS = 4;
 const PALETTE = ['#2f6f8f', '#8f4a2f', '#3f8f5a', '#6a4a8f', '#8f7a2f', '#2f8f86'];

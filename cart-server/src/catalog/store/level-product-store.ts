@@ -4,8 +4,8 @@
  * category index. A put rewrites document and index entries in one atomic batch; writes are
  * serialized in-process so a concurrent re-categorisation never leaves a stale index entry.
  */
-import { type LevelBatchOp, type LevelLike, prefixEnd } from './level-types.js';
-import type { Product } from './product.js';
+import { type LevelBatchOp, type LevelLike, prefixEnd } from '../../storage/level-types.js';
+import type { Product } from '../product.js';
 import { type CategoryPage, checkListOptions, type ListOptions, type ProductStore } from './product-store.js';
 
 const SEP = '\u0000';

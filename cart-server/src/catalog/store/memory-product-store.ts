@@ -1,4 +1,4 @@
-import type { Product } from './product.js';
+import type { Product } from '../product.js';
 import { type CategoryPage, checkListOptions, type ListOptions, type ProductStore } from './product-store.js';
 
 /** In-memory reference ProductStore: the behaviour every other store must match. */

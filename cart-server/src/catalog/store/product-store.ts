@@ -4,7 +4,7 @@
  * (cart-server/test/catalog/product-store.conformance.ts), after abstract-level's model of one
  * interface with one shared test suite.
  */
-import type { Product } from './product.js';
+import type { Product } from '../product.js';
 
 export interface CategoryPage {
   readonly items: Product[];
