@@ -51,10 +51,10 @@ interface Hint {
   gen: number;
 }
 
-const hintId = (q: number, key: string): string => `${q}\u0000${key}`;
-
 export class HintStore<S, Op> {
-  private readonly hints = new Map<string, Hint>();
+  /** Hints by vnode, then key: a delivery batch is one vnode's hints (one handoff message). */
+  private readonly byVnode = new Map<number, Map<string, Hint>>();
+  private count = 0;
   /** Owners some of whose hints were dropped; they get a full anti-entropy catch-up when up. */
   private readonly overflowed = new Set<NodeId>();
   private readonly delivering = new Set<NodeId>();
@@ -66,7 +66,31 @@ export class HintStore<S, Op> {
 
   /** Hints waiting for delivery. */
   get size(): number {
-    return this.hints.size;
+    return this.count;
+  }
+
+  private get(q: number, key: string): Hint | undefined {
+    return this.byVnode.get(q)?.get(key);
+  }
+
+  private add(q: number, key: string): void {
+    let m = this.byVnode.get(q);
+    if (m === undefined) {
+      m = new Map();
+      this.byVnode.set(q, m);
+    }
+    m.set(key, { q, key, gen: 0 });
+    this.count++;
+  }
+
+  /** Forgets a hint here and in storage. */
+  private remove(h: Hint): void {
+    const m = this.byVnode.get(h.q);
+    if (m?.get(h.key) !== h) return;
+    m.delete(h.key);
+    if (m.size === 0) this.byVnode.delete(h.q);
+    this.count--;
+    this.writes.push({ type: 'delete', ns: HINTS_NS, partition: h.q, key: h.key });
   }
 
   /** Restores the persisted hints (those past the bound are dropped and fall back to AAE). */
@@ -78,11 +102,11 @@ export class HintStore<S, Op> {
           this.writes.push({ type: 'delete', ns: HINTS_NS, partition: q, key });
           continue;
         }
-        if (this.hints.size >= this.d.maxHints) {
+        if (this.count >= this.d.maxHints) {
           this.drop(q, key);
           continue;
         }
-        this.hints.set(hintId(q, key), { q, key, gen: 0 });
+        this.add(q, key);
       }
     }
     this.flush();
@@ -102,18 +126,17 @@ export class HintStore<S, Op> {
       if (owner === this.d.self) continue;
       const i = entries.findIndex((e) => e.partition === q);
       if (i >= 0 && !unacked.has(i)) continue;
-      const id = hintId(q, key);
-      const known = this.hints.get(id);
+      const known = this.get(q, key);
       if (known !== undefined) {
         known.gen++;
         continue;
       }
-      if (this.hints.size >= this.d.maxHints) {
+      if (this.count >= this.d.maxHints) {
         this.overflowed.add(owner);
         this.d.onDropped(1);
         continue;
       }
-      this.hints.set(id, { q, key, gen: 0 });
+      this.add(q, key);
       this.writes.push({ type: 'put', ns: HINTS_NS, partition: q, key, value: EMPTY });
       recorded++;
     }
@@ -128,7 +151,7 @@ export class HintStore<S, Op> {
     if (this.stopped) return;
     const ring = this.d.ring();
     const owners = new Set<NodeId>();
-    for (const h of this.hints.values()) owners.add(ring.ownerOf(h.q));
+    for (const q of this.byVnode.keys()) owners.add(ring.ownerOf(q));
     for (const node of this.overflowed) owners.add(node);
     for (const owner of owners) {
       if (only !== undefined && owner !== only) continue;
@@ -165,10 +188,8 @@ export class HintStore<S, Op> {
       if (items.length > 0 && !(await this.d.sendItems(owner, q, items))) return;
       let delivered = 0;
       for (const { hint, gen } of sent) {
-        const id = hintId(hint.q, hint.key);
-        if (this.hints.get(id) !== hint || hint.gen !== gen) continue;
-        this.hints.delete(id);
-        this.writes.push({ type: 'delete', ns: HINTS_NS, partition: hint.q, key: hint.key });
+        if (this.get(hint.q, hint.key) !== hint || hint.gen !== gen) continue;
+        this.remove(hint);
         delivered++;
       }
       this.flush();
@@ -180,20 +201,22 @@ export class HintStore<S, Op> {
   /** Up to one handoff batch of hints for one vnode currently owned by `owner`. */
   private nextBatch(owner: NodeId): Hint[] {
     const ring = this.d.ring();
-    const out: Hint[] = [];
-    for (const h of this.hints.values()) {
-      const o = ring.ownerOf(h.q);
+    for (const [q, hints] of this.byVnode) {
+      const o = ring.ownerOf(q);
       if (o === this.d.self) {
         // This node owns the vnode now: ownership handoff brings the data, not a hint.
-        this.hints.delete(hintId(h.q, h.key));
-        this.writes.push({ type: 'delete', ns: HINTS_NS, partition: h.q, key: h.key });
+        for (const h of [...hints.values()]) this.remove(h);
         continue;
       }
-      if (o !== owner || (out.length > 0 && h.q !== out[0]!.q)) continue;
-      out.push(h);
-      if (out.length >= HANDOFF_BATCH) break;
+      if (o !== owner) continue;
+      const out: Hint[] = [];
+      for (const h of hints.values()) {
+        out.push(h);
+        if (out.length >= HANDOFF_BATCH) break;
+      }
+      return out;
     }
-    return out;
+    return [];
   }
 
   /** The key as this node knows it: its local replicas joined, else a quorum read. */

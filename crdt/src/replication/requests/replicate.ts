@@ -132,7 +132,9 @@ export function replicate<S, Op>(d: CoordinatorDeps<S, Op>, q: ReplicateRequest<
         }
       }
       const i = fsm.indexOf(from, m.partition);
-      if (!m.ok && i >= 0 && !retried.has(i)) sendFull(i, entries[i]!, opened.id);
+      // After W a refusal gets no full state here (that may cost a quorum read): it stays
+      // unacknowledged, and its hint delivers the coordinator's full state later.
+      if (!m.ok && i >= 0 && !retried.has(i) && !fsm.isDone) sendFull(i, entries[i]!, opened.id);
       else fsm.ack(i, m.ok);
       if (fsm.isDone && unacked.size === 0) close();
     },
