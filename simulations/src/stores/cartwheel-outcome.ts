@@ -26,18 +26,18 @@ export function writeOutcome(
   minted: CausalContext,
   actor?: string,
 ): WriteOutcome {
-  const json = cartToJSON(delta);
   let writeId: string | undefined;
   if (op.type === 'add' || op.type === 'setQuantity') {
     const kind = op.type === 'add' ? 'inc' : 'set';
-    const entry = json.lines[op.productId]?.find((e) => e.kind === kind);
+    const entry = cartToJSON(delta).lines[op.productId]?.find((e) => e.kind === kind);
     if (entry !== undefined) writeId = dotId(entry.actor, entry.counter);
   }
-  const dot = writeId ?? (actor === undefined ? undefined : dotId(actor, delta.context().max(actor)));
+  const context = delta.context();
+  const dot = writeId ?? (actor === undefined ? undefined : dotId(actor, context.max(actor)));
   const observed: string[] = [];
   if (op.type !== 'add')
-    for (const [a, ranges] of Object.entries(json.context))
-      for (const [lo, hi] of ranges)
+    for (const a of context.actors())
+      for (const [lo, hi] of context.rangesOf(a))
         for (let c = lo; c <= hi; c++) {
           const id = dotId(a, c);
           if (id !== dot) observed.push(id);
