@@ -202,6 +202,18 @@ class DotFinder<E extends Dotted> {
 
 const EMPTY_FINDER = new DotFinder<never>([]);
 
+/**
+ * Whether `other` may hold a dot `ctx` also holds: false only when, for every actor of `other`, its
+ * lowest dot is above `ctx`'s highest (conservative: true does not prove an overlap).
+ */
+function seesAnyOf(other: CausalContext, ctx: CausalContext): boolean {
+  for (const [actor, iv] of rangesOf(other)) {
+    const mine = intervalsOf(ctx, actor);
+    if (mine !== undefined && iv[0]! <= mine[mine.length - 1]!) return true;
+  }
+  return false;
+}
+
 /** One finder per key of `lists`, built on first use. */
 function memoFinders<E extends Dotted>(
   lists: ReadonlyMap<string, DotList<E>>,
@@ -276,6 +288,8 @@ export interface KeyChange<E> {
  */
 export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreState<E>> {
   #lists: Map<string, DotList<E>>;
+  /** Whether a state shares #lists (then the map is copied before it changes): copy-on-write. */
+  #listsShared: boolean;
   #ctx: CausalContext;
   /** Whether a state shares #ctx (then it is copied before any in-place change). */
   #ctxShared: boolean;
@@ -294,8 +308,11 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     this.#kind = kind;
     this.#order = kind.order;
     this.#limits = kind.limits ?? DEFAULT_STORE_LIMITS;
-    this.#lists = state === undefined ? new Map() : new Map(listsOf(state));
-    // shared with `state` until this store changes it in place (copy-on-write)
+    // the map and the context are shared with `state` until this store changes them (copy-on-write):
+    // a store built to join one delta into a big state, or to mint one op, copies the map at most
+    // once, and a snapshot right after costs nothing
+    this.#lists = state === undefined ? new Map() : (listsOf(state) as Map<string, DotList<E>>);
+    this.#listsShared = state !== undefined;
     this.#ctx = state === undefined ? new CausalContext() : contextOf(state);
     this.#ctxShared = state !== undefined;
     this.#gen = nextGen();
@@ -385,7 +402,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       if (ch.dropAll === true && (add === undefined || add.length === 0)) {
         // the whole key goes: record its dots, nothing to copy
         if (cur !== undefined) this.#drop(cur.entries, undefined, dctx);
-        this.#lists.delete(ch.key);
+        if (cur !== undefined) this.#writableLists().delete(ch.key);
         continue;
       }
       const list = this.#own(ch.key, cur);
@@ -399,7 +416,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
         }
         out.set(ch.key, new DotList(add, 0));
       }
-      if (list.entries.length === 0) this.#lists.delete(ch.key);
+      if (list.entries.length === 0) this.#writableLists().delete(ch.key);
     }
     const ctx = this.#ownCtx();
     for (let c = first; c < first + count; c++) {
@@ -430,6 +447,7 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     for (const list of this.#lists.values()) for (const e of list.entries) addDotTo(dctx, e.actor, e.counter);
     addDotTo(dctx, actor, minted);
     this.#lists = new Map();
+    this.#listsShared = false;
     this.#index = null;
     this.#ownCtx().addDot(actor, minted);
     return this.#kind.make(new Map(), new CausalContext(dctx), deps);
@@ -548,14 +566,15 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     }
     if (keys > this.#limits.maxKeys) throw tooMany('keys', this.#limits.maxKeys);
     // 3. mutate
+    const lists = plan.size > 0 ? this.#writableLists() : this.#lists;
     for (const [key, list] of plan) {
       const cur = this.#lists.get(key);
       if (this.#index !== null) {
         if (cur !== undefined) for (const e of cur.entries) this.#indexRemove(e);
         for (const e of list) this.#indexAdd(e, key);
       }
-      if (list.length === 0) this.#lists.delete(key);
-      else this.#lists.set(key, new DotList(list, this.#gen));
+      if (list.length === 0) lists.delete(key);
+      else lists.set(key, new DotList(list, this.#gen));
     }
     this.#ctx = nextCtx;
     this.#ctxShared = false;
@@ -580,6 +599,9 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       set.add(e);
     };
     if (this.#index === null && ++this.#joins < 2) {
+      // Every entry's dot is in our context: when the other side saw none of our dots (a delta
+      // that only adds, minted above what we hold), nothing of ours can go — skip the scan.
+      if (!seesAnyOf(oCtx, this.#ctx)) return;
       for (const [key, list] of this.#lists) {
         for (const e of list.entries) {
           const iv = intervalsOf(oCtx, e.actor);
@@ -652,21 +674,31 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     return this.#kind.make(lists, new CausalContext(m), versionVectorOf(peer));
   }
 
-  /** An immutable snapshot (lists are shared copy-on-write, so this is O(keys) shallow). */
+  /** An immutable snapshot, O(1): the map, its lists and the context are shared copy-on-write. */
   state(): S {
     this.#gen = nextGen();
     this.#ctxShared = true;
-    return this.#kind.make(new Map(this.#lists), this.#ctx);
+    this.#listsShared = true;
+    return this.#kind.make(this.#lists, this.#ctx);
+  }
+
+  /** The map of lists, copied first if a state shares it. */
+  #writableLists(): Map<string, DotList<E>> {
+    if (this.#listsShared) {
+      this.#lists = new Map(this.#lists);
+      this.#listsShared = false;
+    }
+    return this.#lists;
   }
 
   /** The list under `key` (`list`, already looked up), owned by this store's generation (copied if shared). */
   #own(key: string, list: DotList<E> | undefined): DotList<E> {
     if (list === undefined) {
       list = new DotList<E>([], this.#gen);
-      this.#lists.set(key, list);
+      this.#writableLists().set(key, list);
     } else if (list.gen !== this.#gen) {
       list = new DotList(list.entries.slice(), this.#gen);
-      this.#lists.set(key, list);
+      this.#writableLists().set(key, list);
     }
     return list;
   }
