@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { type AuthVariables, requireAuth } from './auth/middleware.js';
 import { createCartRoutes } from './carts/cart-routes.js';
 import type { CartService } from './carts/cart-service.js';
+import { MEMBERSHIP_OPENAPI_PATHS } from './cluster/membership-routes.js';
 import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
@@ -123,7 +124,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  const extraPaths = Object.assign({}, ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}));
+  const extraPaths = Object.assign(
+    {},
+    MEMBERSHIP_OPENAPI_PATHS,
+    ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}),
+  );
   const openapi = openApiDocument(extraPaths);
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/v1/cluster/status', (c) => c.json(deps.clusterStatus() as object));
@@ -132,7 +137,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const auth = requireAuth(config.jwtSecret);
   app.use('/v1/carts/*', auth);
   app.use('/v1/devices', auth);
-  app.use('/v1/admin/carts/*', auth);
+  app.use('/v1/admin/*', auth);
+  app.use('/v1/admin/*', limitBody);
   if (deps.adminRoutes !== undefined) app.route('/v1', deps.adminRoutes);
   app.route('/v1', createCartRoutes(deps.carts));
   app.route('/v1', createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }));

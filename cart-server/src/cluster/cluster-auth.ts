@@ -8,6 +8,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const CLUSTER_NODE_HEADER = 'x-cartwheel-node';
 export const CLUSTER_PROOF_HEADER = 'x-cartwheel-cluster';
+/** The dialling node's own base URL, so a cluster learns a joined node's address from its first dial. */
+export const CLUSTER_URL_HEADER = 'x-cartwheel-url';
 
 export function clusterProof(secret: string, nodeId: string): string {
   return createHmac('sha256', secret).update(`cartwheel-cluster:${nodeId}`).digest('base64url');

@@ -3,7 +3,12 @@ import { WebSocketServer } from 'ws';
 import type { UpgradeHandler } from '../ws/upgrade.js';
 import { rejectUpgrade } from '../ws/upgrade.js';
 import { BATCH_FRAMES, FRAMES_HEADER } from './batch-frames.js';
-import { CLUSTER_NODE_HEADER, CLUSTER_PROOF_HEADER, checkClusterProof } from './cluster-auth.js';
+import {
+  CLUSTER_NODE_HEADER,
+  CLUSTER_PROOF_HEADER,
+  CLUSTER_URL_HEADER,
+  checkClusterProof,
+} from './cluster-auth.js';
 import type { WsTransport } from './ws-transport.js';
 
 export interface ClusterEndpoint {
@@ -14,9 +19,12 @@ export interface ClusterEndpoint {
 export function createClusterEndpoint(options: {
   transport: WsTransport;
   secret: string;
-  members: ReadonlySet<string>;
+  /** Nodes allowed to connect: the ring's members and nodes with a known address (membership is dynamic). */
+  members: { has(node: string): boolean };
   maxPayloadBytes: number;
   onConnection?: (peer: string, open: boolean) => void;
+  /** An accepted peer sent its base URL (the `x-cartwheel-url` header). */
+  onPeerUrl?: (peer: string, url: string) => void;
 }): ClusterEndpoint {
   const wss = new WebSocketServer({
     noServer: true,
@@ -44,6 +52,8 @@ export function createClusterEndpoint(options: {
       rejectUpgrade(socket, 403, 'FORBIDDEN', `node ${node} is not a member of this cluster`);
       return;
     }
+    const url = req.headers[CLUSTER_URL_HEADER];
+    if (typeof url === 'string') options.onPeerUrl?.(node, url);
     wss.handleUpgrade(req, socket, head, (ws) => {
       options.onConnection?.(node, true);
       ws.on('close', () => options.onConnection?.(node, false));

@@ -20,7 +20,12 @@
 import type { NodeId, Transport } from '@cartwheel/crdt';
 import WebSocket from 'ws';
 import { BATCH_FRAMES, decodeBatch, encodeBatch, FRAMES_HEADER, prefixBytes } from './batch-frames.js';
-import { CLUSTER_NODE_HEADER, CLUSTER_PROOF_HEADER, clusterProof } from './cluster-auth.js';
+import {
+  CLUSTER_NODE_HEADER,
+  CLUSTER_PROOF_HEADER,
+  CLUSTER_URL_HEADER,
+  clusterProof,
+} from './cluster-auth.js';
 
 export interface WsTransportOptions {
   readonly self: NodeId;
@@ -67,6 +72,9 @@ export class WsTransport implements Transport {
   private readonly highWaterBytes: number;
   private readonly maxQueuedBytes: number;
   private closed = false;
+  private started = false;
+  /** This node's base URL, sent when dialling so peers learn where to reach it. */
+  private advertisedUrl: string | undefined;
   /** Links with messages in their outbox, flushed once per event-loop turn. */
   private readonly pending = new Set<PeerLink>();
   private flushScheduled = false;
@@ -86,7 +94,32 @@ export class WsTransport implements Transport {
 
   /** Starts dialling every peer; connections come up in the background. */
   start(): void {
+    this.started = true;
     for (const link of this.links.values()) this.dial(link);
+  }
+
+  /** The base URL sent to peers when dialling them (set before start). */
+  advertise(url: string): void {
+    this.advertisedUrl = url;
+  }
+
+  /**
+   * Adds a peer learned at run time (membership is dynamic), or moves a known one to a new
+   * address: its connection is redialled there, and the messages queued for it are kept.
+   */
+  setPeer(id: NodeId, url: string): void {
+    if (id === this.self || this.closed) return;
+    const old = this.links.get(id);
+    if (old?.url === url) return;
+    const link = new PeerLink(id, url);
+    if (old !== undefined) {
+      if (old.timer !== undefined) clearTimeout(old.timer);
+      link.queue = old.open ? [] : old.queue;
+      link.queuedBytes = old.open ? 0 : old.queuedBytes;
+      old.socket?.terminate();
+    }
+    this.links.set(id, link);
+    if (this.started) this.dial(link);
   }
 
   onMessage(handler: Handler): void {
@@ -227,13 +260,15 @@ export class WsTransport implements Transport {
   }
 
   private dial(link: PeerLink): void {
-    if (this.closed) return;
+    // A link replaced by setPeer stops redialling its old address.
+    if (this.closed || this.links.get(link.id) !== link) return;
     const url = `${link.url.replace(/^http/, 'ws')}/v1/cluster`;
     const socket = new WebSocket(url, {
       headers: {
         [CLUSTER_NODE_HEADER]: this.self,
         [CLUSTER_PROOF_HEADER]: clusterProof(this.options.secret, this.self),
         [FRAMES_HEADER]: BATCH_FRAMES,
+        ...(this.advertisedUrl === undefined ? {} : { [CLUSTER_URL_HEADER]: this.advertisedUrl }),
       },
       maxPayload: this.maxMessageBytes,
       perMessageDeflate: false,

@@ -40,6 +40,12 @@ export interface ServerConfig {
   readonly dataDir: string;
   readonly nodeId: string;
   readonly peers: readonly PeerConfig[];
+  /** Base URL other nodes reach this one at (default http://host:port; set it behind NAT or 0.0.0.0). */
+  readonly advertiseUrl: string | undefined;
+  /** A member of a running cluster to join on first start (its ring size, N, R and W are used). */
+  readonly join: string | undefined;
+  /** Commit the join at once (default), or only stage it for `cartwheel-admin cluster plan/commit`. */
+  readonly joinCommit: boolean;
   readonly ringSize: number;
   readonly n: number;
   readonly r: number;
@@ -93,6 +99,21 @@ export const OPTIONS = {
     flag: 'peers',
     env: 'PEERS',
     help: 'other members: id=url,... e.g. n2=http://127.0.0.1:8082,n3=http://127.0.0.1:8083',
+  },
+  advertiseUrl: {
+    flag: 'advertise-url',
+    env: 'ADVERTISE_URL',
+    help: 'URL the other nodes reach this node at (default http://<host>:<port>; 127.0.0.1 for 0.0.0.0)',
+  },
+  join: {
+    flag: 'join',
+    env: 'JOIN',
+    help: 'URL of a member of a running cluster to join on first start, e.g. http://127.0.0.1:8081 (not with --peers)',
+  },
+  joinCommit: {
+    flag: 'join-commit',
+    env: 'JOIN_COMMIT',
+    help: 'on: --join stages and commits the join (default); off: only stages it on that member for `cartwheel-admin cluster plan|commit`',
   },
   ringSize: {
     flag: 'ring-size',
@@ -191,6 +212,18 @@ const int = (min: number, max: number) =>
 
 const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** The base URL (origin, http or https) of a node from http(s):// or ws(s)://; undefined if it is not one. */
+export function normalizeNodeUrl(raw: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol) || parsed.host === '') return undefined;
+  return parsed.origin.replace(/^ws/, 'http');
+}
+
 function parsePeers(raw: string, problems: string[]): PeerConfig[] {
   const peers: PeerConfig[] = [];
   for (const part of raw
@@ -281,6 +314,21 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   const peers = peersRaw === undefined ? [] : parsePeers(peersRaw, problems);
   if (peers.some((p) => p.id === nodeId))
     problems.push(`--peers (PEERS): lists this node's own id ${nodeId}`);
+  const nodeUrl = (key: 'join' | 'advertiseUrl'): string | undefined => {
+    const v = raw(key);
+    if (v === undefined) return undefined;
+    const url = normalizeNodeUrl(v);
+    if (url === undefined) {
+      const o = OPTIONS[key];
+      problems.push(`--${o.flag} (${o.env}): must be an http(s):// URL, got '${v}'`);
+    }
+    return url;
+  };
+  const join = nodeUrl('join');
+  const advertiseUrl = nodeUrl('advertiseUrl');
+  if (join !== undefined && peers.length > 0)
+    problems.push('--join (JOIN): a joining node learns its peers from the cluster; drop --peers (PEERS)');
+  const joinCommit = read('joinCommit', z.enum(['on', 'off'], 'must be on or off'), 'on') === 'on';
   const ringSize = read(
     'ringSize',
     int(8, 1024).refine((v) => (v & (v - 1)) === 0, 'must be a power of two'),
@@ -337,6 +385,9 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     dataDir,
     nodeId,
     peers,
+    advertiseUrl,
+    join,
+    joinCommit,
     ringSize,
     n,
     r: Math.min(rWanted, n),

@@ -20,6 +20,8 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   CRDT_DECODE_ERROR: 400,
   CRDT_INVALID_OP: 400,
   REPLICATION_BAD_REQUEST: 400,
+  // a staged change that leads to no valid ring (e.g. the last member leaving)
+  MEMBERSHIP_INVALID: 400,
   INVALID_QUANTITY: 400,
   CART_TOO_LARGE: 400,
   // 401/403: authentication and authorization
@@ -36,10 +38,14 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   DEVICE_NOT_FOUND: 404,
   PRODUCT_NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
+  MEMBER_NOT_FOUND: 404,
   // 405, 409, 413, 415, 422, 429
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  // membership: a join the cluster cannot take (settings, node id, another ring), nothing to commit
+  MEMBERSHIP_CONFLICT: 409,
+  NOTHING_STAGED: 409,
   // a delta whose causal past the cart lacks: sync from the cart's context (hello) and resend
   CRDT_CAUSAL_GAP: 409,
   OUT_OF_STOCK: 409,
@@ -55,6 +61,8 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   // 5xx: the server or the cluster cannot serve the request right now
   INTERNAL: 500,
   CART_UNREADABLE: 500,
+  // another node (a join's peer) could not be reached or timed out
+  PEER_UNREACHABLE: 502,
   QUORUM_NOT_MET: 503,
   REPLICATION_STOPPED: 503,
   REPLICATION_STORAGE_ERROR: 503,
