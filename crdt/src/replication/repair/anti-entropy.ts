@@ -91,9 +91,12 @@ export class AntiEntropy<S, Op> {
   private readonly sessions = new Map<number, Session>();
   /** The xid of the periodic exchange in flight, if any. */
   private periodic: number | undefined;
-  /** Catch-up exchanges waiting to start, and their keys (a tree is queued once). */
+  /**
+   * Catch-up exchanges waiting to start, by key (a tree is queued once); an entry left in `queue`
+   * whose key no longer maps to it was covered meanwhile and is skipped.
+   */
   private readonly queue: Exchange[] = [];
-  private readonly queued = new Set<string>();
+  private readonly queued = new Map<string, Exchange>();
   private catchUpRunning = 0;
   private nextStartAt = Number.NEGATIVE_INFINITY;
   private wake: { cancel(): void } | undefined;
@@ -173,13 +176,13 @@ export class AntiEntropy<S, Op> {
 
   /** Exchanges queued or running for catch-up (for status and tests). */
   get catchUpBacklog(): number {
-    return this.queue.length + this.catchUpRunning;
+    return this.queued.size + this.catchUpRunning;
   }
 
   private enqueue(x: Exchange, front: boolean): void {
     const k = exchangeKey(x);
     if (this.queued.has(k)) return;
-    this.queued.add(k);
+    this.queued.set(k, x);
     if (front) this.queue.unshift(x);
     else this.queue.push(x);
   }
@@ -196,7 +199,9 @@ export class AntiEntropy<S, Op> {
         return;
       }
       const x = this.queue.shift()!;
-      this.queued.delete(exchangeKey(x));
+      const k = exchangeKey(x);
+      if (this.queued.get(k) !== x) continue; // the peer compared this tree with us meanwhile
+      this.queued.delete(k);
       // The ring or the peer may have changed while it waited.
       const ring = this.d.ring();
       if (ring.ownerOf(x.from) !== this.d.self || ring.ownerOf(x.to) !== x.peer || !this.d.isUp(x.peer))
@@ -254,7 +259,11 @@ export class AntiEntropy<S, Op> {
     switch (m.t) {
       case 'aae-branches': {
         // Responder: only for a vnode we own.
-        if (this.d.ring().ownerOf(m.to) !== this.d.self || m.hashes.length !== 32) return;
+        const ring = this.d.ring();
+        if (ring.ownerOf(m.to) !== this.d.self || m.hashes.length !== 32) return;
+        // When both sides saw the other come up, both queue this tree: the peer's exchange covers
+        // ours, so ours is dropped (it compares and repairs both ways).
+        if (ring.ownerOf(m.from) === from) this.queued.delete(`${m.to}/${m.p}/${m.from}`);
         const tree = this.d.vnodes.tree(m.to, m.p);
         const diff = differingBranches(m.hashes, tree.branchHashes());
         this.d.send(from, { t: 'aae-segments', ...head, segments: tree.segmentsOf(diff) });
