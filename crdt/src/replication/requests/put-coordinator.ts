@@ -213,12 +213,18 @@ export class PutCoordinator<S, Op> {
       this.readLocal(q, others, key, (err, local) => {
         if (local === undefined) return failed(err);
         let delta: S;
+        let held: S;
         try {
           delta = this.d.type.apply(local, op, this.d.actor(), this.d.now());
+          // The dot was minted against every local replica of the key: when this node holds
+          // another vnode of it too, the coordinating vnode may lack part of the delta's causal
+          // past (an empty vnode a force-remove just reassigned, a put it missed), so it stores
+          // the join.
+          held = others.length === 0 ? delta : this.d.type.join(local, delta);
         } catch (e) {
           return failed(e);
         }
-        this.d.vnodes.mergeHeld(q, key, delta, (err2, stored) => {
+        this.d.vnodes.mergeHeld(q, key, held, (err2, stored) => {
           release();
           if (stored === undefined) return done(err2);
           const deltaBytes = this.d.type.encode(delta);
