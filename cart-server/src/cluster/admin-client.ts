@@ -178,6 +178,10 @@ export class AdminClient {
   adopt(request: AdoptRequest): Promise<NodeInfo> {
     return this.call('POST', '/adopt', request);
   }
+  /** Tells a member where a joining node listens (so it accepts and dials it before the commit). */
+  announce(node: string, url: string): Promise<{ node: string; url: string }> {
+    return this.call('POST', '/addresses', { node, url });
+  }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}/v1/admin/cluster${path}`;

@@ -18,6 +18,7 @@ const nodeUrl = z
 
 export const joinSchema = z.strictObject({ url: nodeUrl, commit: z.boolean().default(false) });
 export const nodeSchema = z.strictObject({ node: nodeId });
+export const addressSchema = z.strictObject({ node: nodeId, url: nodeUrl });
 export const adoptSchema = z.strictObject({
   from: nodeId,
   ring: z
@@ -50,6 +51,10 @@ export function createMembershipRoutes(membership: ClusterMembership): Hono<{ Va
   });
   app.post('/admin/cluster/commit', async (c) => c.json(await membership.commit()));
   app.post('/admin/cluster/clear', (c) => c.json(membership.clear()));
+  app.post('/admin/cluster/addresses', async (c) => {
+    const { node, url } = await readJson(c, addressSchema);
+    return c.json(membership.learnAddress(node, url));
+  });
   app.post('/admin/cluster/adopt', async (c) =>
     c.json(await membership.adopt(await readJson(c, adoptSchema))),
   );
@@ -160,6 +165,14 @@ export const MEMBERSHIP_OPENAPI_PATHS: Record<string, unknown> = {
       summary: 'Drop the changes staged on this node',
       security: admin,
       responses: { ...ok('MemberStatusView'), ...errors },
+    },
+  },
+  '/v1/admin/cluster/addresses': {
+    post: {
+      summary: 'Node to node, during a join: where the joining node listens',
+      security: admin,
+      requestBody: body({ node: { type: 'string' }, url: { type: 'string' } }, ['node', 'url']),
+      responses: { ...ok('{node, url}'), ...errors },
     },
   },
   '/v1/admin/cluster/adopt': {

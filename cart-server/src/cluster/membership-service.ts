@@ -99,9 +99,10 @@ export class ClusterMembership {
   }
 
   /** A client for another node, authenticated as this node. */
-  client(url: string): AdminClient {
+  client(url: string, timeoutMs = 10_000): AdminClient {
     const { secret, replica } = this.d;
     return new AdminClient(url, () => nodeToken(secret, replica.id), {
+      timeoutMs,
       ...(this.d.fetch === undefined ? {} : { fetch: this.d.fetch }),
     });
   }
@@ -280,11 +281,44 @@ export class ClusterMembership {
       );
     }
     this.d.addresses.set(info.node, info.url);
+    await this.announce(info.node, info.url);
     this.replica.stage({ type: 'join', node: info.node });
     this.d.log.info({ node: info.node, url: info.url }, 'join staged');
     const staged = [...this.replica.stagedChanges()];
     const plan = commit ? await this.commit() : null;
     return { node: info.node, url: info.url, staged, plan, alreadyMember: false };
+  }
+
+  /** A member that handled a join tells this node where the joiner listens. */
+  learnAddress(node: NodeId, url: string): { node: string; url: string } {
+    if (node !== this.replica.id) this.d.addresses.set(node, url);
+    return { node, url: this.d.addresses.get(node) ?? url };
+  }
+
+  /**
+   * Tells every other active member where a joiner listens, so that they accept its connections
+   * and reach it as soon as the join is committed (best effort: a member that misses this learns
+   * the address from the joiner's first connection once the ring lists it).
+   */
+  private async announce(node: NodeId, url: string): Promise<void> {
+    const members = this.replica
+      .currentRing()
+      .activeMembers()
+      .filter((m) => m !== this.replica.id && m !== node);
+    await Promise.all(
+      members.map(async (m) => {
+        const at = this.d.addresses.get(m);
+        if (at === undefined) return;
+        try {
+          await this.client(at, 5000).announce(node, url);
+        } catch (err) {
+          this.d.log.warn(
+            { member: m, node, err: (err as Error).message },
+            'could not announce a joining node',
+          );
+        }
+      }),
+    );
   }
 
   /** Joiner side: a member hands this node the cluster's ring and address book. */
