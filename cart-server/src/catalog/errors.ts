@@ -30,6 +30,13 @@ export class InvalidProductError extends CatalogError {
   }
 }
 
+/** A product document is valid but its JSON exceeds MAX_PRODUCT_BYTES. */
+export class ProductTooLargeError extends CatalogError {
+  constructor(message: string) {
+    super('PRODUCT_TOO_LARGE', message);
+  }
+}
+
 /** Query string / body of a catalog request failed validation. */
 export class InvalidCatalogRequestError extends CatalogError {
   constructor(message: string, options?: { cause?: unknown; details?: unknown }) {
@@ -53,5 +60,12 @@ export class ImageNotFoundError extends CatalogError {
 export class CacheUnavailableError extends CatalogError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CACHE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The product store (PostgreSQL) could not be reached or failed; nothing was written. */
+export class ProductStoreUnavailableError extends CatalogError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PRODUCT_STORE_UNAVAILABLE', message, options);
   }
 }

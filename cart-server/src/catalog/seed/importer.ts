@@ -4,7 +4,7 @@
  * it never aborts and never drops a line silently. Valid products are written in batches.
  * Lines are split by a bounded splitter, so one huge line cannot exhaust memory.
  */
-import { describeIssues, MAX_PRODUCT_BYTES, type Product, productSchema } from '../product.js';
+import { describeIssues, MAX_PRODUCT_BYTES, markValidated, type Product, productSchema } from '../product.js';
 
 export interface RejectedLine {
   readonly line: number;
@@ -161,7 +161,7 @@ export async function importJsonl(
       reject(raw.line, describeIssues(parsed.error.issues));
       continue;
     }
-    batch.push(parsed.data);
+    batch.push(markValidated(parsed.data));
     if (batch.length >= batchSize) await flush();
     progress(false);
   }

@@ -5,57 +5,60 @@
  * serialized in-process so a concurrent re-categorisation never leaves a stale index entry.
  */
 import { type LevelBatchOp, type LevelLike, prefixEnd } from '../../storage/level-types.js';
-import type { Product } from '../product.js';
-import { type CategoryPage, checkListOptions, type ListOptions, type ProductStore } from './product-store.js';
+import type { EncodedProduct, Product } from '../product.js';
+import {
+  AbstractProductStore,
+  type CategoryPage,
+  inPriceRange,
+  type ListOptions,
+  type ProductStoreFeatures,
+} from './product-store.js';
 
 const SEP = '\u0000';
 
-export class LevelProductStore implements ProductStore {
+export class LevelProductStore extends AbstractProductStore {
   readonly kind = 'level';
+  /** One process holds a LevelDB's lock: each node has its own copy. */
+  readonly supports: ProductStoreFeatures = { shared: false, changeFeed: false };
   readonly #products: LevelLike;
   readonly #byCategory: LevelLike;
   #writes: Promise<unknown> = Promise.resolve();
 
   constructor(db: LevelLike) {
+    super();
     this.#products = db.sublevel('products', { valueEncoding: 'utf8' });
     this.#byCategory = db.sublevel('by-category', { valueEncoding: 'utf8' });
   }
 
-  async get(id: string): Promise<Product | undefined> {
+  protected async _get(id: string): Promise<Product | undefined> {
     const raw = await this.#products.get(id);
     return raw === undefined ? undefined : decode(raw);
   }
 
-  async getMany(ids: readonly string[]): Promise<(Product | undefined)[]> {
+  protected async _getMany(ids: readonly string[]): Promise<(Product | undefined)[]> {
     if (ids.length === 0) return [];
     const raws = await this.#products.getMany([...ids]);
     return raws.map((raw) => (raw === undefined ? undefined : decode(raw)));
   }
 
-  put(product: Product): Promise<Product | undefined> {
+  protected _put(doc: EncodedProduct): Promise<Product | undefined> {
     return this.#serialize(async () => {
-      const previous = await this.get(product.id);
-      const ops = this.#ops(product, previous);
-      await this.#batchAll(ops);
+      const previous = await this._get(doc.product.id);
+      await this.#batchAll(this.#ops(doc, previous));
       return previous;
     });
   }
 
-  putMany(products: readonly Product[]): Promise<void> {
+  protected _putMany(docs: readonly EncodedProduct[]): Promise<void> {
     return this.#serialize(async () => {
-      // Last write wins inside one batch, as it would for sequential puts.
-      const latest = new Map<string, Product>();
-      for (const p of products) latest.set(p.id, p);
-      const ids = [...latest.keys()];
-      const previous = await this.getMany(ids);
-      const products2 = ids.map((id, i) => ({ next: latest.get(id)!, prev: previous[i] }));
-      await this.#batchAll(products2.flatMap(({ next, prev }) => this.#ops(next, prev)));
+      const previous = await this._getMany(docs.map((d) => d.product.id));
+      await this.#batchAll(docs.flatMap((doc, i) => this.#ops(doc, previous[i])));
     });
   }
 
-  delete(id: string): Promise<boolean> {
+  protected _delete(id: string): Promise<boolean> {
     return this.#serialize(async () => {
-      const previous = await this.get(id);
+      const previous = await this._get(id);
       if (previous === undefined) return false;
       await this.#products.del(id);
       await this.#byCategory.del(previous.category + SEP + id);
@@ -63,44 +66,55 @@ export class LevelProductStore implements ProductStore {
     });
   }
 
-  async listByCategory(category: string, options: ListOptions): Promise<CategoryPage> {
-    checkListOptions(options);
+  protected async _listByCategory(category: string, options: ListOptions): Promise<CategoryPage> {
     const prefix = category + SEP;
-    const ids: string[] = [];
-    const range =
-      options.after === undefined
-        ? { gte: prefix, lt: prefixEnd(prefix), limit: options.limit + 1 }
-        : { gt: prefix + options.after, lt: prefixEnd(prefix), limit: options.limit + 1 };
-    for await (const key of this.#byCategory.keys(range)) ids.push(key.slice(prefix.length));
-    const more = ids.length > options.limit;
-    const pageIds = ids.slice(0, options.limit);
-    const docs = await this.getMany(pageIds);
-    // Defensive: an index entry whose document moved category is skipped, never shown.
-    const items = docs.filter((p): p is Product => p !== undefined && p.category === category);
-    const last = pageIds[pageIds.length - 1];
-    return more && last !== undefined ? { items, next: last } : { items };
+    const filtered = options.minPrice !== undefined || options.maxPrice !== undefined;
+    // Without a price filter one read of limit + 1 index entries answers; with one, the index
+    // is walked in chunks until limit + 1 documents pass (the embedded store has no price index).
+    const chunk = filtered ? Math.max(64, options.limit * 4) : options.limit + 1;
+    const matched: Product[] = [];
+    let from = options.after === undefined ? undefined : prefix + options.after;
+    for (;;) {
+      const range =
+        from === undefined
+          ? { gte: prefix, lt: prefixEnd(prefix), limit: chunk }
+          : { gt: from, lt: prefixEnd(prefix), limit: chunk };
+      const ids: string[] = [];
+      for await (const key of this.#byCategory.keys(range)) ids.push(key.slice(prefix.length));
+      const docs = await this._getMany(ids);
+      // Defensive: an index entry whose document moved category is skipped, never shown.
+      for (const p of docs) {
+        if (p !== undefined && p.category === category && inPriceRange(p, options)) matched.push(p);
+      }
+      const last = ids[ids.length - 1];
+      if (matched.length > options.limit || ids.length < chunk || last === undefined) break;
+      from = prefix + last;
+    }
+    const items = matched.slice(0, options.limit);
+    const last = items[items.length - 1];
+    return matched.length > options.limit && last !== undefined ? { items, next: last.id } : { items };
   }
 
-  async *scan(): AsyncIterable<Product> {
+  protected async *_scan(): AsyncIterable<Product> {
     for await (const [, raw] of this.#products.iterator({})) yield decode(raw);
   }
 
-  async count(): Promise<number> {
+  protected async _count(): Promise<number> {
     let n = 0;
     for await (const _ of this.#products.keys({})) n++;
     return n;
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.#writes.catch(() => undefined);
   }
 
-  #ops(next: Product, prev: Product | undefined) {
+  #ops({ product: next, json }: EncodedProduct, prev: Product | undefined) {
     const ops: LevelBatchOp[] = [];
     if (prev !== undefined && prev.category !== next.category) {
       ops.push({ type: 'del', key: prev.category + SEP + prev.id });
     }
-    ops.push({ type: 'put', key: next.id, value: JSON.stringify(next) });
+    ops.push({ type: 'put', key: next.id, value: json });
     ops.push({ type: 'put', key: next.category + SEP + next.id, value: '' });
     return ops;
   }

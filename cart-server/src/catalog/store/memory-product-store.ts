@@ -1,37 +1,48 @@
-import type { Product } from '../product.js';
-import { type CategoryPage, checkListOptions, type ListOptions, type ProductStore } from './product-store.js';
+import type { EncodedProduct, Product } from '../product.js';
+import {
+  AbstractProductStore,
+  type CategoryPage,
+  inPriceRange,
+  type ListOptions,
+  type ProductStoreFeatures,
+} from './product-store.js';
 
 /** In-memory reference ProductStore: the behaviour every other store must match. */
-export class MemoryProductStore implements ProductStore {
+export class MemoryProductStore extends AbstractProductStore {
   readonly kind = 'memory';
+  readonly supports: ProductStoreFeatures = { shared: false, changeFeed: false };
   readonly #products = new Map<string, Product>();
 
-  async get(id: string): Promise<Product | undefined> {
+  protected async _get(id: string): Promise<Product | undefined> {
     return this.#products.get(id);
   }
 
-  async getMany(ids: readonly string[]): Promise<(Product | undefined)[]> {
+  protected async _getMany(ids: readonly string[]): Promise<(Product | undefined)[]> {
     return ids.map((id) => this.#products.get(id));
   }
 
-  async put(product: Product): Promise<Product | undefined> {
+  protected async _put({ product }: EncodedProduct): Promise<Product | undefined> {
     const previous = this.#products.get(product.id);
     this.#products.set(product.id, product);
     return previous;
   }
 
-  async putMany(products: readonly Product[]): Promise<void> {
-    for (const p of products) this.#products.set(p.id, p);
+  protected async _putMany(docs: readonly EncodedProduct[]): Promise<void> {
+    for (const { product } of docs) this.#products.set(product.id, product);
   }
 
-  async delete(id: string): Promise<boolean> {
+  protected async _delete(id: string): Promise<boolean> {
     return this.#products.delete(id);
   }
 
-  async listByCategory(category: string, options: ListOptions): Promise<CategoryPage> {
-    checkListOptions(options);
+  protected async _listByCategory(category: string, options: ListOptions): Promise<CategoryPage> {
     const ids = [...this.#products.values()]
-      .filter((p) => p.category === category && (options.after === undefined || p.id > options.after))
+      .filter(
+        (p) =>
+          p.category === category &&
+          (options.after === undefined || p.id > options.after) &&
+          inPriceRange(p, options),
+      )
       .map((p) => p.id)
       .sort();
     const page = ids.slice(0, options.limit);
@@ -40,16 +51,14 @@ export class MemoryProductStore implements ProductStore {
     return ids.length > options.limit && last !== undefined ? { items, next: last } : { items };
   }
 
-  async *scan(): AsyncIterable<Product> {
+  protected async *_scan(): AsyncIterable<Product> {
     for (const id of [...this.#products.keys()].sort()) {
       const p = this.#products.get(id);
       if (p !== undefined) yield p;
     }
   }
 
-  async count(): Promise<number> {
+  protected async _count(): Promise<number> {
     return this.#products.size;
   }
-
-  async close(): Promise<void> {}
 }
