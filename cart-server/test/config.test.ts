@@ -55,4 +55,33 @@ describe('loadConfig', () => {
       /required when NODE_ENV=production/,
     );
   });
+
+  it('reads --join, --join-commit and --advertise-url, and refuses --join beside --peers', () => {
+    const c = loadConfig({
+      argv: ['--join', 'ws://10.0.0.1:8081/ignored', '--advertise-url', 'http://10.0.0.4:8084'],
+      env: { JOIN_COMMIT: 'off' },
+    });
+    expect(c).toMatchObject({
+      join: 'http://10.0.0.1:8081',
+      joinCommit: false,
+      advertiseUrl: 'http://10.0.0.4:8084',
+    });
+    expect(loadConfig({ argv: [], env: {} })).toMatchObject({ join: undefined, joinCommit: true });
+    let error: unknown;
+    try {
+      loadConfig({
+        argv: ['--join', 'nowhere', '--advertise-url', 'mailto:x', '--join-commit', 'maybe'],
+        env: {},
+      });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain("--join (JOIN): must be an http(s):// URL, got 'nowhere'");
+    expect(problems).toContain('--advertise-url (ADVERTISE_URL)');
+    expect(problems).toContain('--join-commit (JOIN_COMMIT): must be on or off');
+    expect(() => loadConfig({ argv: ['--join', 'http://a:1', '--peers', 'n2=http://b:2'], env: {} })).toThrow(
+      /drop --peers/,
+    );
+  });
 });

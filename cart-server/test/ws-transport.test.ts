@@ -122,6 +122,30 @@ describe('WsTransport over /v1/cluster', () => {
     await waitFor(() => n2b.received.some(([, m]) => m === 'after restart'));
   });
 
+  it('learns peers at run time (setPeer) and follows a peer to a new address', async () => {
+    const ports = await freePorts(3);
+    const n1 = await startNode('n1', ports[0]!, new Map());
+    const n2 = await startNode('n2', ports[1]!, new Map());
+    open.push(n1, n2);
+    const enc = (s: string) => new TextEncoder().encode(s);
+    n1.transport.send('n2', enc('unknown yet'));
+    expect(n1.drops).toEqual(['unknown-peer']);
+    n1.transport.setPeer('n2', `http://127.0.0.1:${ports[1]}`);
+    n1.transport.send('n2', enc('joined'));
+    await waitFor(() => n2.received.some(([, m]) => m === 'joined'));
+    // n2 moves to another port: messages sent meanwhile wait and follow it there.
+    await n2.close();
+    open.splice(open.indexOf(n2), 1);
+    await waitFor(() => !n1.transport.connectedPeers().includes('n2'));
+    n1.transport.send('n2', enc('queued'));
+    const moved = await startNode('n2', ports[2]!, new Map());
+    open.push(moved);
+    n1.transport.setPeer('n2', `http://127.0.0.1:${ports[2]}`);
+    await waitFor(() => moved.received.some(([, m]) => m === 'queued'));
+    n1.transport.send('n2', enc('after the move'));
+    await waitFor(() => moved.received.some(([, m]) => m === 'after the move'));
+  });
+
   it('drops oversized messages and refuses unauthenticated or unknown nodes', async () => {
     const ports = await freePorts(2);
     const urls = new Map([

@@ -188,32 +188,32 @@ export async function runAdmin(argv: readonly string[], io: AdminIo = {}): Promi
       }
       case 'plan': {
         const v = await client.plan();
-        print(v, () => formatPlan(v, false));
+        print(v, () => formatPlan(v, false, url));
         break;
       }
       case 'commit': {
         const v = await client.commit();
-        print(v, () => formatPlan(v, true));
+        print(v, () => formatPlan(v, true, url));
         break;
       }
       case 'clear': {
         const v = await client.clear();
-        print(v, () => formatStaged(v));
+        print(v, () => formatStaged(v, url));
         break;
       }
       case 'join': {
         const v = await client.join(command.url);
-        print(v, () => formatJoin(v));
+        print(v, () => formatJoin(v, url));
         break;
       }
       case 'leave': {
         const v = await client.leave(command.node);
-        print(v, () => formatStaged(v));
+        print(v, () => formatStaged(v, url));
         break;
       }
       case 'force-remove': {
         const v = await client.forceRemove(command.node);
-        print(v, () => formatStaged(v));
+        print(v, () => formatStaged(v, url));
         break;
       }
     }

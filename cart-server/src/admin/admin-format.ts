@@ -156,7 +156,8 @@ export function formatAae(v: AaeStatusView, now = Date.now()): string {
   ].join('\n');
 }
 
-export function formatPlan(v: PlanView, committed: boolean): string {
+/** `url`: the node the plan was staged on (where it must be committed). */
+export function formatPlan(v: PlanView, committed: boolean, url: string): string {
   if (v.changes.length === 0) return `Nothing staged on ${v.node}.`;
   const share = Object.entries(v.ownership)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -171,18 +172,21 @@ export function formatPlan(v: PlanView, committed: boolean): string {
     table(['NODE', 'PARTITIONS', 'SHARE'], share),
     ...(committed
       ? ['', 'Follow the handoffs with `cartwheel-admin transfers`.']
-      : ['', `Commit with \`cartwheel-admin --url <${v.node}> cluster commit\`.`]),
+      : ['', `Commit it on ${v.node}: cartwheel-admin --url ${url} cluster commit`]),
   ].join('\n');
 }
 
-export function formatJoin(v: JoinResult): string {
+export function formatJoin(v: JoinResult, url: string): string {
   if (v.alreadyMember) return `${v.node} (${v.url}) already is a member.`;
-  if (v.plan !== null) return `${v.node} (${v.url}) joined.\n\n${formatPlan(v.plan, true)}`;
-  return `Join of ${v.node} (${v.url}) staged. Review with \`cluster plan\`, then \`cluster commit\` on the same node.`;
+  if (v.plan !== null) return `${v.node} (${v.url}) joined.\n\n${formatPlan(v.plan, true, url)}`;
+  return `Join of ${v.node} (${v.url}) staged on ${url}.\n${next(url)}`;
 }
 
-export function formatStaged(v: MemberStatusView): string {
+const next = (url: string): string =>
+  `Review it with: cartwheel-admin --url ${url} cluster plan\nthen commit it: cartwheel-admin --url ${url} cluster commit`;
+
+export function formatStaged(v: MemberStatusView, url: string): string {
   return v.staged.length === 0
     ? `Nothing staged on ${v.node}.`
-    : `Staged on ${v.node}: ${v.staged.map(change).join(', ')}. Review with \`cluster plan\`, then \`cluster commit\`.`;
+    : `Staged on ${v.node}: ${v.staged.map(change).join(', ')}.\n${next(url)}`;
 }
