@@ -240,7 +240,8 @@ export class PutCoordinator<S, Op> {
               done: mine,
               full: () => stored.bytes,
               deltaBytes,
-              unless: digestBytes(stored.bytes),
+              // a digest only when a remote replica will compare it (O(state bytes) per update)
+              unless: entries.some((e) => e.node !== this.d.self) ? digestBytes(stored.bytes) : undefined,
             },
             (err3, differing) => {
               if (differing === undefined) return done(err3);
