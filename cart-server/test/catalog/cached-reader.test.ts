@@ -10,14 +10,19 @@ import { MemoryProductStore } from '../../src/catalog/store/memory-product-store
 import { type RedisProcess, startRedis } from '../support/redis.js';
 import { product, waitFor } from './helpers.js';
 
-/** A store that counts reads and can hold them open (to make concurrency deterministic). */
+/**
+ * A store that counts reads and can hold their answers back (to make concurrency deterministic):
+ * a held read has already read the document, as a query that returned but is still on the wire.
+ */
 class CountingStore extends MemoryProductStore {
   reads = 0;
   gate: Promise<void> | undefined;
   override async get(id: string): Promise<Product | undefined> {
     this.reads++;
-    if (this.gate !== undefined) await this.gate;
-    return super.get(id);
+    const gate = this.gate;
+    const doc = await super.get(id);
+    if (gate !== undefined) await gate;
+    return doc;
   }
 }
 
@@ -27,10 +32,19 @@ beforeAll(async () => {
 });
 afterAll(async () => redis?.stop());
 
-async function redisCache(prefix: string): Promise<RedisProductCache> {
+async function redisCache(prefix: string, holdOffMs?: number): Promise<RedisProductCache> {
   const client = createCatalogRedis(redis.url, { commandTimeoutMs: 200 });
   await waitReady(client, 10_000);
-  return new RedisProductCache(client, { keyPrefix: prefix });
+  return new RedisProductCache(client, {
+    keyPrefix: prefix,
+    ...(holdOffMs === undefined ? {} : { holdOffMs }),
+  });
+}
+
+async function tieredCache(prefix: string, holdOffMs?: number): Promise<TieredProductCache> {
+  const sub = createCatalogRedis(redis.url);
+  await waitReady(sub, 10_000);
+  return new TieredProductCache(await redisCache(prefix, holdOffMs), { subscriber: sub });
 }
 
 describe('CachedProductReader (cache-aside over Redis)', () => {
@@ -49,7 +63,7 @@ describe('CachedProductReader (cache-aside over Redis)', () => {
     expect(cache.stats().hits).toBe(1);
 
     await service.putProduct(product('p1', { title: 'Updated title' }));
-    expect(await cache.redis.get('r1:p:p1')).toBeNull();
+    expect(await cache.get('p1')).toBeUndefined();
     expect((await service.getProduct('p1')).title).toBe('Updated title');
     expect(store.reads).toBe(2);
     expect(await reader.getJson('missing')).toBeUndefined();
@@ -153,5 +167,87 @@ describe('Redis dies mid-run', () => {
     await waitFor(() => far.pendingInvalidations === 0, 10_000, 'flush');
     expect(JSON.parse((await reader.getJson('s'))!).title).toBe('v2');
     await far.close();
+  });
+});
+
+describe('several nodes over one Redis and one store', () => {
+  it('an invalidation holds the key off: a fill that read the store before the write does not land', async () => {
+    const store = new CountingStore(); // the shared catalog (PostgreSQL in a cluster)
+    const cacheA = await redisCache('n1:', 300);
+    const cacheB = await redisCache('n1:', 300);
+    const nodeA = new DefaultCatalogService(store, new CachedProductReader(store, cacheA));
+    const readerB = new CachedProductReader(store, cacheB);
+    await store.put(product('race', { title: 'old' }));
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const loadB = readerB.getJson('race'); // node B misses and reads the store...
+    await waitFor(() => store.reads === 1, 10_000, 'B to read the store');
+    store.gate = undefined;
+    await nodeA.putProduct(product('race', { title: 'new' })); // ...node A writes and invalidates...
+    open(); // ...then B's load (of the old document) finishes and tries to fill Redis.
+    expect(JSON.parse((await loadB)!).title).toBe('old'); // B's caller asked before the write
+    expect(await cacheA.get('race')).toBeUndefined(); // the old document did not land
+    expect(JSON.parse((await readerB.getJson('race'))!).title).toBe('new');
+    // After the hold-off, fills land again.
+    await waitFor(
+      async () => {
+        await readerB.getJson('race');
+        return (await cacheA.get('race')) !== undefined;
+      },
+      10_000,
+      'fills after the hold-off',
+    );
+    expect(JSON.parse((await cacheA.get('race'))!).title).toBe('new');
+    await cacheA.close();
+    await cacheB.close();
+  });
+
+  it("another node's invalidation drops this node's near copy and detaches its in-flight load", async () => {
+    const store = new CountingStore();
+    const cacheA = await tieredCache('n2:');
+    const cacheB = await tieredCache('n2:');
+    const nodeA = new DefaultCatalogService(store, new CachedProductReader(store, cacheA));
+    const readerB = new CachedProductReader(store, cacheB);
+    await store.put(product('hot', { title: 'v1' }));
+    await readerB.getJson('hot');
+    expect(cacheB.peek('hot')).toBeDefined(); // B serves it from its near cache
+    await nodeA.putProduct(product('hot', { title: 'v2' }));
+    await waitFor(() => cacheB.peek('hot') === undefined, 10_000, 'B to drop its near copy');
+    expect(JSON.parse((await readerB.getJson('hot'))!).title).toBe('v2');
+
+    await store.put(product('hot2', { title: 'v1' }));
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const before = store.reads;
+    const loadB = readerB.getJson('hot2'); // B's load of v1 is in flight...
+    await waitFor(() => store.reads === before + 1, 10_000, 'B to read the store');
+    expect(readerB.inFlight).toBe(1);
+    store.gate = undefined;
+    await nodeA.putProduct(product('hot2', { title: 'v2 by A' })); // ...when A announces v2
+    await waitFor(() => readerB.inFlight === 0, 10_000, 'B to detach its load');
+    open();
+    expect(JSON.parse((await loadB)!).title).toBe('v1'); // read before A's write
+    expect(cacheB.peek('hot2')).toBeUndefined(); // and not put in the near cache
+    expect(JSON.parse((await readerB.getJson('hot2'))!).title).toBe('v2 by A');
+    await cacheA.close();
+    await cacheB.close();
+  });
+
+  it("the store's change feed drops local copies and in-flight loads (LRU only, no Redis)", async () => {
+    const store = new CountingStore();
+    const lru = new LruProductCache();
+    const reader = new CachedProductReader(store, lru);
+    await store.put(product('f', { title: 'v1' }));
+    await reader.getJson('f');
+    expect(lru.peek('f')).toBeDefined();
+    reader.invalidateLocal('f'); // what openShop does for a change another node made
+    expect(lru.peek('f')).toBeUndefined();
+    await reader.getJson('f');
+    reader.resetLocal(); // the feed reconnected: anything may have changed
+    expect(lru.size).toBe(0);
   });
 });

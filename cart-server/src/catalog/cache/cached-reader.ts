@@ -34,6 +34,9 @@ export class CachedProductReader {
     this.store = store;
     this.cache = cache;
     this.#onCacheError = onCacheError;
+    // Another node's write announced through the cache: a load in flight here may have read
+    // the document before that write, so it must not fill the cache or serve later callers.
+    cache.onRemoteInvalidation?.((id) => this.#detach(id));
   }
 
   /** A synchronous hit from an in-process cache tier, if there is one. */
@@ -59,12 +62,32 @@ export class CachedProductReader {
 
   /** Drops the cached copy (after the store write) and detaches any in-flight load. */
   async invalidate(id: string): Promise<void> {
+    this.#detach(id);
+    await this.#safely(() => this.cache.delete(id));
+  }
+
+  /**
+   * Another node wrote `id` (the store's change feed): drops this process's copy and detaches
+   * its in-flight load. The shared tier (Redis) was cleared by the writer.
+   */
+  invalidateLocal(id: string): void {
+    this.#detach(id);
+    this.cache.dropLocal?.(id);
+  }
+
+  /** The change feed was interrupted: nothing this process holds can be trusted. */
+  resetLocal(): void {
+    for (const flight of this.#flights.values()) flight.stale = true;
+    this.#flights.clear();
+    this.cache.clearLocal?.();
+  }
+
+  #detach(id: string): void {
     const flight = this.#flights.get(id);
     if (flight !== undefined) {
       flight.stale = true;
       this.#flights.delete(id);
     }
-    await this.#safely(() => this.cache.delete(id));
   }
 
   /** Preloads documents (top-K warm-up); returns how many went in. */

@@ -76,8 +76,16 @@ export class LruProductCache implements ProductCache {
     this.remove(id);
   }
 
+  dropLocal(id: string): void {
+    this.remove(id);
+  }
+
   clear(): void {
     this.#entries.clear();
+  }
+
+  clearLocal(): void {
+    this.clear();
   }
 
   get size(): number {

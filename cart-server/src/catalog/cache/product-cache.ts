@@ -21,8 +21,17 @@ export interface ProductCache {
   set(id: string, json: string): Promise<void>;
   /** Preloading (top-K warm-up): one round trip for many entries. */
   setMany(entries: ReadonlyArray<readonly [id: string, json: string]>): Promise<void>;
-  /** Invalidation on update. */
+  /** Invalidation on update (this node wrote the product). */
   delete(id: string): Promise<void>;
+  /** Drops this process's copy only: another node wrote the product and cleared the shared tier. */
+  dropLocal?(id: string): void;
+  /** Drops every copy this process holds: invalidations may have been missed. */
+  clearLocal?(): void;
+  /**
+   * Ids another node invalidated through the cache's own broadcast (Redis pub/sub), reported
+   * after their local copy was dropped; returns the unsubscribe function.
+   */
+  onRemoteInvalidation?(listener: (id: string) => void): () => void;
   /** True while the backend is believed reachable (always true in-process). */
   available(): boolean;
   stats(): CacheStats;

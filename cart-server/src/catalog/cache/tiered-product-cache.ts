@@ -25,6 +25,7 @@ export class TieredProductCache implements ProductCache {
   readonly far: RedisProductCache;
   readonly #channel: string;
   readonly #subscriber: Redis | undefined;
+  readonly #remote = new Set<(id: string) => void>();
 
   constructor(far: RedisProductCache, options: TieredOptions = {}) {
     this.far = far;
@@ -37,7 +38,9 @@ export class TieredProductCache implements ProductCache {
     const sub = this.#subscriber;
     if (sub !== undefined) {
       sub.on('message', (channel: string, id: string) => {
-        if (channel === this.#channel) this.near.remove(id);
+        if (channel !== this.#channel) return;
+        this.near.remove(id);
+        for (const listener of this.#remote) listener(id);
       });
       sub.on('ready', () => {
         this.near.clear();
@@ -78,6 +81,21 @@ export class TieredProductCache implements ProductCache {
     if (this.#subscriber !== undefined) {
       await this.far.redis.publish(this.#channel, id).catch(() => undefined);
     }
+  }
+
+  dropLocal(id: string): void {
+    this.near.remove(id);
+  }
+
+  clearLocal(): void {
+    this.near.clear();
+  }
+
+  onRemoteInvalidation(listener: (id: string) => void): () => void {
+    this.#remote.add(listener);
+    return () => {
+      this.#remote.delete(listener);
+    };
   }
 
   available(): boolean {
