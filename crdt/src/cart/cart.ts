@@ -21,7 +21,7 @@ import { CausalContext } from '../causal/causal-context.js';
 import { type ActorId, checkActorId } from '../causal/dot.js';
 import { Hlc, hlcPhysical } from '../causal/hlc.js';
 import { CrdtInvalidOpError } from '../errors.js';
-import { DotStore } from '../types/dot-store.js';
+import { DotStore, mintingStore } from '../types/dot-store.js';
 import {
   CART_KIND,
   type CartDelta,
@@ -62,7 +62,10 @@ export interface CartOptions {
  */
 export const FOLD_INCREMENTS_AT = 16;
 
-/** Package-internal: a replica of `state` whose next timestamp is ≥ `hlc` (for cartType.apply). */
+/**
+ * Package-internal: a replica of `state` whose next timestamp is ≥ `hlc`, for cartType.apply: it
+ * mints one op's delta and changes nothing (mintingStore), so a 500-line state is not copied.
+ */
 export let cartAt: (state: CartState, actor: ActorId, hlc: number) => Cart;
 
 export class Cart {
@@ -70,10 +73,11 @@ export class Cart {
   readonly #hlc: Hlc;
   readonly #store: DotStore<Entry, CartState>;
 
-  private constructor(actor: ActorId, hlc: Hlc, state: CartState | undefined) {
+  private constructor(actor: ActorId, hlc: Hlc, state: CartState | undefined, mintOnly = false) {
     this.actor = actor;
     this.#hlc = hlc;
-    this.#store = new DotStore(CART_KIND, state);
+    this.#store =
+      mintOnly && state !== undefined ? mintingStore(CART_KIND, state) : new DotStore(CART_KIND, state);
   }
 
   static create(options: CartOptions = {}): Cart {
@@ -90,7 +94,7 @@ export class Cart {
     cartAt = (state, actor, hlc) => {
       const clock = new Hlc(() => hlcPhysical(hlc));
       if (hlc > 0) clock.observe(hlc - 1);
-      return new Cart(checkActorId(actor), clock, state);
+      return new Cart(checkActorId(actor), clock, state, true);
     };
   }
 

@@ -91,6 +91,16 @@ export class DotList<E> {
 /** Version vector (actor → every dot 1..n seen): a delta's dependencies. */
 export type VersionVector = ReadonlyMap<ActorId, number>;
 
+/**
+ * Package-internal: a store over `state` that only mints — its mutators return the delta they
+ * would apply and leave the store (and so `state`'s shared map) untouched, so minting one op from a
+ * big state copies nothing (cartType.apply). Assigned in DotStore's static block.
+ */
+export let mintingStore: <E extends Dotted, S extends DotStoreState<E>>(
+  kind: StoreKind<E, S>,
+  state: DotStoreState<E>,
+) => DotStore<E, S>;
+
 // Package-internal views of a state (assigned in the class's static block; not exported from
 // index.ts, so they stay off the public surface). Never mutate what they return.
 export let listsOf: <E extends Dotted>(s: DotStoreState<E>) => ReadonlyMap<string, DotList<E>>;
@@ -303,6 +313,8 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
   readonly #kind: StoreKind<E, S>;
   readonly #order: EntryOrder<E>;
   readonly #limits: StoreLimits;
+  /** A store that only mints deltas (mintingStore): commit computes the delta and changes nothing. */
+  #mintOnly = false;
 
   constructor(kind: StoreKind<E, S>, state?: DotStoreState<E>) {
     this.#kind = kind;
@@ -316,6 +328,14 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
     this.#ctx = state === undefined ? new CausalContext() : contextOf(state);
     this.#ctxShared = state !== undefined;
     this.#gen = nextGen();
+  }
+
+  static {
+    mintingStore = (kind, state) => {
+      const store = new DotStore(kind, state);
+      store.#mintOnly = true;
+      return store;
+    };
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -391,8 +411,9 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       if (had === 0 && size > 0) newKeys++;
     }
     if (this.#lists.size + newKeys > this.#limits.maxKeys) throw tooMany('keys', this.#limits.maxKeys);
-    // mutate: lists this store owns change in place (copy-on-write otherwise), so an add is O(1)
     const deps = versionVectorOf(this.#ctx);
+    if (this.#mintOnly) return this.#mint(actor, first, count, changes, current, deps);
+    // mutate: lists this store owns change in place (copy-on-write otherwise), so an add is O(1)
     const dctx = new Map<ActorId, Intervals>();
     const out = new Map<string, DotList<E>>();
     for (let i = 0; i < changes.length; i++) {
@@ -423,6 +444,35 @@ export class DotStore<E extends Dotted, S extends DotStoreState<E> = DotStoreSta
       addDotTo(dctx, actor, c);
       ctx.addDot(actor, c);
     }
+    return this.#kind.make(out, new CausalContext(dctx), deps);
+  }
+
+  /**
+   * The delta `commit` would return, computed without changing the store: the dots of exactly the
+   * entries commit would drop (all of a key's for dropAll, else those of its list that are in
+   * `drop`), the added entries, and the minted dots.
+   */
+  #mint(
+    actor: ActorId,
+    first: number,
+    count: number,
+    changes: readonly KeyChange<E>[],
+    current: ReadonlyArray<DotList<E> | undefined>,
+    deps: VersionVector,
+  ): S {
+    const dctx = new Map<ActorId, Intervals>();
+    const out = new Map<string, DotList<E>>();
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i]!;
+      const cur = current[i];
+      if (cur !== undefined && (ch.dropAll === true || (ch.drop !== undefined && ch.drop.length > 0))) {
+        const drop = ch.dropAll === true ? undefined : ch.drop;
+        for (const e of cur.entries)
+          if (drop === undefined || drop.includes(e)) addDotTo(dctx, e.actor, e.counter);
+      }
+      if (ch.add !== undefined && ch.add.length > 0) out.set(ch.key, new DotList(ch.add, 0));
+    }
+    for (let c = first; c < first + count; c++) addDotTo(dctx, actor, c);
     return this.#kind.make(out, new CausalContext(dctx), deps);
   }
 
