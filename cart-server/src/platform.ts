@@ -28,6 +28,7 @@ export function platformMounts(): StartOptions {
       shop = await openShop({
         dataDir,
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+        ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
         logger: log.child({ component: 'catalog' }),
       });
       const opened = shop;

@@ -61,6 +61,8 @@ export interface ServerConfig {
   /** True when no secret was configured and the public development secret is in use. */
   readonly devSecret: boolean;
   readonly redisUrl: string | undefined;
+  /** PostgreSQL for the catalog, shared by every node (else each node's own LevelDB). */
+  readonly databaseUrl: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly storefrontDir: string | undefined;
   /** Mount the catalog/search and orders adapters (default true). */
@@ -162,6 +164,11 @@ export const OPTIONS = {
     flag: 'redis-url',
     env: 'REDIS_URL',
     help: 'optional redis:// URL for the product cache and order log',
+  },
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    help: 'optional postgres:// URL: the catalog lives in PostgreSQL, shared by every node (migrated on start)',
   },
   logLevel: {
     flag: 'log-level',
@@ -359,6 +366,11 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL'),
     undefined as string | undefined,
   );
+  const databaseUrl = read(
+    'databaseUrl',
+    z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL'),
+    undefined as string | undefined,
+  );
   const logLevel = read(
     'logLevel',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be a pino level'),
@@ -401,6 +413,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     jwtSecret: secret === '' ? DEV_JWT_SECRET : secret,
     devSecret: secret === '',
     redisUrl,
+    databaseUrl,
     logLevel,
     storefrontDir: storefront === undefined ? undefined : resolve(cwd, storefront),
     platform,

@@ -1,12 +1,13 @@
 /**
- * Composition root of the catalog, search and popularity: opens the catalog LevelDB (its own
- * database `<dataDir>/catalog`, so catalog tools never contend with the cart storage's lock),
- * picks the cache (Redis + near cache with REDIS_URL, else an in-process LRU) and the
- * generation pointer (Redis with REDIS_URL, else LevelDB), seeds a demo catalog on first start
- * and builds the active search generation.
+ * Composition root of the catalog, search and popularity: opens the product store (PostgreSQL
+ * shared by every node with DATABASE_URL, else the node's own LevelDB `<dataDir>/catalog`, so
+ * catalog tools never contend with the cart storage's lock), picks the cache (Redis + near
+ * cache with REDIS_URL, else an in-process LRU) and the generation pointer (Redis with
+ * REDIS_URL, else LevelDB), follows other nodes' catalog writes, seeds a demo catalog on first
+ * start and builds the active search generation. Images, popularity windows and (without
+ * Redis) the generation pointer stay in the node's LevelDB.
  */
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { Level } from 'level';
 import { CachedProductReader } from '../catalog/cache/cached-reader.js';
 import { LruProductCache } from '../catalog/cache/lru-product-cache.js';
@@ -21,6 +22,8 @@ import { CATEGORIES } from '../catalog/seed/generator-data.js';
 import { type ImportReport, importJsonl } from '../catalog/seed/importer.js';
 import { ensurePlaceholderImages } from '../catalog/seed/placeholder-images.js';
 import { LevelProductStore } from '../catalog/store/level-product-store.js';
+import { PostgresProductStore } from '../catalog/store/postgres-product-store.js';
+import type { ProductStore } from '../catalog/store/product-store.js';
 import type { PopularityEvent } from '../popularity/events.js';
 import { PopularityService } from '../popularity/popularity-service.js';
 import {
@@ -32,6 +35,7 @@ import { SearchGenerations } from '../search/generations.js';
 import { search as runSearch } from '../search/search-engine.js';
 import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import type { LevelLike } from '../storage/level-types.js';
+import { followCatalogChanges } from './catalog-changes.js';
 
 export interface ShopLogger {
   info(obj: object, msg?: string): void;
@@ -44,6 +48,10 @@ export interface ShopOptions {
   /** An already open database (tests pass a memory-level one). */
   readonly db?: LevelLike;
   readonly redisUrl?: string;
+  /** PostgreSQL for the products (migrated on open), shared by every node; else LevelDB. */
+  readonly databaseUrl?: string;
+  /** Use this product store instead of the PostgreSQL / LevelDB choice (tests). */
+  readonly store?: ProductStore;
   /** Use this cache instead of the Redis / LRU choice (benchmarks, tests). */
   readonly cache?: ProductCache;
   /** Near cache in front of Redis (default true). */
@@ -63,7 +71,7 @@ export interface ShopOptions {
 
 export interface Shop {
   readonly service: CatalogService;
-  readonly store: LevelProductStore;
+  readonly store: ProductStore;
   readonly cache: ProductCache;
   readonly reader: CachedProductReader;
   readonly images: ImageStore;
@@ -80,46 +88,56 @@ const silent: ShopLogger = { info: () => undefined, warn: () => undefined };
 
 export async function openShop(options: ShopOptions = {}): Promise<Shop> {
   const logger = options.logger ?? silent;
-  let level: Level<string, string> | undefined;
+  // What is open so far, closed in reverse order if a later step fails (a node that cannot
+  // reach PostgreSQL or Redis exits without leaking the LevelDB lock or sockets).
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  try {
+    return await open(options, logger, closers, closeAll);
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function open(
+  options: ShopOptions,
+  logger: ShopLogger,
+  closers: Array<() => Promise<void> | void>,
+  closeAll: () => Promise<void>,
+): Promise<Shop> {
   let db: LevelLike;
   if (options.db !== undefined) db = options.db;
   else {
     if (options.dataDir === undefined) throw new TypeError('openShop needs dataDir or db');
-    level = new Level<string, string>(join(options.dataDir, 'catalog'), { valueEncoding: 'utf8' });
+    const level = new Level<string, string>(join(options.dataDir, 'catalog'), { valueEncoding: 'utf8' });
     await level.open();
+    closers.push(() => level.close());
     db = level as unknown as LevelLike;
   }
 
-  const redises: Redis[] = [];
   let cache: ProductCache;
   let pointer: GenerationPointer;
   if (options.cache !== undefined) {
     cache = options.cache;
     pointer = new LevelGenerationPointer(db);
   } else if (options.redisUrl !== undefined && options.redisUrl !== '') {
-    const onError = (() => {
-      let last = 0;
-      return (err: Error): void => {
-        // Reconnect attempts fail every second while Redis is down: log at most every 10 s.
-        if (Date.now() - last > 10_000) {
-          last = Date.now();
-          logger.warn({ err: err.message }, 'catalog redis unavailable; reading through to the store');
-        }
-      };
-    })();
+    const onError = throttled(logger, 'catalog redis unavailable; reading through to the store');
     const redis = createCatalogRedis(options.redisUrl, { onError });
-    redises.push(redis);
+    closers.push(() => redis.disconnect());
     await waitReady(redis, 5000).catch((err: Error) => {
       throw new Error(`REDIS_URL is set but Redis is unreachable: ${err.message}`, { cause: err });
     });
-    const far = new RedisProductCache(
-      redis,
-      options.cacheTtlMs === undefined ? {} : { ttlMs: options.cacheTtlMs },
-    );
+    const far = new RedisProductCache(redis, {
+      ownsClient: false,
+      ...(options.cacheTtlMs === undefined ? {} : { ttlMs: options.cacheTtlMs }),
+    });
     if (options.nearCache === false) cache = far;
     else {
       const subscriber = createCatalogRedis(options.redisUrl, { onError });
-      redises.push(subscriber);
+      closers.push(() => subscriber.disconnect());
       cache = new TieredProductCache(far, { subscriber });
     }
     pointer = new RedisGenerationPointer(redis);
@@ -130,8 +148,19 @@ export async function openShop(options: ShopOptions = {}): Promise<Shop> {
     });
     pointer = new LevelGenerationPointer(db);
   }
+  closers.push(() => cache.close());
 
-  const store = new LevelProductStore(db);
+  let store: ProductStore;
+  if (options.store !== undefined) store = options.store;
+  else if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    store = await PostgresProductStore.open({
+      url: options.databaseUrl,
+      onError: throttled(logger, 'catalog PostgreSQL connection error'),
+    });
+    logger.info({ store: 'postgres' }, 'catalog in PostgreSQL (migrated)');
+  } else store = new LevelProductStore(db);
+  closers.push(() => store.close());
+
   const images = new ImageStore(db);
   await ensurePlaceholderImages(
     images,
@@ -139,6 +168,7 @@ export async function openShop(options: ShopOptions = {}): Promise<Shop> {
   );
   const demo = options.demoProducts ?? 200;
   if (demo > 0 && (await isEmpty(store))) {
+    // Nodes sharing PostgreSQL may all find it empty at once: they write the same documents.
     await store.putMany([...new CatalogGenerator({ seed: 42 }).products(demo)]);
     logger.info({ products: demo }, 'seeded the demo catalog');
   }
@@ -149,13 +179,12 @@ export async function openShop(options: ShopOptions = {}): Promise<Shop> {
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   await popularity.open();
-  let cacheErrorLogged = 0;
-  const reader = new CachedProductReader(store, cache, (err) => {
-    if (Date.now() - cacheErrorLogged > 10_000) {
-      cacheErrorLogged = Date.now();
-      logger.warn({ err: (err as Error).message }, 'product cache error; served from the store');
-    }
-  });
+  closers.push(() => popularity.close());
+  const reader = new CachedProductReader(
+    store,
+    cache,
+    throttled(logger, 'product cache error; served from the store'),
+  );
   const generations = new SearchGenerations({
     store,
     pointer,
@@ -167,18 +196,21 @@ export async function openShop(options: ShopOptions = {}): Promise<Shop> {
     onChanged: (p) => generations.productChanged(p),
     onRemoved: (id) => generations.productRemoved(id),
   });
+  // Follow other nodes' writes before the first build, so none falls between build and feed.
+  closers.push(followCatalogChanges(store, reader, generations, logger));
+  await (store as { listening?: () => Promise<void> }).listening?.();
   await generations.start();
   await reader.warm(popularity.latest().top);
 
-  let follower: NodeJS.Timeout | undefined;
   const followEvery = options.followIntervalMs ?? 5000;
   if (pointer.kind === 'redis' && followEvery > 0) {
-    follower = setInterval(() => {
+    const follower = setInterval(() => {
       generations
         .follow()
         .catch((err: Error) => logger.warn({ err: err.message }, 'generation follow failed'));
     }, followEvery);
     follower.unref();
+    closers.push(() => clearInterval(follower));
   }
 
   return {
@@ -192,18 +224,22 @@ export async function openShop(options: ShopOptions = {}): Promise<Shop> {
     record: popularity.record,
     search: (query) => runSearch(generations, query),
     importJsonl: (source) => importJsonl(source, { write: (batch) => service.putProducts(batch) }),
-    close: async () => {
-      if (follower !== undefined) clearInterval(follower);
-      await popularity.close();
-      await store.close();
-      await cache.close();
-      for (const r of redises) r.disconnect();
-      await level?.close();
-    },
+    close: closeAll,
   };
 }
 
-async function isEmpty(store: LevelProductStore): Promise<boolean> {
+/** Logs an error at most every 10 s (reconnect attempts fail every second while a service is down). */
+function throttled(logger: ShopLogger, msg: string): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last > 10_000) {
+      last = Date.now();
+      logger.warn({ err: (err as Error).message }, msg);
+    }
+  };
+}
+
+async function isEmpty(store: ProductStore): Promise<boolean> {
   for await (const _ of store.scan()) return false;
   return true;
 }

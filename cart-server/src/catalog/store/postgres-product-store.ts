@@ -48,6 +48,7 @@ export interface PostgresProductStoreOptions {
 
 /** ids per notification: NOTIFY payloads are limited to 8000 bytes and an id to 64 characters. */
 const IDS_PER_NOTIFICATION = 100;
+const FIRST_SCAN_PAGE = 16;
 const SCAN_PAGE = 1000;
 const PUT_ATTEMPTS = 10;
 
@@ -232,18 +233,23 @@ export class PostgresProductStore extends AbstractProductStore {
     return rows.length > options.limit && last !== undefined ? { items, next: last.id } : { items };
   }
 
-  /** Keyset pages in id order: no long transaction, no server-side cursor held across awaits. */
+  /**
+   * Keyset pages in id order: no long transaction, no server-side cursor held across awaits.
+   * The first page is small: a caller that stops early (an emptiness check) reads little.
+   */
   protected async *_scan(): AsyncIterable<Product> {
     let after = '';
+    let page = FIRST_SCAN_PAGE;
     for (;;) {
       const { rows } = await this.#query<{ id: string; doc: unknown }>('cw_catalog_scan', SQL.scan, [
         after,
-        SCAN_PAGE,
+        page,
       ]);
       for (const r of rows) yield decode(r.doc);
       const last = rows[rows.length - 1];
-      if (rows.length < SCAN_PAGE || last === undefined) return;
+      if (rows.length < page || last === undefined) return;
       after = last.id;
+      page = SCAN_PAGE;
     }
   }
 
