@@ -1,10 +1,11 @@
 /**
- * Daily-window popularity counters (the source design's streaming aggregation, on one node).
- * Events are summed in memory and flushed to LevelDB as `day!productId → [views, adds, orders]`
- * increments (read-modify-write under one in-process writer), so a crash loses at most the last
- * flush interval of a soft signal. Days older than the window are deleted on flush.
+ * Daily-window popularity counters of one node (the source design's streaming aggregation,
+ * embedded). Events are summed in memory and flushed to LevelDB as `day!productId → [views, adds,
+ * orders]` increments (read-modify-write under one in-process writer; one LevelDB batch per
+ * chunk). Days older than the window are deleted on flush.
  */
 import { type LevelLike, prefixEnd } from '../storage/level-types.js';
+import { addEvent, type CounterStore, DayKeyCache, type WindowRow } from './counter-store.js';
 import { DAY_MS, type DailyCounts, dayKey, type PopularityEvent } from './events.js';
 
 export interface CounterStoreOptions {
@@ -14,17 +15,15 @@ export interface CounterStoreOptions {
   readonly maxPending?: number;
 }
 
-export class PopularityCounterStore {
+export class LevelCounterStore implements CounterStore {
+  readonly kind = 'level';
   readonly #db: LevelLike;
   readonly #pending = new Map<string, DailyCounts>();
   readonly #windowDays: number;
   readonly #now: () => number;
   readonly #maxPending: number;
+  readonly #days = new DayKeyCache();
   #flushing: Promise<void> = Promise.resolve();
-  /** The UTC day of the last event and its bounds: formatting a date on every view is costly. */
-  #dayStart = 0;
-  #dayEnd = 0;
-  #dayText = '';
   #lastPrunedDay = '';
 
   constructor(db: LevelLike, options: CounterStoreOptions = {}) {
@@ -44,29 +43,10 @@ export class PopularityCounterStore {
   }
 
   record(event: PopularityEvent): void {
-    const key = `${this.#day(event.at ?? this.#now())}!${event.productId}`;
-    let counts = this.#pending.get(key);
-    if (counts === undefined) {
-      counts = [0, 0, 0];
-      this.#pending.set(key, counts);
-    }
-    const n = event.quantity ?? 1;
-    if (event.type === 'view') counts[0] += 1;
-    else if (event.type === 'cart_add') counts[1] += n;
-    else counts[2] += n;
+    addEvent(this.#pending, `${this.#days.key(event.at ?? this.#now())}!${event.productId}`, event);
     if (this.#pending.size >= this.#maxPending) void this.flush().catch(() => undefined);
   }
 
-  #day(ms: number): string {
-    if (ms < this.#dayStart || ms >= this.#dayEnd) {
-      this.#dayStart = ms - (ms % DAY_MS);
-      this.#dayEnd = this.#dayStart + DAY_MS;
-      this.#dayText = dayKey(ms);
-    }
-    return this.#dayText;
-  }
-
-  /** Writes pending increments; concurrent calls are serialized. */
   flush(): Promise<void> {
     const run = this.#flushing.then(() => this.#flushNow());
     this.#flushing = run.catch(() => undefined);
@@ -106,8 +86,7 @@ export class PopularityCounterStore {
     if (dels.length > 0) await this.#db.batch(dels);
   }
 
-  /** Flushed counts per day within the window (oldest first): `[day, productId, counts]`. */
-  async *window(): AsyncIterable<readonly [string, string, DailyCounts]> {
+  async *window(): AsyncIterable<WindowRow> {
     const oldest = dayKey(this.#now() - (this.#windowDays - 1) * DAY_MS);
     for await (const [key, raw] of this.#db.iterator({ gte: oldest, lt: prefixEnd('9999') })) {
       const bang = key.indexOf('!');
@@ -115,12 +94,15 @@ export class PopularityCounterStore {
     }
   }
 
-  /** Counts of one product and day (flushed + pending), for tests and the admin view. */
   async countsOf(productId: string, day: string): Promise<DailyCounts> {
     const key = `${day}!${productId}`;
     const raw = await this.#db.get(key);
     const stored: DailyCounts = raw === undefined ? [0, 0, 0] : (JSON.parse(raw) as DailyCounts);
     const p = this.#pending.get(key) ?? [0, 0, 0];
     return [stored[0] + p[0], stored[1] + p[1], stored[2] + p[2]];
+  }
+
+  close(): Promise<void> {
+    return this.flush();
   }
 }

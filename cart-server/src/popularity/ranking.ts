@@ -4,7 +4,7 @@
  * fades. The top K become the "top" band (preloaded into the cache); any other product with a
  * signal is "active"; the rest is the long "tail". Bands pick the search shard a product lives in.
  */
-import type { PopularityCounterStore } from './counter-store.js';
+import type { WindowRow } from './counter-store.js';
 import { DAY_MS, EVENT_WEIGHTS } from './events.js';
 
 export const BANDS = ['top', 'active', 'tail'] as const;
@@ -25,12 +25,17 @@ export interface RankingSnapshot {
   readonly top: readonly string[];
   /** Normalised score in (0, 1] for every product with a signal (max = 1). */
   readonly scores: Readonly<Record<string, number>>;
+  /**
+   * The fencing token of the ranking-job lease it was computed under (ranking-store.ts): a store
+   * keeps only a snapshot whose fence is newer than the one it holds. 0 or absent: none.
+   */
+  readonly fence?: number;
 }
 
 export const EMPTY_RANKING: RankingSnapshot = { computedAt: 0, topK: 0, top: [], scores: {} };
 
 export async function computeRanking(
-  counters: PopularityCounterStore,
+  counters: { window(): AsyncIterable<WindowRow> },
   options: RankingOptions = {},
 ): Promise<RankingSnapshot> {
   const topK = options.topK ?? 1000;
