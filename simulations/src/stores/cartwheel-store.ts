@@ -11,8 +11,7 @@ import {
 } from '@cartwheel/crdt';
 import { type CoreTimers, SIM_CORE_TIMERS } from '../run/config.js';
 import type { SimDisk } from '../sim/storage.js';
-import { observedLines, readOutcome, writeOutcome } from './cartwheel-outcome.js';
-import { MintLog } from './mint-log.js';
+import { deviceMint, mintOf, observedLines, readOutcome, writeOutcome } from './cartwheel-outcome.js';
 import { sameBytes } from './same-bytes.js';
 import type {
   CartInspection,
@@ -41,18 +40,14 @@ export function simReplicationConfig(t: CoreTimers): ReplicationConfigInput {
   };
 }
 
-/** The real ReplicaNode, unchanged (its cart type's `apply` is only observed: MintLog), behind StoreNode. */
+/** The real ReplicaNode, unchanged, behind the simulator's StoreNode interface. */
 export class CartwheelNode implements StoreNode {
   readonly replica: ReplicaNode<CartState, CartOp>;
 
-  constructor(
-    env: NodeEnv,
-    config: ReplicationConfigInput,
-    private readonly mints: MintLog = new MintLog(),
-  ) {
+  constructor(env: NodeEnv, config: ReplicationConfigInput) {
     this.replica = new ReplicaNode<CartState, CartOp>({
       id: env.id,
-      type: mints.type,
+      type: cartType,
       transport: env.transport,
       clock: env.clock,
       random: env.random,
@@ -68,10 +63,7 @@ export class CartwheelNode implements StoreNode {
 
   async update(cart: string, op: SimCartOp, q: QuorumOptions): Promise<WriteOutcome> {
     const { delta } = await this.replica.update(cart, op, { w: q.w, pw: q.pw, timeoutMs: q.timeoutMs });
-    // Stamp with what the op was minted against (see MintLog), not with the answer's state. A
-    // delta no coordinator of this run minted cannot come back; its own context is a lower bound.
-    const mint = this.mints.take(delta);
-    return writeOutcome(delta, op, mint?.context ?? delta.context(), mint?.actor);
+    return writeOutcome(delta, op, mintOf(delta));
   }
 
   /**
@@ -105,7 +97,7 @@ class CartwheelDevice implements DeviceReplica<CartwheelNode> {
 
   apply(op: SimCartOp): WriteOutcome {
     const delta = this.local.apply(op);
-    return writeOutcome(delta, op, this.local.context(), this.actor);
+    return writeOutcome(delta, op, deviceMint(this.local.context(), this.actor));
   }
 
   async sync(node: CartwheelNode, q: QuorumOptions): Promise<void> {
@@ -131,8 +123,6 @@ function digest(bytes: Uint8Array): string {
 export class CartwheelStore implements SimStore<CartwheelNode> {
   readonly name = 'cartwheel';
   private ring: Ring | undefined;
-  /** One per run: shared by its nodes (a forwarded op is minted on another node). */
-  private readonly mints = new MintLog();
 
   constructor(
     private readonly n: number,
@@ -140,7 +130,7 @@ export class CartwheelStore implements SimStore<CartwheelNode> {
   ) {}
 
   createNode(env: NodeEnv): CartwheelNode {
-    return new CartwheelNode(env, { ...this.config, n: this.n, r: 1, w: 1 }, this.mints);
+    return new CartwheelNode(env, { ...this.config, n: this.n, r: 1, w: 1 });
   }
 
   createDevice(cart: string, actor: string, wallClock: () => number): CartwheelDevice {
