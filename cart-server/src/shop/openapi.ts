@@ -75,11 +75,14 @@ export const shopOpenApiPaths = {
   '/v1/products': {
     get: {
       tags: ['catalog'],
-      summary: 'Products of one category in id order (category index)',
+      summary:
+        'Products of one category in id order, optionally within a price range (category and price indexes)',
       parameters: [
         q('category', 'category slug (required)'),
         q('limit', '1..100', { type: 'integer' }),
         q('after', 'the `next` of the previous page'),
+        q('minPrice', 'lowest price, minor units (inclusive)', { type: 'integer' }),
+        q('maxPrice', 'highest price, minor units (inclusive)', { type: 'integer' }),
       ],
       responses: { '200': { description: '{ items, next? }' }, ...errors },
     },

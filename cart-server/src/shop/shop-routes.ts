@@ -11,7 +11,7 @@ import {
   ProductNotFoundError,
 } from '../catalog/errors.js';
 import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from '../catalog/images.js';
-import { CATEGORY_PATTERN, isProductId, MAX_PRODUCT_BYTES } from '../catalog/product.js';
+import { CATEGORY_PATTERN, isProductId, MAX_PRICE_MINOR, MAX_PRODUCT_BYTES } from '../catalog/product.js';
 import { InvalidSearchQueryError } from '../search/errors.js';
 import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import type { Shop } from './open-shop.js';
@@ -60,10 +60,14 @@ export function createShopRoutes(deps: ShopRoutesDeps): Hono {
     const limit = intParam(c, 'limit', 1, 100) ?? 20;
     const after = c.req.query('after');
     if (after !== undefined && !isProductId(after)) throw new InvalidCatalogRequestError('invalid after');
-    const page = await shop.service.listByCategory(
-      category,
-      after === undefined ? { limit } : { limit, after },
-    );
+    const minPrice = intParam(c, 'minPrice', 0, MAX_PRICE_MINOR);
+    const maxPrice = intParam(c, 'maxPrice', 0, MAX_PRICE_MINOR);
+    const page = await shop.service.listByCategory(category, {
+      limit,
+      ...optional('after', after),
+      ...optional('minPrice', minPrice),
+      ...optional('maxPrice', maxPrice),
+    });
     return c.json(page);
   });
 

@@ -58,6 +58,26 @@ describe('catalog HTTP routes', () => {
     expect(list.items.every((p) => p.category === demo.category)).toBe(true);
   });
 
+  it('lists a category within a price range (minPrice/maxPrice, minor units)', async () => {
+    const demo = generated(200, 42);
+    const category = demo[0]!.category;
+    const prices = demo.filter((p) => p.category === category).map((p) => p.priceMinor);
+    const minPrice = Math.min(...prices);
+    const maxPrice = Math.max(...prices);
+    const mid = Math.floor((minPrice + maxPrice) / 2);
+    const res = await app.request(`/v1/products?category=${category}&limit=100&minPrice=${mid}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: Array<{ id: string; priceMinor: number }> };
+    const expected = demo
+      .filter((p) => p.category === category && p.priceMinor >= mid)
+      .map((p) => p.id)
+      .sort();
+    expect(body.items.map((p) => p.id)).toEqual(expected);
+    const bad = await app.request(`/v1/products?category=${category}&maxPrice=-3`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_CATALOG_REQUEST');
+  });
+
   it('answers typed errors: 404 unknown product, 400 bad id and bad query', async () => {
     const missing = await app.request('/v1/products/nope-123');
     expect(missing.status).toBe(404);
