@@ -56,6 +56,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads --database-url / DATABASE_URL for the catalog; none means the embedded LevelDB', () => {
+    expect(loadConfig({ argv: [], env: {} }).databaseUrl).toBeUndefined();
+    expect(
+      loadConfig({ argv: [], env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/shop' } }).databaseUrl,
+    ).toBe('postgres://postgres@127.0.0.1:5432/shop');
+    expect(
+      loadConfig({
+        argv: ['--database-url', 'postgresql://db.internal/shop'],
+        env: { DATABASE_URL: 'postgres://ignored/x' },
+      }).databaseUrl,
+    ).toBe('postgresql://db.internal/shop');
+    expect(() => loadConfig({ argv: ['--database-url', 'mysql://x/y'], env: {} })).toThrow(
+      /--database-url \(DATABASE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
   it('reads --join, --join-commit and --advertise-url, and refuses --join beside --peers', () => {
     const c = loadConfig({
       argv: ['--join', 'ws://10.0.0.1:8081/ignored', '--advertise-url', 'http://10.0.0.4:8084'],
