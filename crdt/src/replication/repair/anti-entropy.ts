@@ -19,17 +19,18 @@
  *
  * Catch-up: the periodic round-robin needs a full pass (every shared tree once) to find what a
  * node missed while it was down — minutes at one exchange per interval. So when a peer comes up
- * (or this node starts and first hears from it), every tree this node shares with that peer is
- * queued and compared at once, up to maxConcurrentExchanges in flight and catchUpExchangesPerSecond
- * started. The first step of an exchange is the cheap one (16 branch hashes each way), so equal
- * trees cost one small round trip and the repair work goes to the trees that differ; a tree that
- * still differs after a batch-limited exchange goes back to the front of the queue.
+ * (or this node starts and first hears from it), the node sends it the root hash of every tree
+ * they share in one message (aae-roots); the peer answers which differ (aae-roots-reply), and
+ * only those are queued for exchanges, up to maxConcurrentExchanges in flight and
+ * catchUpExchangesPerSecond started. Equal trees cost nothing more; a tree that still differs
+ * after a batch-limited exchange goes back to the front of the queue. Without an answer in time,
+ * every shared tree is queued (each exchange then starts with its own cheap branch step).
  */
 import type { NodeId } from '../interfaces.js';
 import type { VnodeStore } from '../node/vnode.js';
 import { replicaPartitions } from '../ring/preference-list.js';
 import type { Ring } from '../ring/ring.js';
-import type { Item, KeyDigest, Message } from '../wire/messages.js';
+import type { Item, KeyDigest, Message, TreeRoot } from '../wire/messages.js';
 import { differingBranches } from './merkle-tree.js';
 
 export interface AaeDeps<S, Op> {
@@ -100,6 +101,11 @@ export class AntiEntropy<S, Op> {
   private catchUpRunning = 0;
   private nextStartAt = Number.NEGATIVE_INFINITY;
   private wake: { cancel(): void } | undefined;
+  /** Roots summaries sent and not yet answered, by xid. */
+  private readonly rootsSent = new Map<
+    number,
+    { readonly peer: NodeId; readonly trees: Exchange[]; readonly timer: { cancel(): void } }
+  >();
   private readonly stats = new Map<number, VnodeStats>();
 
   constructor(private readonly d: AaeDeps<S, Op>) {}
@@ -170,13 +176,52 @@ export class AntiEntropy<S, Op> {
    */
   peerUp(peer: NodeId): void {
     if (this.d.catchUpPerSecond <= 0) return;
-    for (const x of this.shared()) if (x.peer === peer) this.enqueue(x, false);
-    this.pump();
+    const trees = this.shared().filter((x) => x.peer === peer);
+    if (trees.length === 0) return;
+    const xid = this.d.nextId();
+    const timer = this.d.setTimeout(this.d.timeoutMs, () => {
+      // No answer: compare every shared tree, one exchange each.
+      if (!this.rootsSent.delete(xid)) return;
+      for (const x of trees) this.enqueue(x, false);
+      this.pump();
+    });
+    this.rootsSent.set(xid, { peer, trees, timer });
+    const roots: TreeRoot[] = trees.map((x) => ({
+      p: x.p,
+      from: x.from,
+      to: x.to,
+      ...this.d.vnodes.tree(x.from, x.p).rootHash(),
+    }));
+    this.d.send(peer, { t: 'aae-roots', xid, trees: roots });
   }
 
-  /** Exchanges queued or running for catch-up (for status and tests). */
+  /** Exchanges queued or running for catch-up, and roots summaries unanswered (status, tests). */
   get catchUpBacklog(): number {
-    return this.queued.size + this.catchUpRunning;
+    return this.queued.size + this.catchUpRunning + this.rootsSent.size;
+  }
+
+  /** Answers a roots summary with the trees that differ here (only ones both sides hold). */
+  private answerRoots(from: NodeId, m: Extract<Message, { t: 'aae-roots' }>): void {
+    const ring = this.d.ring();
+    const differ: number[] = [];
+    m.trees.forEach((x, i) => {
+      if (!this.valid(x) || ring.ownerOf(x.to) !== this.d.self || ring.ownerOf(x.from) !== from) return;
+      const mine = this.d.vnodes.tree(x.to, x.p).rootHash();
+      if (mine.hi !== x.hi || mine.lo !== x.lo) differ.push(i);
+    });
+    this.d.send(from, { t: 'aae-roots-reply', xid: m.xid, differ });
+  }
+
+  private onRootsReply(from: NodeId, m: Extract<Message, { t: 'aae-roots-reply' }>): void {
+    const sent = this.rootsSent.get(m.xid);
+    if (sent === undefined || sent.peer !== from) return;
+    this.rootsSent.delete(m.xid);
+    sent.timer.cancel();
+    for (const i of m.differ) {
+      const x = sent.trees[i];
+      if (x !== undefined) this.enqueue(x, false);
+    }
+    this.pump();
   }
 
   private enqueue(x: Exchange, front: boolean): void {
@@ -252,8 +297,10 @@ export class AntiEntropy<S, Op> {
 
   async handle(
     from: NodeId,
-    m: AaeMsg<'aae-branches' | 'aae-segments' | 'aae-keys' | 'aae-repair'>,
+    m: AaeMsg<'aae-branches' | 'aae-segments' | 'aae-keys' | 'aae-repair' | 'aae-roots' | 'aae-roots-reply'>,
   ): Promise<void> {
+    if (m.t === 'aae-roots') return this.answerRoots(from, m);
+    if (m.t === 'aae-roots-reply') return this.onRootsReply(from, m);
     if (!this.valid(m)) return;
     const head = { xid: m.xid, p: m.p, from: m.from, to: m.to };
     switch (m.t) {
@@ -319,6 +366,9 @@ export class AntiEntropy<S, Op> {
         if (m.toInitiator) {
           const s = this.mySession(from, m);
           if (s === undefined) return;
+          // The vnode may have been handed off while the exchange ran: repair only one we own
+          // (else the items would land on a node that no longer hands them anywhere).
+          if (this.d.ring().ownerOf(s.from) !== this.d.self) return this.finish(s);
           await this.mergeItems(s.from, m.items);
           const items: Item[] = [];
           for (const key of m.want.slice(0, this.d.maxKeys)) {
@@ -360,6 +410,8 @@ export class AntiEntropy<S, Op> {
     this.catchUpRunning = 0;
     this.queue.length = 0;
     this.queued.clear();
+    for (const r of this.rootsSent.values()) r.timer.cancel();
+    this.rootsSent.clear();
     this.wake?.cancel();
     this.wake = undefined;
   }

@@ -60,6 +60,17 @@ export class SegmentTree {
     }
   }
 
+  /** XOR of every branch: equal trees have equal roots (catch-up compares these first). */
+  rootHash(): Digest {
+    let hi = 0;
+    let lo = 0;
+    for (let b = 0; b < BRANCHES; b++) {
+      hi ^= this.branches[2 * b]!;
+      lo ^= this.branches[2 * b + 1]!;
+    }
+    return { hi: hi >>> 0, lo: lo >>> 0 };
+  }
+
   branchHashes(): Uint32Array {
     return this.branches.slice();
   }

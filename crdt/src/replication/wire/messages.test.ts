@@ -51,6 +51,8 @@ const samples: Message[] = [
   { t: 'aae-segments', xid: 1, p: 2, from: 2, to: 3, segments: [{ index: 17, hi: 1, lo: 2 }] },
   { t: 'aae-keys', xid: 1, p: 2, from: 2, to: 3, segments: [17], keys: [{ key: 'k', hi: 3, lo: 4 }] },
   { t: 'aae-repair', xid: 1, p: 2, from: 2, to: 3, toInitiator: true, items: [], want: ['k'] },
+  { t: 'aae-roots', xid: 4, trees: [{ p: 2, from: 2, to: 3, hi: 0xffff_ffff, lo: 5 }] },
+  { t: 'aae-roots-reply', xid: 4, differ: [0, 7] },
   {
     t: 'batch',
     messages: [

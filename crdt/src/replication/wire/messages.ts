@@ -112,7 +112,20 @@ export type Message =
       readonly want: readonly string[];
     })
   /** Several messages to one peer, sent in one frame (never nested). */
-  | { readonly t: 'batch'; readonly messages: readonly Message[] };
+  | { readonly t: 'batch'; readonly messages: readonly Message[] }
+  /** Catch-up: the root of every tree the sender shares with the receiver, in one message. */
+  | { readonly t: 'aae-roots'; readonly xid: number; readonly trees: readonly TreeRoot[] }
+  /** Which of those trees (indexes into `trees`) differ from the receiver's. */
+  | { readonly t: 'aae-roots-reply'; readonly xid: number; readonly differ: readonly number[] };
+
+/** A tree named from its sender's side: preflist `p`, sender's vnode `from`, receiver's `to`. */
+export interface TreeRoot {
+  readonly p: number;
+  readonly from: number;
+  readonly to: number;
+  readonly hi: number;
+  readonly lo: number;
+}
 
 export type MessageType = Message['t'];
 
@@ -167,6 +180,8 @@ const TYPES: readonly MessageType[] = [
   'aae-keys',
   'aae-repair',
   'batch',
+  'aae-roots',
+  'aae-roots-reply',
 ];
 const TYPE_CODE = new Map(TYPES.map((t, i) => [t, i + 1]));
 
@@ -272,6 +287,14 @@ function writeMessage(w: Writer, m: Message): void {
       w.varuint(m.want.length);
       for (const k of m.want) w.string(k);
       break;
+    case 'aae-roots':
+      w.varuint(m.xid).varuint(m.trees.length);
+      for (const x of m.trees) w.varuint(x.p).varuint(x.from).varuint(x.to).uint32(x.hi).uint32(x.lo);
+      break;
+    case 'aae-roots-reply':
+      w.varuint(m.xid).varuint(m.differ.length);
+      for (const i of m.differ) w.varuint(i);
+      break;
     case 'batch':
       w.varuint(m.messages.length);
       for (const inner of m.messages) {
@@ -283,6 +306,8 @@ function writeMessage(w: Writer, m: Message): void {
 }
 
 const PARTITION_MAX = 1023;
+/** Trees two nodes can share: ring size × n at most. */
+const MAX_TREES = 16_384;
 
 function readOptBytes(r: Reader): Uint8Array | undefined {
   return r.bool() ? r.sizedBytes(MAX_STATE_BYTES) : undefined;
@@ -445,6 +470,30 @@ function readBody(r: Reader, batchAllowed: boolean): Message {
       const want: string[] = [];
       for (let i = 0; i < nw; i++) want.push(r.string(MAX_KEY_BYTES));
       m = { t, ...head, toInitiator, items: its, want };
+      break;
+    }
+    case 'aae-roots': {
+      const xid = r.varuint();
+      const n = r.count(MAX_TREES, 11, 'trees');
+      const trees: TreeRoot[] = [];
+      for (let i = 0; i < n; i++) {
+        trees.push({
+          p: r.bounded(PARTITION_MAX, 'partition'),
+          from: r.bounded(PARTITION_MAX, 'partition'),
+          to: r.bounded(PARTITION_MAX, 'partition'),
+          hi: r.uint32(),
+          lo: r.uint32(),
+        });
+      }
+      m = { t, xid, trees };
+      break;
+    }
+    case 'aae-roots-reply': {
+      const xid = r.varuint();
+      const n = r.count(MAX_TREES, 1, 'trees');
+      const differ: number[] = [];
+      for (let i = 0; i < n; i++) differ.push(r.bounded(MAX_TREES - 1, 'field'));
+      m = { t, xid, differ };
       break;
     }
     case 'batch': {
