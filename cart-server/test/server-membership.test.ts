@@ -30,7 +30,9 @@ let nodes: ServerProcess[] = [];
 async function admin<T>(node: ServerProcess, ...argv: string[]): Promise<T> {
   let out = '';
   let err = '';
-  const code = await runAdmin(['--url', node.url, '--jwt-secret', TEST_SECRET, '--json', ...argv], {
+  // A generous per-request timeout: a loaded box must not turn a slow commit into a failure.
+  const options = ['--url', node.url, '--jwt-secret', TEST_SECRET, '--timeout-ms', '30000', '--json'];
+  const code = await runAdmin([...options, ...argv], {
     env: {},
     stdout: (t) => {
       out += t;
