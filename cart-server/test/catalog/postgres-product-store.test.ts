@@ -6,8 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_MIGRATIONS, migrateCatalog } from '../../src/catalog/store/postgres-migrations.js';
 import { PostgresProductStore } from '../../src/catalog/store/postgres-product-store.js';
+import type { ProductChange } from '../../src/catalog/store/product-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { product } from './helpers.js';
+import { product, waitFor } from './helpers.js';
 import { productStoreConformance } from './product-store.conformance.js';
 
 let db: TestDatabase;
@@ -138,6 +139,33 @@ describe('PostgreSQL catalog schema', () => {
       expect(ok).toBe(true);
     } finally {
       await admin.end();
+      await store.close();
+    }
+  });
+
+  it('a dropped change feed comes back by itself and reports reset (writes meanwhile may be missed)', async () => {
+    const store = await PostgresProductStore.open({ url: db.url });
+    const peer = await PostgresProductStore.open({ url: db.url });
+    const changes: ProductChange[] = [];
+    store.watch((c) => changes.push(c));
+    await store.listening();
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'cartwheel-catalog-feed'`,
+      );
+      await waitFor(() => changes.some((c) => c.kind === 'reset'), 15_000, 'the reset after reconnecting');
+      await peer.put(product('after-reconnect'));
+      await waitFor(
+        () => changes.some((c) => c.kind === 'put' && c.ids.includes('after-reconnect')),
+        10_000,
+        'a write reported after the reconnect',
+      );
+    } finally {
+      await admin.end();
+      await peer.close();
       await store.close();
     }
   });

@@ -17,8 +17,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { InvalidProductError, ProductStoreUnavailableError, ProductTooLargeError } from '../errors.js';
+import { ProductStoreUnavailableError } from '../errors.js';
 import { type EncodedProduct, MAX_PRICE_MINOR, type Product } from '../product.js';
+import { PostgresChangeFeed } from './postgres-change-feed.js';
+import { redactUrl, toStoreError } from './postgres-errors.js';
 import { migrateCatalog } from './postgres-migrations.js';
 import {
   AbstractProductStore,
@@ -106,7 +108,7 @@ export class PostgresProductStore extends AbstractProductStore {
   /** Tags this handle's notifications so its own writes are not reported back to it. */
   readonly #origin = randomBytes(6).toString('base64url');
   readonly #listeners = new Set<(change: ProductChange) => void>();
-  #feed: ChangeFeed | undefined;
+  #feed: PostgresChangeFeed | undefined;
   #closed = false;
 
   private constructor(options: PostgresProductStoreOptions) {
@@ -261,7 +263,9 @@ export class PostgresProductStore extends AbstractProductStore {
   override watch(listener: (change: ProductChange) => void): () => void {
     if (this.#closed) throw new TypeError('the store is closed');
     this.#listeners.add(listener);
-    this.#feed ??= new ChangeFeed(this.#options, this.#channel, (payload) => this.#onNotification(payload));
+    this.#feed ??= new PostgresChangeFeed(this.#options, this.#channel, (payload) =>
+      this.#onNotification(payload),
+    );
     return () => {
       this.#listeners.delete(listener);
     };
@@ -314,7 +318,7 @@ export class PostgresProductStore extends AbstractProductStore {
     try {
       return await this.pool.query<R>({ name, text, values });
     } catch (err) {
-      throw mapError(err);
+      throw toStoreError(err);
     }
   }
 
@@ -324,7 +328,7 @@ export class PostgresProductStore extends AbstractProductStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw mapError(err);
+      throw toStoreError(err);
     }
     try {
       await client.query('BEGIN');
@@ -332,118 +336,11 @@ export class PostgresProductStore extends AbstractProductStore {
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw mapError(err);
+      throw toStoreError(err);
     } finally {
       client.release();
     }
   }
-}
-
-/**
- * The LISTEN connection: a dedicated client (a pooled one would be handed to queries), reopened
- * with capped back-off when it drops; each reopening reports `null` (a reset) to the store.
- */
-class ChangeFeed {
-  readonly #options: PostgresProductStoreOptions;
-  readonly #channel: string;
-  readonly #onPayload: (payload: string | null) => void;
-  #client: pg.Client | undefined;
-  #closed = false;
-  #attempt = 0;
-  #timer: NodeJS.Timeout | undefined;
-  ready: Promise<void>;
-
-  constructor(
-    options: PostgresProductStoreOptions,
-    channel: string,
-    onPayload: (payload: string | null) => void,
-  ) {
-    this.#options = options;
-    this.#channel = channel;
-    this.#onPayload = onPayload;
-    this.ready = this.#connect(false);
-  }
-
-  async #connect(reconnect: boolean): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.#options.url,
-      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5000,
-      application_name: 'cartwheel-catalog-feed',
-    });
-    client.on('notification', (msg) => {
-      if (msg.channel === this.#channel) this.#onPayload(msg.payload ?? '');
-    });
-    const lost = (err?: Error): void => {
-      if (err !== undefined) this.#options.onError?.(err);
-      if (this.#client !== client) return;
-      this.#client = undefined;
-      client.end().catch(() => undefined);
-      this.#schedule();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.#channel}`);
-    } catch (err) {
-      client.end().catch(() => undefined);
-      this.#options.onError?.(err as Error);
-      if (!this.#closed) this.#schedule();
-      return;
-    }
-    if (this.#closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.#client = client;
-    this.#attempt = 0;
-    if (reconnect) this.#onPayload(null);
-  }
-
-  #schedule(): void {
-    if (this.#closed || this.#timer !== undefined) return;
-    const delay = Math.min(100 * 2 ** this.#attempt++, 5000);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.ready = this.#connect(true);
-    }, delay);
-    this.#timer.unref();
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.ready.catch(() => undefined);
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.end().catch(() => undefined);
-  }
-}
-
-/** SQLSTATE classes that mean "the database is not there right now" (PostgreSQL appendix A). */
-function unavailable(code: string | undefined): boolean {
-  return (
-    code === undefined ||
-    code.startsWith('08') || // connection exception
-    code.startsWith('53') || // insufficient resources
-    code.startsWith('57') || // operator intervention (shutdown, statement timeout 57014)
-    code === '40001' || // serialization failure
-    code === '40P01' // deadlock detected
-  );
-}
-
-function mapError(err: unknown): Error {
-  if (!(err instanceof Error)) return new ProductStoreUnavailableError(String(err));
-  if ('code' in err && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
-    const code = err.code;
-    // Data the schema let through but PostgreSQL refuses: still the client's document.
-    if (code === '22P05' || code === '22P02' || code === '23514' || code === '22021') {
-      return new InvalidProductError(`PostgreSQL refused the document: ${err.message}`, { cause: err });
-    }
-    if (code === '54000') return new ProductTooLargeError(`PostgreSQL refused the document: ${err.message}`);
-    if (!unavailable(code)) return err;
-  }
-  return new ProductStoreUnavailableError(`PostgreSQL: ${err.message}`, { cause: err });
 }
 
 /** jsonb keeps keys sorted by length; answers keep the schema's order, as the other stores do. */
@@ -464,14 +361,4 @@ function decode(raw: unknown): Product {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
 }
