@@ -29,6 +29,7 @@ export function platformMounts(): StartOptions {
         dataDir,
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+        nodeId: config.nodeId,
         logger: log.child({ component: 'catalog' }),
       });
       const opened = shop;
@@ -43,6 +44,11 @@ export function platformMounts(): StartOptions {
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         registry: ctx.metrics.registry,
         sync: config.fsync === 'always',
+        // Ordered units feed the windows too, once per order (a replayed checkout is not counted).
+        onPlaced: (order) => {
+          for (const line of order.lines)
+            opened.record({ type: 'order', productId: line.productId, quantity: line.quantity });
+        },
         onError: (err) => log.warn({ err, component: 'orders' }, 'order path error'),
       });
       await orders.start();

@@ -105,6 +105,8 @@ export interface CheckoutServiceOptions {
   readonly metrics?: OrderMetrics;
   readonly now?: () => number;
   readonly onCartError?: (err: unknown) => void;
+  /** Called once per order, when its append was the first (the popularity signal; never awaited). */
+  readonly onPlaced?: (order: OrderPlaced) => void;
 }
 
 export class CheckoutService {
@@ -187,6 +189,11 @@ export class CheckoutService {
       // A concurrent request with the same key won the append: it owns the cart removal.
       const view = await this.#o.query.get(orderId);
       return { orderId, status: view?.status ?? 'pending', replayed: true, ...position(appended) };
+    }
+    try {
+      this.#o.onPlaced?.(event);
+    } catch {
+      // a listener's failure is not the order's
     }
     await this.#removePurchased(userId, cartId, snapshot);
     return { orderId, status: 'pending', replayed: false, ...position(appended) };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { CheckoutService, InventoryService, OrderQuery } from './checkout.js';
 import { EmlFileSink } from './eml-sink.js';
+import type { OrderPlaced } from './events.js';
 import { LevelOrderLog } from './log/level-order-log.js';
 import type { OrderLog } from './log/order-log.js';
 import { RedisOrderLog } from './log/redis-order-log.js';
@@ -36,6 +37,8 @@ export interface OrderSystemOptions {
   readonly registry?: Registry;
   readonly processorName?: string;
   readonly onError?: (err: unknown) => void;
+  /** Called once per placed order (replays excluded), e.g. to count it for popularity. */
+  readonly onPlaced?: (order: OrderPlaced) => void;
 }
 
 export interface OrderSystem {
@@ -86,6 +89,7 @@ export async function openOrderSystem(options: OrderSystemOptions): Promise<Orde
     catalog: options.catalog,
     metrics,
     onCartError: onError,
+    ...(options.onPlaced === undefined ? {} : { onPlaced: options.onPlaced }),
   });
   const inventory = new InventoryService({ log, store, catalog: options.catalog });
   const runProcessor = options.runProcessor ?? true;

@@ -24,8 +24,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LevelBatchOp, LevelLike } from '../storage/level-types.js';
 import { addEvent, type CounterStore, DayKeyCache, type WindowRow } from './counter-store.js';
-import { DAY_MS, type DailyCounts, dayKey, type PopularityEvent } from './events.js';
 import { PopularityUnavailableError } from './errors.js';
+import { DAY_MS, type DailyCounts, dayKey, type PopularityEvent } from './events.js';
 
 export interface RedisCounterStoreOptions {
   readonly redis: Redis;
@@ -58,7 +58,7 @@ while i <= #ARGV do
   if ARGV[i + 4] ~= '0' then redis.call('HINCRBY', key, 'o:' .. id, ARGV[i + 4]) end
   i = i + 5
 end
-for d = 1, ndays do redis.call('PEXPIREAT', KEYS[1 + d], ARGV[3 + d]) end
+for d = 1, ndays do redis.call('PEXPIRE', KEYS[1 + d], ARGV[3 + d]) end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
@@ -154,7 +154,11 @@ export class RedisCounterStore implements CounterStore {
     const ops: LevelBatchOp[] = [];
     let seq = this.#seq;
     for (let i = 0; i < rows.length; i += this.#batchSize) {
-      ops.push({ type: 'put', key: batchKey(++seq), value: JSON.stringify(rows.slice(i, i + this.#batchSize)) });
+      ops.push({
+        type: 'put',
+        key: batchKey(++seq),
+        value: JSON.stringify(rows.slice(i, i + this.#batchSize)),
+      });
     }
     ops.push({ type: 'put', key: 'seq', value: String(seq) });
     await this.#outbox.batch(ops); // throws before anything changed: the counts stay pending
@@ -179,8 +183,10 @@ export class RedisCounterStore implements CounterStore {
     const days = [...new Set(rows.map((r) => r[0]))];
     const dayIndex = new Map(days.map((d, i) => [d, i + 1]));
     const args: (string | number)[] = [this.#writer, seq, days.length];
-    // A day's hash lives until the day has left the window (+1 day of slack for clock skew).
-    for (const d of days) args.push(Date.parse(d) + (this.#windowDays + 1) * DAY_MS);
+    // A day's hash lives until the day has left the window (+1 day of slack for clock skew),
+    // counted from this store's clock: a TTL, not an instant, so an injected clock works too.
+    const now = this.#now();
+    for (const d of days) args.push(Math.max(DAY_MS, Date.parse(d) + (this.#windowDays + 1) * DAY_MS - now));
     for (const [day, id, v, a, o] of rows) args.push(dayIndex.get(day)!, id, v, a, o);
     try {
       await this.#redis.eval(
@@ -219,9 +225,12 @@ export class RedisCounterStore implements CounterStore {
         try {
           reply = await this.#redis.hscan(this.#dayHash(day), cursor, 'COUNT', 1000);
         } catch (err) {
-          throw new PopularityUnavailableError(`cannot read the popularity window: ${(err as Error).message}`, {
-            cause: err,
-          });
+          throw new PopularityUnavailableError(
+            `cannot read the popularity window: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
         }
         cursor = reply[0];
         const fields = reply[1];
@@ -244,7 +253,12 @@ export class RedisCounterStore implements CounterStore {
   async countsOf(productId: string, day: string): Promise<DailyCounts> {
     let stored: (string | null)[];
     try {
-      stored = await this.#redis.hmget(this.#dayHash(day), `v:${productId}`, `a:${productId}`, `o:${productId}`);
+      stored = await this.#redis.hmget(
+        this.#dayHash(day),
+        `v:${productId}`,
+        `a:${productId}`,
+        `o:${productId}`,
+      );
     } catch (err) {
       throw new PopularityUnavailableError(`cannot read popularity counts: ${(err as Error).message}`, {
         cause: err,

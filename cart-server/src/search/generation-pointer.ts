@@ -166,7 +166,8 @@ export class RedisGenerationPointer implements GenerationPointer {
   async pruneManifests(keep: ReadonlySet<string>): Promise<void> {
     const ids = await this.#call('list generation manifests', () => this.#redis.hkeys(this.#manifests));
     const drop = ids.filter((id) => !keep.has(id));
-    if (drop.length > 0) await this.#call('prune generation manifests', () => this.#redis.hdel(this.#manifests, ...drop));
+    if (drop.length > 0)
+      await this.#call('prune generation manifests', () => this.#redis.hdel(this.#manifests, ...drop));
   }
 
   async read(): Promise<PointerValue | null> {

@@ -15,6 +15,7 @@
 import type { Product } from '../catalog/product.js';
 import type { ProductStore } from '../catalog/store/product-store.js';
 import type { PopularityService } from '../popularity/popularity-service.js';
+import { GenerationConflictError, GenerationNotFoundError } from './errors.js';
 import { type BoardMember, type GenerationBoard, LocalGenerationBoard } from './generation-board.js';
 import {
   type Generation,
@@ -23,7 +24,6 @@ import {
   generationInfo,
 } from './generation-builder.js';
 import type { GenerationManifest, GenerationPointer } from './generation-pointer.js';
-import { GenerationConflictError, GenerationNotFoundError } from './errors.js';
 import type { GenerationResolver } from './search-engine.js';
 
 export type { Generation, GenerationInfo, GenerationRole } from './generation-builder.js';
@@ -323,7 +323,11 @@ export class SearchGenerations implements GenerationResolver {
       // Built while the current generation keeps serving; then one reference swap.
       const target = await this.#obtain(pointer.active, { pointerNamed: true });
       const old = this.current();
-      this.#switchTo(target, pointer.previous === old.id ? old : this.find(pointer.previous ?? ''), pointer.version);
+      this.#switchTo(
+        target,
+        pointer.previous === old.id ? old : this.find(pointer.previous ?? ''),
+        pointer.version,
+      );
       changed = true;
     } else if (pointer !== null) {
       this.#version = pointer.version;

@@ -2,10 +2,10 @@
  * Composition root of the catalog, search and popularity: opens the product store (PostgreSQL
  * shared by every node with DATABASE_URL, else the node's own LevelDB `<dataDir>/catalog`, so
  * catalog tools never contend with the cart storage's lock), picks the cache (Redis + near
- * cache with REDIS_URL, else an in-process LRU) and the generation pointer (Redis with
- * REDIS_URL, else LevelDB), follows other nodes' catalog writes, seeds a demo catalog on first
- * start and builds the active search generation. Images, popularity windows and (without
- * Redis) the generation pointer stay in the node's LevelDB.
+ * cache with REDIS_URL, else an in-process LRU) and the state search and popularity share
+ * across nodes (shared-state.ts: Redis with REDIS_URL, else LevelDB), follows other nodes'
+ * catalog writes, seeds a demo catalog on first start and builds the active search generation.
+ * Images and the popularity outbox stay in the node's LevelDB.
  */
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -26,16 +26,12 @@ import { PostgresProductStore } from '../catalog/store/postgres-product-store.js
 import type { ProductStore } from '../catalog/store/product-store.js';
 import type { PopularityEvent } from '../popularity/events.js';
 import { PopularityService } from '../popularity/popularity-service.js';
-import {
-  type GenerationPointer,
-  LevelGenerationPointer,
-  RedisGenerationPointer,
-} from '../search/generation-pointer.js';
 import { SearchGenerations } from '../search/generations.js';
 import { search as runSearch } from '../search/search-engine.js';
 import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import type { LevelLike } from '../storage/level-types.js';
 import { followCatalogChanges } from './catalog-changes.js';
+import { openSharedState } from './shared-state.js';
 
 export interface ShopLogger {
   info(obj: object, msg?: string): void;
@@ -62,9 +58,19 @@ export interface ShopOptions {
   readonly topK?: number;
   /** Seed this many demo products when the catalog is empty (default 200; 0 disables). */
   readonly demoProducts?: number;
-  /** Poll a shared (Redis) pointer for promotions made by other nodes (default 5000 ms; 0 off). */
+  /**
+   * With Redis: announce the generations this node holds and re-read the pointer, the standby
+   * and the ranking this often, in case a notification was missed (default 2000 ms; 0 off).
+   */
   readonly followIntervalMs?: number;
+  /** Flush popularity counts this often (default 1000 ms with Redis, 5000 ms alone). */
   readonly popularityFlushMs?: number;
+  /** Run the ranking job once per this period, once per cluster (default 1 h; 0 = on demand only). */
+  readonly rankIntervalMs?: number;
+  /** How long a promotion waits for every node to hold the generation (default 60 s). */
+  readonly promoteWaitMs?: number;
+  /** This node's id: its name on the search board, the ranking lease and its counter batches. */
+  readonly nodeId?: string;
   readonly logger?: ShopLogger;
   readonly now?: () => number;
 }
@@ -119,10 +125,8 @@ async function open(
   }
 
   let cache: ProductCache;
-  let pointer: GenerationPointer;
   if (options.cache !== undefined) {
     cache = options.cache;
-    pointer = new LevelGenerationPointer(db);
   } else if (options.redisUrl !== undefined && options.redisUrl !== '') {
     const onError = throttled(logger, 'catalog redis unavailable; reading through to the store');
     const redis = createCatalogRedis(options.redisUrl, { onError });
@@ -140,15 +144,24 @@ async function open(
       closers.push(() => subscriber.disconnect());
       cache = new TieredProductCache(far, { subscriber });
     }
-    pointer = new RedisGenerationPointer(redis);
   } else {
     cache = new LruProductCache({
       ...(options.lruMaxEntries === undefined ? {} : { maxEntries: options.lruMaxEntries }),
       ...(options.cacheTtlMs === undefined ? {} : { ttlMs: options.cacheTtlMs }),
     });
-    pointer = new LevelGenerationPointer(db);
   }
   closers.push(() => cache.close());
+  // Generations and popularity are shared through Redis when the cache is (a cache given by a
+  // test or benchmark keeps them in this process).
+  const nodeId = options.nodeId ?? 'n1';
+  const shared = await openSharedState({
+    db,
+    nodeId,
+    ...(options.cache === undefined && options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    onError: throttled(logger, 'search/popularity redis unavailable'),
+  });
+  closers.push(() => shared.close());
 
   let store: ProductStore;
   if (options.store !== undefined) store = options.store;
@@ -173,9 +186,20 @@ async function open(
     logger.info({ products: demo }, 'seeded the demo catalog');
   }
 
+  const follow = options.followIntervalMs ?? 2000;
+  let warmTop: (ids: readonly string[]) => void = () => undefined;
   const popularity = new PopularityService(db, {
     topK: options.topK ?? 1000,
-    ...(options.popularityFlushMs === undefined ? {} : { flushIntervalMs: options.popularityFlushMs }),
+    counters: shared.counters,
+    rankings: shared.rankings,
+    holder: nodeId,
+    flushIntervalMs: options.popularityFlushMs ?? (shared.shared ? 1000 : 5000),
+    rankIntervalMs: options.rankIntervalMs ?? 3_600_000,
+    refreshIntervalMs: shared.shared ? follow : 0,
+    // A new ranking (computed here or on another node): its top K are the products to preload.
+    onRanking: (r) => warmTop(r.top),
+    onError: (err, during) =>
+      logger.warn({ err: (err as Error).message, during }, 'popularity background job failed'),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   await popularity.open();
@@ -185,11 +209,18 @@ async function open(
     cache,
     throttled(logger, 'product cache error; served from the store'),
   );
+  warmTop = (ids) => void reader.warm(ids).catch(() => undefined);
   const generations = new SearchGenerations({
     store,
-    pointer,
+    pointer: shared.pointer,
+    board: shared.board,
+    nodeId,
     popularity,
     warm: (ids) => reader.warm(ids),
+    heartbeatMs: shared.shared ? follow : 0,
+    ...(options.promoteWaitMs === undefined ? {} : { promoteWaitMs: options.promoteWaitMs }),
+    onError: (err, during) =>
+      logger.warn({ err: (err as Error).message, during }, 'search generation sync failed'),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const service = new DefaultCatalogService(store, reader, {
@@ -200,18 +231,8 @@ async function open(
   closers.push(followCatalogChanges(store, reader, generations, logger));
   await (store as { listening?: () => Promise<void> }).listening?.();
   await generations.start();
+  closers.push(() => generations.close());
   await reader.warm(popularity.latest().top);
-
-  const followEvery = options.followIntervalMs ?? 5000;
-  if (pointer.kind === 'redis' && followEvery > 0) {
-    const follower = setInterval(() => {
-      generations
-        .follow()
-        .catch((err: Error) => logger.warn({ err: err.message }, 'generation follow failed'));
-    }, followEvery);
-    follower.unref();
-    closers.push(() => clearInterval(follower));
-  }
 
   return {
     service,

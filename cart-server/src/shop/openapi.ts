@@ -144,24 +144,31 @@ export const shopOpenApiPaths = {
   '/v1/admin/catalog/rebuild': {
     post: {
       ...admin,
-      summary: 'Build + warm a standby generation',
-      responses: { '200': { description: 'standby info' } },
+      summary:
+        'Rank, then build + warm a standby generation; every node of the cluster builds and warms the same one',
+      parameters: [q('rank', 'false: keep the current ranking')],
+      responses: {
+        '200': { description: 'standby info' },
+        '409': { description: 'a rebuild or the ranking job is already running', ...json(error) },
+      },
     },
   },
   '/v1/admin/catalog/promote': {
     post: {
       ...admin,
-      summary: 'Promote the standby (or {generation}) atomically',
+      summary:
+        'Promote the standby (or {generation}) cluster-wide: once every live node holds it, one compare-and-set',
       responses: {
         '200': { description: 'active info' },
-        '409': { description: 'conflict', ...json(error) },
+        '409': { description: 'a node did not get it ready in time, or the pointer moved', ...json(error) },
+        '503': { description: 'the shared pointer (Redis) is unreachable', ...json(error) },
       },
     },
   },
   '/v1/admin/catalog/rollback': {
     post: {
       ...admin,
-      summary: 'Switch back to the previous generation',
+      summary: 'Switch back to the previous generation the pointer names (also after a restart)',
       responses: {
         '200': { description: 'active info' },
         '409': { description: 'nothing to roll back to', ...json(error) },
@@ -171,12 +178,38 @@ export const shopOpenApiPaths = {
   '/v1/admin/catalog/generations': {
     get: {
       ...admin,
-      summary: 'Active / previous / standby generations',
+      summary: 'Active / previous / standby generations on this node, and what every live node holds',
       responses: { '200': { description: 'status' } },
     },
   },
+  '/v1/admin/catalog/popularity': {
+    get: {
+      ...admin,
+      summary: 'The current ranking (the same on every node of a cluster)',
+      parameters: [q('limit', 'top ids to list, 1..1000 (default 50)', { type: 'integer' })],
+      responses: { '200': { description: '{ computedAt, fence, ranked, top, counters, pending }' } },
+    },
+  },
   '/v1/admin/catalog/popularity/rank': {
-    post: { ...admin, summary: 'Run the ranking job now', responses: { '200': { description: 'summary' } } },
+    post: {
+      ...admin,
+      summary: 'Run the ranking job now (under the cluster-wide lease)',
+      responses: {
+        '200': { description: 'summary' },
+        '409': { description: 'another node is running the job', ...json(error) },
+      },
+    },
+  },
+  '/v1/admin/catalog/popularity/flush': {
+    post: {
+      ...admin,
+      summary:
+        "Acknowledge this node's recorded counts: written to its outbox and added to the shared windows",
+      responses: {
+        '200': { description: '{ pending }' },
+        '503': { description: 'Redis unreachable: the counts wait in the outbox', ...json(error) },
+      },
+    },
   },
   '/v1/admin/catalog/images': {
     post: {

@@ -12,6 +12,7 @@ import {
 } from '../catalog/errors.js';
 import { IMMUTABLE_CACHE_CONTROL, MAX_IMAGE_BYTES } from '../catalog/images.js';
 import { CATEGORY_PATTERN, isProductId, MAX_PRICE_MINOR, MAX_PRODUCT_BYTES } from '../catalog/product.js';
+import type { RankingSnapshot } from '../popularity/ranking.js';
 import { InvalidSearchQueryError } from '../search/errors.js';
 import type { SearchPage, SearchQuery } from '../search/search-query.js';
 import type { Shop } from './open-shop.js';
@@ -155,13 +156,20 @@ export function createShopRoutes(deps: ShopRoutesDeps): Hono {
 
   admin.get('/generations', (c) => c.json(shop.generations.status()));
 
-  admin.post('/popularity/rank', async (c) => {
-    const r = await shop.popularity.rank();
+  admin.get('/popularity', (c) => {
+    const limit = intParam(c, 'limit', 1, 1000) ?? 50;
     return c.json({
-      computedAt: r.computedAt,
-      ranked: Object.keys(r.scores).length,
-      top: r.top.slice(0, 50),
+      ...rankingSummary(shop.popularity.latest(), limit),
+      counters: shop.popularity.counters.kind,
+      pending: shop.popularity.counters.pending,
     });
+  });
+
+  admin.post('/popularity/rank', async (c) => c.json(rankingSummary(await shop.popularity.rank(), 50)));
+
+  admin.post('/popularity/flush', async (c) => {
+    await shop.popularity.flush();
+    return c.json({ pending: shop.popularity.counters.pending });
   });
 
   admin.post('/images', async (c) => {
@@ -175,6 +183,15 @@ export function createShopRoutes(deps: ShopRoutesDeps): Hono {
 
   app.route('/admin/catalog', admin);
   return app;
+}
+
+function rankingSummary(r: RankingSnapshot, limit: number) {
+  return {
+    computedAt: r.computedAt,
+    fence: r.fence ?? 0,
+    ranked: Object.keys(r.scores).length,
+    top: r.top.slice(0, limit),
+  };
 }
 
 /** JSON text of cached search pages (weak: dropped with the page when the cache evicts it). */

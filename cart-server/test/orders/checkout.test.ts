@@ -77,6 +77,9 @@ for (const backend of ['level', 'redis'] as const) {
       expect(replay.json).toMatchObject({ orderId: concurrent[0]!.json.orderId, replayed: true });
       const after = (await t.system.log.endOffsets()).reduce((a, b) => a + b, 0);
       expect(after - before).toBe(1);
+      // Popularity hears of the order once, with its lines, however often it was replayed.
+      const reported = t.placed.filter((o) => o.orderId === concurrent[0]!.json.orderId);
+      expect(reported.map((o) => o.lines.map((l) => [l.productId, l.quantity]))).toEqual([[['pen', 1]]]);
       expect(t.cart.lines('bob', 'default')).toEqual([{ productId: 'pen', quantity: 3 }]);
       expect(t.cart.removals - removalsBefore).toBeGreaterThanOrEqual(1);
       await t.system.processor.caughtUp();

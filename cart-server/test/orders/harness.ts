@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import {
   bearerJwtAuthenticator,
   createOrderRoutes,
+  type OrderPlaced,
   type OrderSystem,
   openOrderSystem,
 } from '../../src/orders/index.js';
@@ -21,6 +22,8 @@ export interface TestOrders {
   readonly catalog: InMemoryCatalogPort;
   readonly registry: Registry;
   readonly app: Hono;
+  /** Every order reported by `onPlaced` (the popularity hook): once per order, replays excluded. */
+  readonly placed: OrderPlaced[];
   token(sub: string, role?: 'user' | 'seller' | 'admin'): Promise<string>;
   request(
     method: string,
@@ -37,7 +40,9 @@ export async function openTestOrders(
   const cart = new InMemoryCartPort();
   const catalog = new InMemoryCatalogPort();
   const registry = new Registry();
+  const placed: OrderPlaced[] = [];
   const system = await openOrderSystem({
+    onPlaced: (order) => placed.push(order),
     dataDir: dir,
     cart,
     catalog,
@@ -66,6 +71,7 @@ export async function openTestOrders(
     catalog,
     registry,
     app,
+    placed,
     token: (sub, role = 'user') =>
       sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, 'HS256'),
     async request(method, path, opts = {}) {

@@ -38,5 +38,22 @@ export function generationPointerConformance(
       expect(winners).toHaveLength(1);
       expect((await f.pointer.read())?.active).toBe(winners[0]!.active);
     });
+
+    it('stores manifests first-writer-wins and prunes all but the kept ones', async () => {
+      const ranking = { computedAt: 5, topK: 1, top: ['a'], scores: { a: 1 }, fence: 3 };
+      expect(await f.pointer.loadManifest('g1')).toBeUndefined();
+      const first = { id: 'g1', createdAt: 10, ranking };
+      expect(await f.pointer.saveManifest(first)).toEqual(first);
+      // A second node describing g1 differently gets the stored description back.
+      const other = { id: 'g1', createdAt: 11, ranking: { ...ranking, top: ['b'] } };
+      expect(await f.pointer.saveManifest(other)).toEqual(first);
+      expect(await f.pointer.loadManifest('g1')).toEqual(first);
+      await f.pointer.saveManifest({ id: 'g2', createdAt: 12, ranking });
+      await f.pointer.saveManifest({ id: 'g3', createdAt: 13, ranking });
+      await f.pointer.pruneManifests(new Set(['g1', 'g3']));
+      expect(await f.pointer.loadManifest('g2')).toBeUndefined();
+      expect((await f.pointer.loadManifest('g3'))?.createdAt).toBe(13);
+      expect((await f.pointer.loadManifest('g1'))?.createdAt).toBe(10);
+    });
   });
 }
