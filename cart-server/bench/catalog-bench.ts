@@ -2,11 +2,14 @@
  * `npm run bench:catalog [-- --json] [--products 100000] [--duration 5] [--rounds 3] [--connections 50]`
  *
  * One run: (a) a bare hono hello-world, (b) cached product GET (near cache + Redis, top-K ids),
- * (c) uncached product GET (every request reads LevelDB), each in its own server process driven
- * by autocannon from this one; (d) search latency/throughput of the engine on N generated
- * products (sequential queries, in-process: with the per-generation page cache as served, and
- * with it emptied before every query) and over HTTP; (e) index build time of a generation.
- * Uses REDIS_URL when set, else starts a private redis-server.
+ * (c) uncached product GET (every request reads the store) on LevelDB and on PostgreSQL, each in
+ * its own server process driven by autocannon from this one; (d) search latency/throughput of the
+ * engine on N generated products (sequential queries, in-process: with the per-generation page
+ * cache as served, and with it emptied before every query) and over HTTP; (e) index build time of
+ * a generation; (f) import time of the N products into LevelDB and into PostgreSQL (putMany in
+ * batches of 5,000, schema checks included).
+ * Uses REDIS_URL when set, else starts a private redis-server; creates (and drops) its own
+ * PostgreSQL database on TEST_PG_URL's server (default postgres@127.0.0.1:5432).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,6 +26,7 @@ import type { CacheStats, ProductCache } from '../src/catalog/cache/product-cach
 import { CatalogGenerator, mulberry32 } from '../src/catalog/seed/generator.js';
 import { CATEGORIES, COLORS } from '../src/catalog/seed/generator-data.js';
 import { LevelProductStore } from '../src/catalog/store/level-product-store.js';
+import { PostgresProductStore } from '../src/catalog/store/postgres-product-store.js';
 import { PopularityService } from '../src/popularity/popularity-service.js';
 import { LevelGenerationPointer } from '../src/search/generation-pointer.js';
 import { SearchGenerations } from '../src/search/generations.js';
@@ -31,6 +35,7 @@ import type { SearchQuery } from '../src/search/search-query.js';
 import { openShop } from '../src/shop/open-shop.js';
 import { createShopRoutes } from '../src/shop/shop-routes.js';
 import type { LevelLike } from '../src/storage/level-types.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/postgres.js';
 import { startRedis } from '../test/support/redis.js';
 
 interface AutocannonResult {
@@ -89,7 +94,8 @@ if (argv[0] === '--serve') {
       dataDir: flag('data-dir', ''),
       demoProducts: 0,
       followIntervalMs: 0,
-      ...(kind === 'uncached' ? { cache: new NoCache() } : { redisUrl: flag('redis', '') }),
+      ...(kind === 'cached' ? { redisUrl: flag('redis', '') } : { cache: new NoCache() }),
+      ...(kind === 'uncached-pg' ? { databaseUrl: flag('database-url', '') } : {}),
     });
     app = new Hono();
     app.route('/v1', createShopRoutes({ shop: catalog, adminAuth: async (c) => c.text('no', 403) }));
@@ -177,8 +183,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cw-catalog-bench-'));
   const redis = process.env.REDIS_URL === undefined ? await startRedis() : undefined;
   const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  let pg: TestDatabase | undefined;
   const children: ChildProcess[] = [];
   try {
+    pg = await createTestDatabase();
     // 1. catalog of N generated products in LevelDB
     log(`generating ${products.toLocaleString('en')} products`);
     const level = new Level<string, string>(join(dir, 'catalog'), { valueEncoding: 'utf8' });
@@ -190,6 +198,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < products; i += 5000)
       await store.putMany([...gen.products(Math.min(5000, products - i), i)]);
     const loadMs = Math.round(performance.now() - t0);
+    log(`LevelDB import ${fmt(loadMs)} ms`);
+
+    // 1b. the same N products into PostgreSQL, through the same putMany batches
+    const pgStore = await PostgresProductStore.open({ url: pg.url });
+    const tp = performance.now();
+    for (let i = 0; i < products; i += 5000)
+      await pgStore.putMany([...gen.products(Math.min(5000, products - i), i)]);
+    const pgImportMs = Math.round(performance.now() - tp);
+    await pgStore.pool.query('ANALYZE catalog_products');
+    await pgStore.close();
+    log(`PostgreSQL import ${fmt(pgImportMs)} ms`);
     const brands = [...new Set([...gen.products(2000)].map((p) => String(p.attributes.brand)))];
 
     // 2. popularity: Zipf-distributed views, cart adds and orders, then the ranking job
@@ -273,20 +292,28 @@ async function main(): Promise<void> {
 
     // All three servers up at once, then interleaved rounds: on a shared, loaded machine a
     // slow spell then hits every case alike, and the median of the rounds is reported.
-    log('starting hello-world, cached (near cache + redis) and uncached servers');
+    log('starting hello-world, cached (near cache + redis) and uncached (LevelDB, PostgreSQL) servers');
     const hello = await startServer('hello', [], children);
     const cached = await startServer('cached', ['--data-dir', dir, '--redis', redisUrl], children);
     // LevelDB allows one process per database: the uncached server reads a copy.
     await cp(join(dir, 'catalog'), join(dir, 'copy', 'catalog'), { recursive: true });
     const uncached = await startServer('uncached', ['--data-dir', join(dir, 'copy')], children);
+    // Images, popularity and the pointer stay in a node's LevelDB: the PostgreSQL server gets its own.
+    const uncachedPg = await startServer(
+      'uncached-pg',
+      ['--data-dir', join(dir, 'pg-node'), '--database-url', pg.url],
+      children,
+    );
     const top = ranking.top;
     let n = 0;
     const rnd2 = mulberry32(5);
-    const rounds: Record<'hello' | 'cached' | 'uncached', AutocannonResult[]> = {
+    const rounds: Record<'hello' | 'cached' | 'uncached' | 'uncachedPg', AutocannonResult[]> = {
       hello: [],
       cached: [],
       uncached: [],
+      uncachedPg: [],
     };
+    const rnd3 = mulberry32(5);
     for (let r = 0; r < roundsWanted; r++) {
       log(`round ${r + 1}/${roundsWanted}`);
       rounds.hello.push(await run(hello.url, () => '/'));
@@ -294,10 +321,14 @@ async function main(): Promise<void> {
       rounds.uncached.push(
         await run(uncached.url, () => `/v1/products/${gen.product(Math.floor(rnd2() * products)).id}`),
       );
+      rounds.uncachedPg.push(
+        await run(uncachedPg.url, () => `/v1/products/${gen.product(Math.floor(rnd3() * products)).id}`),
+      );
     }
     const helloR = median(rounds.hello);
     const cachedR = median(rounds.cached);
     const uncachedR = median(rounds.uncached);
+    const uncachedPgR = median(rounds.uncachedPg);
     log('search over HTTP');
     const httpQueries = queries.slice(0, 1000).map((q) => {
       const p = new URLSearchParams();
@@ -309,12 +340,13 @@ async function main(): Promise<void> {
     });
     let m = 0;
     const searchHttpR = await run(cached.url, () => httpQueries[m++ % httpQueries.length]!);
-    for (const c of [hello, cached, uncached]) await stopServer(c.child);
+    for (const c of [hello, cached, uncached, uncachedPg]) await stopServer(c.child);
 
     for (const [name, r] of [
       ['hello', helloR],
       ['cachedGet', cachedR],
       ['uncachedGet', uncachedR],
+      ['uncachedGetPostgres', uncachedPgR],
       ['searchHttp', searchHttpR],
     ] as const) {
       if (r.non2xx > 0 || r.errors > 0)
@@ -332,11 +364,17 @@ async function main(): Promise<void> {
         p99Ms: uncachedR.latency.p99,
         ratio: ratio(uncachedR, helloR),
       },
+      uncachedGetPostgres: {
+        reqPerSec: Math.round(uncachedPgR.requests.average),
+        p99Ms: uncachedPgR.latency.p99,
+        ratio: ratio(uncachedPgR, helloR),
+      },
       search: searchResult,
       searchUncached,
       searchHttp: { reqPerSec: Math.round(searchHttpR.requests.average), p99Ms: searchHttpR.latency.p99 },
       indexBuildMs,
       loadMs,
+      importMs: { level: loadMs, postgres: pgImportMs },
       shards: standby.shards,
       connections,
       durationSec: duration,
@@ -359,6 +397,12 @@ async function main(): Promise<void> {
           out.uncachedGet.ratio.toFixed(2),
         ],
         [
+          'uncached GET pg',
+          fmt(out.uncachedGetPostgres.reqPerSec),
+          String(out.uncachedGetPostgres.p99Ms),
+          out.uncachedGetPostgres.ratio.toFixed(2),
+        ],
+        [
           'search (HTTP)',
           fmt(out.searchHttp.reqPerSec),
           String(out.searchHttp.p99Ms),
@@ -379,13 +423,14 @@ async function main(): Promise<void> {
         `\nsearch engine on ${fmt(products)} products, ${out.shards} shards: ${fmt(searchResult.qps)} queries/s sequential, ` +
           `p50 ${searchResult.p50Ms} ms, p99 ${searchResult.p99Ms} ms, max ${searchResult.maxMs} ms (page cache hit rate ${searchResult.pageCacheHitRate})\n` +
           `  without the page cache: ${fmt(searchUncached.qps)} queries/s, p50 ${searchUncached.p50Ms} ms, p99 ${searchUncached.p99Ms} ms, max ${searchUncached.maxMs} ms\n` +
-          `index build ${fmt(indexBuildMs)} ms; LevelDB load ${fmt(loadMs)} ms\n` +
+          `index build ${fmt(indexBuildMs)} ms; import of ${fmt(products)} products: LevelDB ${fmt(loadMs)} ms, PostgreSQL ${fmt(pgImportMs)} ms\n` +
           `targets: cached GET ≥ 0.60 × hello (${out.cachedGet.ratio >= 0.6 ? 'met' : 'NOT met'}); search p99 ≤ 20 ms (${searchResult.p99Ms <= 20 ? 'met' : 'NOT met'})\n`,
       );
     }
   } finally {
     for (const c of children) await stopServer(c).catch(() => undefined);
     await redis?.stop();
+    await pg?.drop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }
