@@ -381,6 +381,15 @@ export class ReplicaNode<S, Op> {
       case 'hb':
         if (m.ringDigest !== this.view.ring.digest)
           this.send(from, { t: 'ring', ring: this.view.ring.encode() });
+        // A peer we do not heartbeat (it left the ring but still holds data to hand off, or has
+        // not been seen in it yet) hears from us in answer, or it would think everyone down and
+        // never deliver what it holds. Targets get our own heartbeats: no answer, no ping-pong.
+        else if (!this.view.targets().includes(from))
+          this.send(from, {
+            t: 'hb',
+            ringVersion: this.view.ring.version,
+            ringDigest: this.view.ring.digest,
+          });
         return;
       case 'ring':
         pending = this.view.onRing(from, m.ring);

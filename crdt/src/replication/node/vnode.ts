@@ -322,12 +322,17 @@ export class VnodeStore<S, Op> {
     });
   }
 
-  /** Deletes `key` from vnode `q` if its stored bytes still equal `bytes` (it was handed off). */
-  deleteIfUnchanged(q: number, key: string, bytes: Uint8Array): Promise<boolean> {
+  /**
+   * Deletes `key` from vnode `q` if its stored bytes still equal `bytes` (it was handed off) and
+   * `mayDrop()` still holds when the delete is decided (under the key's lock): the ring can move
+   * while a handoff waits for its acknowledgement, and a copy in a vnode this node has meanwhile
+   * come to own (or is receiving) may be the only one left.
+   */
+  deleteIfUnchanged(q: number, key: string, bytes: Uint8Array, mayDrop: () => boolean): Promise<boolean> {
     return this.locked(q, key, async () => {
       const cur = await this.get(q, key, true);
       if (cur === undefined) return true;
-      if (!bytesEqual(cur.bytes, bytes)) return false;
+      if (!bytesEqual(cur.bytes, bytes) || !mayDrop()) return false;
       await this.storage.delete(DATA_NS, q, key);
       this.cache.delete(q, key);
       this.markDirty(q, key, undefined);

@@ -103,6 +103,10 @@ export class HandoffManager<S, Op> {
     const { vnodes } = this.d;
     const keys = vnodes.keys(h.partition).sort();
     const progress = { keys: keys.length, sent: 0 };
+    // A copy may go only while this vnode is still someone else's to hold: after a ring change
+    // that made this node its owner (or next owner), the acknowledged copy elsewhere may be on
+    // its way back here, and deleting ours could leave none (a stale peer bouncing a handoff).
+    const stillForeign = (): boolean => this.targetOf(h.partition) !== undefined;
     this.progress.set(h.partition, progress);
     const sent: Item[] = [];
     for (let i = 0; i < keys.length; i += HANDOFF_BATCH) {
@@ -116,7 +120,7 @@ export class HandoffManager<S, Op> {
       this.d.onItemsSent(items.length);
       progress.sent += items.length;
       if (h.kind === 'hinted') {
-        for (const it of items) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state);
+        for (const it of items) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state, stillForeign);
       } else sent.push(...items);
       // The ring may have moved on while we were sending.
       const now = this.targetOf(h.partition);
@@ -125,7 +129,7 @@ export class HandoffManager<S, Op> {
     if (h.kind === 'ownership') {
       await this.d.commitTransfer(h.partition, h.to);
       // The new owner durably holds these; drop our copies unless they changed since.
-      for (const it of sent) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state);
+      for (const it of sent) await vnodes.deleteIfUnchanged(h.partition, it.key, it.state, stillForeign);
     }
     this.d.onCompleted(h.kind, h.partition, h.to);
   }
