@@ -3,9 +3,11 @@
  * line that a quorum read at that moment would not show. Four real nodes, N=3 R=2 W=2: cart
  * {X, Y, K}; SIGKILL one of its replicas and wait until the others mark it down; DELETE X and Y
  * through another node; restart the killed node and add Z through it at once, before anything
- * heals its replica. Before the fix the add answered from that node's own stale replica:
- * {K, X, Y, Z}. Hinted handoff and anti-entropy are slowed down (the last flag wins over the
- * helper's fast timers) so that the restarted replica is still stale when the add arrives.
+ * heals its replica. The add used to answer from that node's own stale replica: {K, X, Y, Z}
+ * (this test fails on that server). Now the core joins into the answer the state of every
+ * acknowledging replica that differs from the coordinator's. Hinted handoff and periodic
+ * anti-entropy are slowed down (the last flag wins over the helper's fast timers) so that the
+ * restarted replica is still stale when the add arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
