@@ -138,7 +138,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/carts/*', auth);
   app.use('/v1/devices', auth);
   app.use('/v1/admin/*', auth);
-  app.use('/v1/admin/*', limitBody);
+  // The server's own admin routes; a sub-app's admin routes (catalog import, promote) read and
+  // bound their bodies themselves — read here, their stream would already be consumed.
+  app.use('/v1/admin/cluster/*', limitBody);
+  app.use('/v1/admin/carts/*', limitBody);
   if (deps.adminRoutes !== undefined) app.route('/v1', deps.adminRoutes);
   app.route('/v1', createCartRoutes(deps.carts));
   app.route('/v1', createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }));

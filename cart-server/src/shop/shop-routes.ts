@@ -218,12 +218,13 @@ function intParam(
   return n;
 }
 
-async function readJson(c: Context, maxBytes: number, _emptyOk = false): Promise<unknown> {
+async function readJson(c: Context, maxBytes: number, emptyOk = false): Promise<unknown> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw new PayloadTooLargeError(`body larger than ${maxBytes} bytes`);
   const text = await c.req.text();
   if (Buffer.byteLength(text) > maxBytes)
     throw new PayloadTooLargeError(`body larger than ${maxBytes} bytes`);
+  if (emptyOk && text.trim() === '') return undefined; // e.g. POST /promote with no body
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
