@@ -7,6 +7,7 @@
  * catalog writes, seeds a demo catalog on first start and builds the active search generation.
  * Images and the popularity outbox stay in the node's LevelDB.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { CachedProductReader } from '../catalog/cache/cached-reader.js';
@@ -153,7 +154,9 @@ async function open(
   closers.push(() => cache.close());
   // Generations and popularity are shared through Redis when the cache is (a cache given by a
   // test or benchmark keeps them in this process).
-  const nodeId = options.nodeId ?? 'n1';
+  // Nodes sharing Redis must not share a name on the board: without an id, a random one.
+  const nodeId =
+    options.nodeId ?? (options.redisUrl === undefined ? 'n1' : `shop-${randomBytes(3).toString('hex')}`);
   const shared = await openSharedState({
     db,
     nodeId,

@@ -191,6 +191,8 @@ function rankingSummary(r: RankingSnapshot, limit: number) {
     fence: r.fence ?? 0,
     ranked: Object.keys(r.scores).length,
     top: r.top.slice(0, limit),
+    /** Normalised scores of the listed ids (max = 1). */
+    scores: Object.fromEntries(r.top.slice(0, limit).map((id) => [id, r.scores[id] ?? 0])),
   };
 }
 
