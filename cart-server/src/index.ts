@@ -4,7 +4,7 @@ export { ADMIN_USAGE, type AdminIo, runAdmin } from './admin/admin-cli.js';
 export { type AppDeps, createApp, type Readiness, type SubAppMount } from './app.js';
 export { type AuthVariables, requireAuth, requireRole } from './auth/middleware.js';
 export { type AuthClaims, type Role, signToken, TokenVerifier, verifyToken } from './auth/tokens.js';
-export { type CartView, cartView } from './carts/cart-routes.js';
+export { type CartChangeView, type CartView, cartChangeView, cartView } from './carts/cart-routes.js';
 export { CartService, type CartSnapshot, cartKey } from './carts/cart-service.js';
 export {
   type AaeStatusView,
