@@ -1,6 +1,10 @@
 /**
  * `npm run catalog:import -- catalog.jsonl [--data-dir ./data] [--rejects rejects.jsonl]`
  *   imports straight into the catalog LevelDB of a stopped server (`<data-dir>/catalog`);
+ * `npm run catalog:import -- catalog.jsonl --database-url postgres://… [--redis-url redis://…]`
+ *   (or DATABASE_URL / REDIS_URL) imports straight into the shared PostgreSQL catalog, servers
+ *   running or not: their in-process copies drop through the store's change feed, and the Redis
+ *   copies are invalidated when the Redis URL is given;
  * `npm run catalog:import -- catalog.jsonl --url http://127.0.0.1:8080 --token <admin jwt>`
  *   streams the file to a running server's admin import (which then rebuilds and promotes).
  * Progress bar on stderr; every rejected line is reported with its line number; exit code 0
@@ -14,16 +18,21 @@ import { Level } from 'level';
 import type { LevelLike } from '../../storage/level-types.js';
 import { CachedProductReader } from '../cache/cached-reader.js';
 import { LruProductCache } from '../cache/lru-product-cache.js';
+import type { ProductCache } from '../cache/product-cache.js';
+import { createCatalogRedis, waitReady } from '../cache/redis-client.js';
+import { RedisProductCache } from '../cache/redis-product-cache.js';
 import { DefaultCatalogService } from '../catalog-service.js';
 import { type ImportReport, importJsonl, type RejectedLine } from '../seed/importer.js';
 import { LevelProductStore } from '../store/level-product-store.js';
+import { PostgresProductStore } from '../store/postgres-product-store.js';
+import type { ProductStore } from '../store/product-store.js';
 import { fail, ProgressBar, parseFlags } from './progress.js';
 
 const { flags, positional } = parseFlags(process.argv.slice(2));
 const file = positional[0];
 if (file === undefined || flags.has('help')) {
   process.stdout.write(
-    'usage: catalog:import -- file.jsonl [--data-dir DIR] [--rejects out.jsonl] [--url http://host:port --token JWT]\n',
+    'usage: catalog:import -- file.jsonl [--data-dir DIR | --database-url postgres://… [--redis-url redis://…] | --url http://host:port --token JWT] [--rejects out.jsonl]\n',
   );
   process.exit(file === undefined ? 2 : 0);
 }
@@ -63,19 +72,36 @@ if (url !== undefined) {
   report = json.report;
   for (const r of report.rejectedLines) onReject(r);
 } else {
-  const dataDir = resolve(flags.get('data-dir') ?? process.env.DATA_DIR ?? './data');
-  const level = new Level<string, string>(resolve(dataDir, 'catalog'), { valueEncoding: 'utf8' });
-  await level
-    .open()
-    .catch((err: Error) =>
-      fail(`cannot open ${dataDir}/catalog (${err.message}); is the server running? then use --url`),
-    );
-  const db = level as unknown as LevelLike;
-  const store = new LevelProductStore(db);
-  const service = new DefaultCatalogService(
-    store,
-    new CachedProductReader(store, new LruProductCache({ maxEntries: 1 })),
-  );
+  const databaseUrl = flags.get('database-url') ?? process.env.DATABASE_URL;
+  let store: ProductStore;
+  let cache: ProductCache = new LruProductCache({ maxEntries: 1 });
+  let closeLevel: (() => Promise<void>) | undefined;
+  let where: string;
+  if (databaseUrl !== undefined && databaseUrl !== '') {
+    store = await PostgresProductStore.open({ url: databaseUrl }).catch((err: Error) => fail(err.message));
+    where =
+      'PostgreSQL catalog (running servers drop their cached copies; search sees the import after a rebuild)';
+    const redisUrl = flags.get('redis-url') ?? process.env.REDIS_URL;
+    if (redisUrl !== undefined && redisUrl !== '') {
+      const redis = createCatalogRedis(redisUrl, { commandTimeoutMs: 2000 });
+      await waitReady(redis, 5000).catch((err: Error) =>
+        fail(`cannot reach Redis at ${redisUrl}: ${err.message}`),
+      );
+      cache = new RedisProductCache(redis);
+    }
+  } else {
+    const dataDir = resolve(flags.get('data-dir') ?? process.env.DATA_DIR ?? './data');
+    const level = new Level<string, string>(resolve(dataDir, 'catalog'), { valueEncoding: 'utf8' });
+    await level
+      .open()
+      .catch((err: Error) =>
+        fail(`cannot open ${dataDir}/catalog (${err.message}); is the server running? then use --url`),
+      );
+    store = new LevelProductStore(level as unknown as LevelLike);
+    closeLevel = () => level.close();
+    where = `catalog database: ${dataDir}/catalog (the server builds search from it at start)`;
+  }
+  const service = new DefaultCatalogService(store, new CachedProductReader(store, cache));
   report = await importJsonl(createReadStream(file), {
     write: (batch) => service.putProducts(batch),
     onReject,
@@ -86,8 +112,9 @@ if (url !== undefined) {
       ),
   });
   await store.close();
-  await level.close();
-  process.stderr.write(`catalog database: ${dataDir}/catalog (the server builds search from it at start)\n`);
+  await cache.close();
+  await closeLevel?.();
+  process.stderr.write(`${where}\n`);
 }
 bar.done(
   `${report.imported.toLocaleString('en')} imported, ${report.rejected.toLocaleString('en')} rejected`,
