@@ -318,8 +318,12 @@ export class SearchGenerations implements GenerationResolver {
   /** Brings this node to what the pointer and the board say: active, previous, standby. */
   async #syncOnce(): Promise<void> {
     const pointer = await this.#o.pointer.read();
+    if (pointer === null) {
+      await this.#reseedPointer();
+      return;
+    }
     let changed = false;
-    if (pointer !== null && pointer.active !== this.current().id) {
+    if (pointer.active !== this.current().id) {
       // Built while the current generation keeps serving; then one reference swap.
       const target = await this.#obtain(pointer.active, { pointerNamed: true });
       const old = this.current();
@@ -329,11 +333,11 @@ export class SearchGenerations implements GenerationResolver {
         pointer.version,
       );
       changed = true;
-    } else if (pointer !== null) {
+    } else {
       this.#version = pointer.version;
     }
-    if (pointer?.previous != null && this.#previous?.id !== pointer.previous) {
-      this.#previous = await this.#obtain(pointer.previous).catch((err: unknown) => {
+    if (pointer.previous !== null && this.#previous?.id !== pointer.previous) {
+      this.#previous = await this.#obtain(pointer.previous, { pointerNamed: true }).catch((err: unknown) => {
         this.#o.onError?.(err, 'previous generation');
         return this.#previous;
       });
@@ -348,6 +352,23 @@ export class SearchGenerations implements GenerationResolver {
       changed = true;
     }
     if (changed) await this.#announce();
+  }
+
+  /**
+   * The pointer is gone while we serve (Redis lost its data: restarted without persistence, or
+   * flushed): put back what this node serves, so promotions work again. When several nodes race,
+   * one CAS from version 0 wins and the others follow it on their next sync.
+   */
+  async #reseedPointer(): Promise<void> {
+    const serving = [this.current(), this.#previous].filter((g): g is Generation => g !== undefined);
+    for (const g of serving)
+      await this.#o.pointer.saveManifest({ id: g.id, createdAt: g.createdAt, ranking: g.ranking });
+    const written = await this.#o.pointer.compareAndSet(0, {
+      active: this.current().id,
+      previous: this.#previous?.id ?? null,
+    });
+    if (written !== null) this.#version = written.version;
+    else this.#syncAgain = true;
   }
 
   /** The held generation `id`, or a build of its manifest (shared with concurrent requests for it). */

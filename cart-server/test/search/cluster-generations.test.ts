@@ -171,6 +171,25 @@ describe('search generations across three nodes (Redis pointer and board)', () =
     }
   });
 
+  it('a pointer lost with Redis data is put back by the nodes, and promotions work again', async () => {
+    const rigs = await cluster(2);
+    try {
+      const g1 = rigs[0]!.generations.current().id;
+      const r = await client();
+      await r.del(`${rigs.prefix}:pointer`, `${rigs.prefix}:pointer:manifests`);
+      const pointer = new RedisGenerationPointer(r, `${rigs.prefix}:pointer`);
+      const deadline = Date.now() + 20_000;
+      while ((await pointer.read()) === null && Date.now() < deadline)
+        await new Promise((x) => setTimeout(x, 50));
+      expect((await pointer.read())?.active).toBe(g1);
+      await rigs[1]!.generations.rebuild({ rank: false });
+      const g2 = (await rigs[1]!.generations.promote()).id;
+      await until('both nodes on the new generation', () => activeIds(rigs).every((id) => id === g2));
+    } finally {
+      for (const x of rigs) await x.close();
+    }
+  });
+
   it('a rollback made before or after a full restart is served by every node, and survives the next restart', async () => {
     const rigs = await cluster(3);
     try {
