@@ -19,13 +19,24 @@ export {
   InvalidProductError,
   PayloadTooLargeError,
   ProductNotFoundError,
+  ProductStoreUnavailableError,
+  ProductTooLargeError,
 } from './errors.js';
 export { ImageStore, imageUrlFor } from './images.js';
-export type { AvailabilityStatus, Product, ProductSummary } from './product.js';
-export { parseProduct, productSchema } from './product.js';
+export type { AvailabilityStatus, EncodedProduct, Product, ProductSummary } from './product.js';
+export { encodeProduct, parseProduct, productSchema } from './product.js';
 export { CatalogGenerator, mulberry32 } from './seed/generator.js';
 export type { ImportReport, RejectedLine } from './seed/importer.js';
 export { importJsonl } from './seed/importer.js';
 export { LevelProductStore } from './store/level-product-store.js';
 export { MemoryProductStore } from './store/memory-product-store.js';
-export type { CategoryPage, ListOptions, ProductStore } from './store/product-store.js';
+export { CATALOG_MIGRATIONS, type Migration, migrateCatalog } from './store/postgres-migrations.js';
+export { PostgresProductStore, type PostgresProductStoreOptions } from './store/postgres-product-store.js';
+export type {
+  CategoryPage,
+  ListOptions,
+  ProductChange,
+  ProductStore,
+  ProductStoreFeatures,
+} from './store/product-store.js';
+export { AbstractProductStore } from './store/product-store.js';
