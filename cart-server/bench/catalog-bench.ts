@@ -10,9 +10,14 @@
  * batches of 5,000, schema checks included).
  * Uses REDIS_URL when set, else starts a private redis-server; creates (and drops) its own
  * PostgreSQL database on TEST_PG_URL's server (default postgres@127.0.0.1:5432).
+ * Each HTTP case also reports the server's CPU per request (from /proc, Linux), for the PostgreSQL
+ * case with the CPU of its database backends: on a loaded machine req/s measures the share of the
+ * cores a server got, CPU per request what a request cost, and hello's CPU per request over a
+ * case's is the ratio a machine with spare cores would show.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Level } from 'level';
+import pgClient from 'pg';
 import type { CacheStats, ProductCache } from '../src/catalog/cache/product-cache.js';
 import { CatalogGenerator, mulberry32 } from '../src/catalog/seed/generator.js';
 import { CATEGORIES, COLORS } from '../src/catalog/seed/generator-data.js';
@@ -282,13 +288,32 @@ async function main(): Promise<void> {
     await level.close();
 
     // 5. HTTP under autocannon, each server in its own process
-    const run = async (url: string, paths: () => string): Promise<AutocannonResult> =>
-      autocannon({
+    const run = async (
+      url: string,
+      paths: () => string,
+      pids: () => Promise<number[]> = async () => [],
+    ): Promise<Measured> => {
+      const before = new Map((await pids()).map((pid) => [pid, cpuSeconds(pid)]));
+      const r = await autocannon({
         url,
         connections,
         duration,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
       });
+      // Processes that started during the run (a new pooled backend) count from zero.
+      let cpu = 0;
+      for (const pid of await pids()) cpu += cpuSeconds(pid) - (before.get(pid) ?? 0);
+      const requests = r.requests.average * duration;
+      return { ...r, cpuUs: requests > 0 ? (cpu * 1e6) / requests : Number.NaN };
+    };
+    const pgAdmin = new pgClient.Client({ connectionString: pg.url });
+    await pgAdmin.connect();
+    const pgBackends = async (): Promise<number[]> =>
+      (
+        await pgAdmin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'cartwheel-catalog'`,
+        )
+      ).rows.map((r) => r.pid);
 
     // All three servers up at once, then interleaved rounds: on a shared, loaded machine a
     // slow spell then hits every case alike, and the median of the rounds is reported.
@@ -307,7 +332,7 @@ async function main(): Promise<void> {
     const top = ranking.top;
     let n = 0;
     const rnd2 = mulberry32(5);
-    const rounds: Record<'hello' | 'cached' | 'uncached' | 'uncachedPg', AutocannonResult[]> = {
+    const rounds: Record<'hello' | 'cached' | 'uncached' | 'uncachedPg', Measured[]> = {
       hello: [],
       cached: [],
       uncached: [],
@@ -316,15 +341,31 @@ async function main(): Promise<void> {
     const rnd3 = mulberry32(5);
     for (let r = 0; r < roundsWanted; r++) {
       log(`round ${r + 1}/${roundsWanted}`);
-      rounds.hello.push(await run(hello.url, () => '/'));
-      rounds.cached.push(await run(cached.url, () => `/v1/products/${top[n++ % top.length]}`));
+      rounds.hello.push(await run(hello.url, () => '/', self(hello)));
+      rounds.cached.push(await run(cached.url, () => `/v1/products/${top[n++ % top.length]}`, self(cached)));
       rounds.uncached.push(
-        await run(uncached.url, () => `/v1/products/${gen.product(Math.floor(rnd2() * products)).id}`),
+        await run(
+          uncached.url,
+          () => `/v1/products/${gen.product(Math.floor(rnd2() * products)).id}`,
+          self(uncached),
+        ),
       );
       rounds.uncachedPg.push(
-        await run(uncachedPg.url, () => `/v1/products/${gen.product(Math.floor(rnd3() * products)).id}`),
+        await run(
+          uncachedPg.url,
+          () => `/v1/products/${gen.product(Math.floor(rnd3() * products)).id}`,
+          async () => [...(await self(uncachedPg)()), ...(await pgBackends())],
+        ),
       );
     }
+    await pgAdmin.end();
+    const cpu = {
+      hello: medianOf(rounds.hello.map((r) => r.cpuUs)),
+      cached: medianOf(rounds.cached.map((r) => r.cpuUs)),
+      uncached: medianOf(rounds.uncached.map((r) => r.cpuUs)),
+      uncachedPg: medianOf(rounds.uncachedPg.map((r) => r.cpuUs)),
+    };
+    const cpuRatio = (us: number): number => Math.round((cpu.hello / us) * 100) / 100;
     const helloR = median(rounds.hello);
     const cachedR = median(rounds.cached);
     const uncachedR = median(rounds.uncached);
@@ -353,21 +394,31 @@ async function main(): Promise<void> {
         log(`WARNING ${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
     }
     const out = {
-      hello: { reqPerSec: Math.round(helloR.requests.average), p99Ms: helloR.latency.p99 },
+      hello: {
+        reqPerSec: Math.round(helloR.requests.average),
+        p99Ms: helloR.latency.p99,
+        cpuUsPerRequest: Math.round(cpu.hello),
+      },
       cachedGet: {
         reqPerSec: Math.round(cachedR.requests.average),
         p99Ms: cachedR.latency.p99,
         ratio: ratio(cachedR, helloR),
+        cpuUsPerRequest: Math.round(cpu.cached),
+        cpuRatio: cpuRatio(cpu.cached),
       },
       uncachedGet: {
         reqPerSec: Math.round(uncachedR.requests.average),
         p99Ms: uncachedR.latency.p99,
         ratio: ratio(uncachedR, helloR),
+        cpuUsPerRequest: Math.round(cpu.uncached),
+        cpuRatio: cpuRatio(cpu.uncached),
       },
       uncachedGetPostgres: {
         reqPerSec: Math.round(uncachedPgR.requests.average),
         p99Ms: uncachedPgR.latency.p99,
         ratio: ratio(uncachedPgR, helloR),
+        cpuUsPerRequest: Math.round(cpu.uncachedPg),
+        cpuRatio: cpuRatio(cpu.uncachedPg),
       },
       search: searchResult,
       searchUncached,
@@ -382,49 +433,41 @@ async function main(): Promise<void> {
     };
     if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
-      const rows: Array<[string, string, string, string]> = [
-        ['hello-world', fmt(out.hello.reqPerSec), String(out.hello.p99Ms), '1.00'],
-        [
-          'cached GET',
-          fmt(out.cachedGet.reqPerSec),
-          String(out.cachedGet.p99Ms),
-          out.cachedGet.ratio.toFixed(2),
-        ],
-        [
-          'uncached GET',
-          fmt(out.uncachedGet.reqPerSec),
-          String(out.uncachedGet.p99Ms),
-          out.uncachedGet.ratio.toFixed(2),
-        ],
-        [
-          'uncached GET pg',
-          fmt(out.uncachedGetPostgres.reqPerSec),
-          String(out.uncachedGetPostgres.p99Ms),
-          out.uncachedGetPostgres.ratio.toFixed(2),
-        ],
-        [
-          'search (HTTP)',
-          fmt(out.searchHttp.reqPerSec),
-          String(out.searchHttp.p99Ms),
-          (out.searchHttp.reqPerSec / out.hello.reqPerSec).toFixed(2),
-        ],
+      const row = (
+        name: string,
+        r: { reqPerSec: number; p99Ms: number; ratio: number; cpuUsPerRequest?: number; cpuRatio?: number },
+      ): string[] => [
+        name,
+        fmt(r.reqPerSec),
+        String(r.p99Ms),
+        r.ratio.toFixed(2),
+        r.cpuUsPerRequest === undefined ? '–' : String(r.cpuUsPerRequest),
+        r.cpuRatio === undefined ? '–' : r.cpuRatio.toFixed(2),
+      ];
+      const rows = [
+        row('hello-world', { ...out.hello, ratio: 1, cpuRatio: 1 }),
+        row('cached GET', out.cachedGet),
+        row('uncached GET', out.uncachedGet),
+        row('uncached GET pg', out.uncachedGetPostgres),
+        row('search (HTTP)', { ...out.searchHttp, ratio: out.searchHttp.reqPerSec / out.hello.reqPerSec }),
       ];
       process.stdout.write(
         `\ncatalog benchmark (autocannon -c ${connections}, ${duration} s per case, median of ${roundsWanted} interleaved rounds)\n`,
       );
       process.stdout.write(
-        `${'case'.padEnd(16)}${'req/s'.padStart(10)}${'p99 ms'.padStart(9)}${'× hello'.padStart(9)}\n`,
+        `${'case'.padEnd(16)}${'req/s'.padStart(10)}${'p99 ms'.padStart(9)}${'× hello'.padStart(9)}${'CPU µs'.padStart(9)}${'CPU ×'.padStart(8)}\n`,
       );
       for (const r of rows)
         process.stdout.write(
-          `${r[0].padEnd(16)}${r[1].padStart(10)}${r[2].padStart(9)}${r[3].padStart(9)}\n`,
+          `${r[0]!.padEnd(16)}${r[1]!.padStart(10)}${r[2]!.padStart(9)}${r[3]!.padStart(9)}${r[4]!.padStart(9)}${r[5]!.padStart(8)}\n`,
         );
       process.stdout.write(
         `\nsearch engine on ${fmt(products)} products, ${out.shards} shards: ${fmt(searchResult.qps)} queries/s sequential, ` +
           `p50 ${searchResult.p50Ms} ms, p99 ${searchResult.p99Ms} ms, max ${searchResult.maxMs} ms (page cache hit rate ${searchResult.pageCacheHitRate})\n` +
           `  without the page cache: ${fmt(searchUncached.qps)} queries/s, p50 ${searchUncached.p50Ms} ms, p99 ${searchUncached.p99Ms} ms, max ${searchUncached.maxMs} ms\n` +
           `index build ${fmt(indexBuildMs)} ms; import of ${fmt(products)} products: LevelDB ${fmt(loadMs)} ms, PostgreSQL ${fmt(pgImportMs)} ms\n` +
-          `targets: cached GET ≥ 0.60 × hello (${out.cachedGet.ratio >= 0.6 ? 'met' : 'NOT met'}); search p99 ≤ 20 ms (${searchResult.p99Ms <= 20 ? 'met' : 'NOT met'})\n`,
+          `CPU µs: server CPU per request (the PostgreSQL case adds its database backends); CPU ×: hello's CPU per request / the case's\n` +
+          `targets: cached GET ≥ 0.60 × hello (${out.cachedGet.ratio >= 0.6 ? 'met' : 'NOT met'} by req/s, ${out.cachedGet.cpuRatio >= 0.6 ? 'met' : 'NOT met'} by CPU); search p99 ≤ 20 ms (${searchResult.p99Ms <= 20 ? 'met' : 'NOT met'})\n`,
       );
     }
   } finally {
@@ -433,6 +476,32 @@ async function main(): Promise<void> {
     await pg?.drop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface Measured extends AutocannonResult {
+  /** Server CPU µs per request (NaN where /proc is missing). */
+  readonly cpuUs: number;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; NaN elsewhere or gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    // fields after the command name: utime is field 14, stime 15 (proc(5))
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function self(server: { child: ChildProcess }): () => Promise<number[]> {
+  return async () => (server.child.pid === undefined ? [] : [server.child.pid]);
+}
+
+function medianOf(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** The round with the median req/s (its p99 goes with it). */
