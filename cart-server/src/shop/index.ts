@@ -6,6 +6,11 @@
 import type { CatalogPort } from '../catalog/catalog-service.js';
 import type { Shop } from './open-shop.js';
 
+export {
+  PopularityError,
+  PopularityUnavailableError,
+  RankingConflictError,
+} from '../popularity/errors.js';
 export type { PopularityEvent } from '../popularity/events.js';
 export type { RecordPopularity } from '../popularity/popularity-service.js';
 export {
