@@ -1,5 +1,5 @@
 /**
- * `npm run bench:catalog [-- --json] [--products 100000] [--duration 5] [--rounds 3] [--connections 50]`
+ * `npm run bench:catalog [-- --json] [--products 100000] [--duration 5] [--rounds 3] [--connections 50] [--cpu-prof DIR]`
  *
  * One run: (a) a bare hono hello-world, (b) cached product GET (near cache + Redis, top-K ids),
  * (c) uncached product GET (every request reads the store) on LevelDB and on PostgreSQL, each in
@@ -123,9 +123,20 @@ async function startServer(
   children: ChildProcess[],
 ): Promise<{ url: string; child: ChildProcess }> {
   const self = fileURLToPath(import.meta.url);
+  const profDir = flag('cpu-prof', '');
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', self, '--serve', kind, ...extra],
+    [
+      // Default file names (pid, thread): tsx's loader thread writes a profile of its own.
+      ...(profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profDir, kind)]),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      self,
+      '--serve',
+      kind,
+      ...extra,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
