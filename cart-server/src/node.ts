@@ -134,6 +134,7 @@ export async function startCartServer(
       aae: { intervalMs: config.aaeIntervalMs, maxKeysPerExchange: 256 },
     },
     onChange: (key, state, delta) => carts?.notifyChange(key, state, delta),
+    onRequest: (op, settled) => metrics.observeQuorum(op, settled),
   });
   carts = new CartService(replica, {
     maxLinesPerCart: config.limits.maxLinesPerCart,
@@ -147,7 +148,7 @@ export async function startCartServer(
       const peers = s.members.filter((m) => m.node !== config.nodeId);
       return {
         hintBacklog: s.hintBacklog,
-        aaeRepairs: s.counters.aaeRepairs,
+        counters: s.counters,
         peersUp: peers.filter((m) => m.up).length,
         peersDown: peers.filter((m) => !m.up).length,
         handoffs: s.handoffs.length,

@@ -54,6 +54,12 @@ export interface ReplicaNodeOptions<S, Op> {
   readonly config?: ReplicationConfigInput;
   /** Fired after every durable change of a local replica of `key`. */
   readonly onChange?: (key: string, state: S, delta: S) => void;
+  /**
+   * Observes each client request as it starts (get = a quorum read; put = update or mergeDelta)
+   * with the promise it settles by, so a shell can time it (latency metrics). It must not throw;
+   * it cannot change the request.
+   */
+  readonly onRequest?: (kind: 'get' | 'put', settled: Promise<unknown>) => void;
 }
 
 export interface ReplicaStatus {
@@ -94,6 +100,7 @@ export class ReplicaNode<S, Op> {
   private readonly random: Random;
   private readonly storage: Storage;
   private readonly onChangeHook: ((key: string, state: S, delta: S) => void) | undefined;
+  private readonly onRequestHook: ((kind: 'get' | 'put', settled: Promise<unknown>) => void) | undefined;
   private readonly view: RingView;
   private readonly fd: FailureDetector;
   private readonly vnodes: VnodeStore<S, Op>;
@@ -131,6 +138,7 @@ export class ReplicaNode<S, Op> {
     this.storage = storage;
     this.config = resolveConfig(options.config);
     this.onChangeHook = options.onChange;
+    this.onRequestHook = options.onRequest;
     this.view = new RingView({
       self: id,
       n: this.config.n,
@@ -516,19 +524,38 @@ export class ReplicaNode<S, Op> {
 
   /** Reads `key` from R replicas (PR primaries), then read-repairs the stale ones. */
   get(key: string, options?: ReadOptions): Promise<{ state: S; replies: number; versions: number }> {
-    return settle(() => this.reads.get(key, options));
+    return this.observed(
+      'get',
+      settle(() => this.reads.get(key, options)),
+    );
   }
 
   /** Applies `op` as an HTTP-style operation, stamped with the vnode actor of a primary. */
   update(key: string, op: Op, options?: WriteOptions): Promise<{ state: S; delta: S }> {
-    return settle(() => this.writes.update(key, op, options));
+    return this.observed(
+      'put',
+      settle(() => this.writes.update(key, op, options)),
+    );
   }
 
   /** Merges a client delta (stamped with the client's own actor) at W replicas. */
   mergeDelta(key: string, delta: S, options?: WriteOptions & { full?: S }): Promise<{ state: S }> {
-    return settle(() =>
-      this.writes.mergeDelta(key, delta, async (k) => (await this.reads.get(k)).state, options),
+    return this.observed(
+      'put',
+      settle(() => this.writes.mergeDelta(key, delta, async (k) => (await this.reads.get(k)).state, options)),
     );
+  }
+
+  /** Hands a client request to the onRequest hook (if any) and returns it unchanged. */
+  private observed<T>(kind: 'get' | 'put', request: Promise<T>): Promise<T> {
+    if (this.onRequestHook !== undefined) {
+      try {
+        this.onRequestHook(kind, request);
+      } catch {
+        // an observer must not change the request
+      }
+    }
+    return request;
   }
 
   // ---------------------------------------------------------------- status
