@@ -4,11 +4,8 @@
  * the cart, device and ops routes are ours; the catalog/search and orders helpers' sub-apps are
  * mounted at /v1 through `deps.mounts` (SPEC §3) and share the same error handler and limits.
  */
-import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import type { Storage } from '@cartwheel/crdt';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
@@ -21,6 +18,7 @@ import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
+import { mountStorefront } from './http/static-files.js';
 import { TokenBucket } from './limits/token-bucket.js';
 import type { ServerMetrics } from './ops/metrics.js';
 
@@ -56,8 +54,6 @@ export interface AppDeps {
 
 type Bindings = { incoming: IncomingMessage };
 export type AppEnv = { Bindings: Bindings; Variables: AuthVariables };
-
-const DEFAULT_STOREFRONT = fileURLToPath(new URL('../../sync-client/storefront-dist/', import.meta.url));
 
 function requestMetrics(metrics: ServerMetrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -149,13 +145,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // ---- sub-apps of the other helpers (catalog/search at /v1, orders at /v1): SPEC §3
   for (const m of deps.mounts ?? []) app.route(m.path, m.app);
 
-  // ---- storefront (static files built by sync-client), when present
-  const storefront = config.storefrontDir ?? DEFAULT_STOREFRONT;
-  if (existsSync(storefront)) {
-    app.use(
-      '/*',
-      serveStatic({ root: storefront, rewriteRequestPath: (p) => (p === '/' ? '/index.html' : p) }),
-    );
-  }
+  // ---- storefront (static files built by sync-client), when present: http/static-files.ts
+  mountStorefront(app, config.storefrontDir);
   return app;
 }
