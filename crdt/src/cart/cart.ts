@@ -31,7 +31,7 @@ import {
   toCartLine,
   visibleLines,
 } from './cart-state.js';
-import { Entry, INC, META, SET } from './line.js';
+import { Entry, INC, lwwGreater, META, SET } from './line.js';
 import {
   type LineMeta,
   MAX_QUANTITY,
@@ -106,7 +106,8 @@ export class Cart {
     if (meta !== undefined) validateMeta(meta);
     const actor = this.actor;
     const entries = this.#store.get(productId) ?? [];
-    const first = this.#store.reserve(actor, meta === undefined ? 1 : 2);
+    const carried = meta === undefined ? carriedMeta(entries) : undefined;
+    const first = this.#store.reserve(actor, meta === undefined && carried === undefined ? 1 : 2);
     // fold this actor's own increments once they reach the bound
     let own = 0;
     if (entries.length >= FOLD_INCREMENTS_AT)
@@ -124,25 +125,34 @@ export class Cart {
         drop.push(e);
       }
       add.push(new Entry(actor, first + 1, META, 0, this.#stamp(observed), normalizeMeta(meta)));
+    } else if (carried !== undefined) {
+      for (const e of entries) if (e.kind === META) drop.push(e);
+      add.push(new Entry(actor, first + 1, META, 0, carried.hlc, carried.meta));
     }
     return this.#store.commit(actor, first, add.length, [{ key: productId, drop, add }]);
   }
 
-  /** Sets the quantity (creating the line if absent). Adds concurrent with it still count. */
+  /**
+   * Sets the quantity (creating the line if absent). Adds concurrent with it still count. The
+   * line's metadata travels with it (see `carriedMeta`), so a concurrent remove cannot leave the
+   * surviving quantity without its title and price.
+   */
   setQuantity(productId: string, quantity: number): CartDelta {
     validateProductId(productId);
     validateQuantity(quantity);
     const entries = this.#store.get(productId) ?? [];
-    const c = this.#store.reserve(this.actor, 1);
+    const carried = carriedMeta(entries);
+    const c = this.#store.reserve(this.actor, carried === undefined ? 1 : 2);
     let observed = -1;
     const drop: Entry[] = [];
     for (const e of entries) {
-      if (e.kind === META) continue;
+      if (e.kind === META && carried === undefined) continue;
       if (e.kind === SET && e.hlc > observed) observed = e.hlc;
       drop.push(e);
     }
-    const set = new Entry(this.actor, c, SET, quantity, this.#stamp(observed), undefined);
-    return this.#store.commit(this.actor, c, 1, [{ key: productId, drop, add: [set] }]);
+    const add = [new Entry(this.actor, c, SET, quantity, this.#stamp(observed), undefined)];
+    if (carried !== undefined) add.push(new Entry(this.actor, c + 1, META, 0, carried.hlc, carried.meta));
+    return this.#store.commit(this.actor, c, add.length, [{ key: productId, drop, add }]);
   }
 
   /** Observed-remove of a line: removes the dots seen here; a concurrent add survives. */
@@ -274,6 +284,20 @@ export class Cart {
     }
     return t;
   }
+}
+
+/**
+ * The line metadata an add without metadata or a set-quantity carries along: the winning META
+ * entry as this replica sees it. The mutator re-mints it under a fresh dot of its own (same meta,
+ * same HLC timestamp, so a newer concurrent metadata write still wins by LWW) and drops the META
+ * dots it observed. A remove concurrent with the mutator cannot have seen the fresh dot, so the
+ * quantity that survives it (add-wins) keeps its title and price: without this, "A sets P2 to 3
+ * while B removes P2" merged into a P2 ×3 line with no metadata (issue 15).
+ */
+function carriedMeta(entries: readonly Entry[]): Entry | undefined {
+  let best: Entry | undefined;
+  for (const e of entries) if (e.kind === META && (best === undefined || lwwGreater(e, best))) best = e;
+  return best;
 }
 
 function checkActor(actor: ActorId | undefined): ActorId {
