@@ -11,6 +11,7 @@
 import type { SearchOptions } from 'minisearch';
 import type SearchableMap from 'minisearch/SearchableMap';
 import { InvalidCursorError } from './errors.js';
+import { headNounTier } from './head-noun.js';
 import {
   type Cursor,
   decodeCursor,
@@ -153,8 +154,9 @@ class TopK {
     this.#keep = keep;
     this.#after = after;
   }
-  offer(r: StoredHit, relevance: number): void {
-    const score = relevance * (1 + POPULARITY_WEIGHT * r.popularity);
+  /** `tier` ranks whole groups of hits above others (head-noun.ts); 0 for most. */
+  offer(r: StoredHit, relevance: number, tier = 0): void {
+    const score = tier + relevance * (1 + POPULARITY_WEIGHT * r.popularity);
     const after = this.#after;
     if (after !== undefined && !before(after.score, after.id, score, r.id)) return;
     const best = this.best;
@@ -185,11 +187,13 @@ function fullText(
 ): Partial {
   const run = (q: string): Partial => {
     const top = new TopK(keep, after);
+    const terms = tokenize(q).map((t) => t.toLowerCase());
     let total = 0;
     const shards = view.index.searchShards(q, categories, SHARD_SEARCH, (hit, relevance) => {
       if (priceOk !== undefined && !priceOk(hit.priceMinor)) return;
       total++;
-      top.offer(hit, relevance);
+      // What the product is (its head noun) outranks what it merely mentions: head-noun.ts.
+      top.offer(hit, relevance, headNounTier(terms, hit));
     });
     return { best: top.best, total, shards };
   };
