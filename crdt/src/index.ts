@@ -38,6 +38,19 @@ export {
 } from './errors.js';
 export * from './replication/index.js';
 export {
+  base64ToBytes,
+  bytesToBase64,
+  type ClientFrame,
+  encodeClientFrame,
+  encodeServerFrame,
+  frameSeqOf,
+  MAX_FRAME_CHARS,
+  parseClientFrame,
+  parseServerFrame,
+  type ServerFrame,
+  SYNC_CART_ID,
+} from './sync/index.js';
+export {
   Counter,
   type CounterState,
   counterToJSON,

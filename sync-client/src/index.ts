@@ -1,7 +1,7 @@
 // Public entry of @cartwheel/sync-client. Everything exported here is API.
-export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-export { type DeviceCredentials, registerDevice } from './device.js';
-export { SyncClientError, type SyncClientErrorCode } from './errors.js';
+
+// The sync frames' codec lives in @cartwheel/crdt (one codec for both ends); re-exported here
+// for apps and test peers that already import it from this package.
 export {
   type ClientFrame,
   encodeClientFrame,
@@ -10,7 +10,10 @@ export {
   parseClientFrame,
   parseServerFrame,
   type ServerFrame,
-} from './protocol.js';
+} from '@cartwheel/crdt';
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export { type DeviceCredentials, registerDevice } from './device.js';
+export { SyncClientError, type SyncClientErrorCode } from './errors.js';
 export type { SocketFactory, SocketLike } from './socket.js';
 export { createBrowserReplicaStore } from './store/browser-store.js';
 export { LevelReplicaStore, type ReplicaLevel } from './store/level-replica-store.js';

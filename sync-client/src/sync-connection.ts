@@ -7,11 +7,18 @@
  * `deltaSince(serverContext)`. Only missing state travels, however long the device was offline,
  * and nothing depends on the server still holding per-device queues after a restart.
  */
-import { decodeContext, encodeCartDelta, encodeContext, joinCartStates } from '@cartwheel/crdt';
+import {
+  decodeContext,
+  encodeCartDelta,
+  encodeClientFrame,
+  encodeContext,
+  joinCartStates,
+  parseServerFrame,
+  type ServerFrame,
+} from '@cartwheel/crdt';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SyncClientError } from './errors.js';
 import type { LocalChange, LocalReplica } from './local-replica.js';
-import { encodeClientFrame, parseServerFrame, type ServerFrame } from './protocol.js';
 import { SOCKET_OPEN, type SocketFactory, type SocketLike } from './socket.js';
 
 export type ConnectionPhase = 'offline' | 'connecting' | 'handshake' | 'ready';
@@ -221,7 +228,10 @@ export class SyncConnection {
       try {
         frame = parseServerFrame(event.data);
       } catch (error) {
-        this.#fail('protocol error', error);
+        this.#fail(
+          'protocol error',
+          new SyncClientError('SYNC_PROTOCOL_ERROR', 'malformed frame', { cause: error }),
+        );
         return;
       }
       // Frames are handled one after another: applying a delta awaits the store.

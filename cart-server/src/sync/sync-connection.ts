@@ -14,13 +14,23 @@
  * with a bounded cart, so a burst of large frames delays other requests by one frame's work at a
  * time instead of stalling the process (20 frames of 320 KB once held /healthz for 4 s).
  */
-import { Cart, decodeCartDelta, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
+import {
+  Cart,
+  type ClientFrame,
+  decodeCartDelta,
+  decodeContext,
+  encodeCartDelta,
+  encodeContext,
+  encodeServerFrame,
+  frameSeqOf,
+  parseClientFrame,
+  type ServerFrame,
+} from '@cartwheel/crdt';
 import type WebSocket from 'ws';
 import type { AuthClaims } from '../auth/tokens.js';
 import type { CartService } from '../carts/cart-service.js';
 import { classifyError } from '../http/errors.js';
 import { TokenBucket } from '../limits/token-bucket.js';
-import { clientFrameSchema, fromBase64, type ServerFrame, toBase64 } from './sync-frames.js';
 
 export interface SyncLimits {
   readonly messagesPerSecond: number;
@@ -88,7 +98,7 @@ export class SyncConnection {
       return;
     }
     this.hooks.onMessage?.('out');
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(encodeServerFrame(frame));
   }
 
   private fail(code: string, message: string, seq?: number): void {
@@ -143,26 +153,20 @@ export class SyncConnection {
   /** Handles one frame; never rejects (every failure becomes an error frame). */
   private async handle(data: WebSocket.RawData): Promise<void> {
     if (this.closed) return;
-    let value: unknown;
+    const text = data.toString();
+    let frame: ClientFrame;
     try {
-      value = JSON.parse(data.toString());
-    } catch {
-      this.fail('INVALID_JSON', 'frame is not valid JSON');
+      // The one codec of the sync frames (@cartwheel/crdt), shared with the client.
+      frame = parseClientFrame(text);
+    } catch (err) {
+      const message = (err as Error).message.replace(/^sync frame: /, '');
+      if (message.startsWith('frame is not JSON')) {
+        this.fail('INVALID_JSON', 'frame is not valid JSON');
+        return;
+      }
+      this.fail('VALIDATION_FAILED', `bad frame: ${message}`, frameSeqOf(text));
       return;
     }
-    const parsed = clientFrameSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const seq = (value as { seq?: unknown } | null)?.seq;
-      const message = `bad frame: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim();
-      this.fail(
-        'VALIDATION_FAILED',
-        message,
-        typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : undefined,
-      );
-      return;
-    }
-    const frame = parsed.data;
     try {
       await (frame.t === 'hello' ? this.hello(frame.cartId, frame.context) : this.delta(frame));
     } catch (err) {
@@ -172,8 +176,8 @@ export class SyncConnection {
     }
   }
 
-  private async hello(cartId: string, contextB64: string): Promise<void> {
-    const clientContext = decodeContext(fromBase64(contextB64));
+  private async hello(cartId: string, contextBytes: Uint8Array): Promise<void> {
+    const clientContext = decodeContext(contextBytes);
     if (!this.subscriptions.has(cartId)) {
       if (this.subscriptions.size >= this.limits.maxSubscriptions) {
         this.fail('RATE_LIMITED', `at most ${this.limits.maxSubscriptions} carts per connection`);
@@ -181,7 +185,7 @@ export class SyncConnection {
       }
       // Subscribe before reading, so no change between the read and the subscription is missed.
       const unsubscribe = this.carts.subscribe(this.claims.sub, cartId, (delta) => {
-        this.send({ t: 'delta', cartId, delta: toBase64(encodeCartDelta(delta)) });
+        this.send({ t: 'delta', cartId, delta: encodeCartDelta(delta) });
       });
       this.subscriptions.set(cartId, unsubscribe);
     }
@@ -190,18 +194,18 @@ export class SyncConnection {
     this.send({
       t: 'welcome',
       cartId,
-      delta: toBase64(encodeCartDelta(cart.deltaSince(clientContext))),
-      context: toBase64(encodeContext(cart.context())),
+      delta: encodeCartDelta(cart.deltaSince(clientContext)),
+      context: encodeContext(cart.context()),
     });
   }
 
-  private async delta(frame: { cartId: string; seq: number; delta: string }): Promise<void> {
+  private async delta(frame: { cartId: string; seq: number; delta: Uint8Array }): Promise<void> {
     const actor = this.claims.act;
     if (actor === undefined) {
       this.fail('DEVICE_REQUIRED', 'sending deltas needs a device token (POST /v1/devices)', frame.seq);
       return;
     }
-    const delta = decodeCartDelta(fromBase64(frame.delta));
+    const delta = decodeCartDelta(frame.delta);
     await this.carts.merge(this.claims.sub, frame.cartId, actor, delta);
     this.send({ t: 'ack', seq: frame.seq });
   }

@@ -1,8 +1,9 @@
 /**
- * Base64 for byte payloads inside JSON frames (SPEC §3). Uses `btoa`/`atob`, which browsers and
- * Node ≥ 16 both provide, so the bundle carries no Buffer polyfill.
+ * Base64 for byte payloads inside JSON sync frames. `btoa`/`atob` exist in browsers and in
+ * Node ≥ 16, so neither end needs Node's Buffer (and a browser bundle carries no polyfill).
  */
 const CHUNK = 0x8000;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -13,9 +14,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Returns undefined for text that is not canonical base64 (callers raise their own error). */
+/** Undefined for text that is not canonical, padded base64 (callers raise their own error). */
 export function base64ToBytes(text: string): Uint8Array | undefined {
   if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
   const binary = atob(text);

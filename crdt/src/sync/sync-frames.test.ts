@@ -1,10 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
-import { jwtExpiresAtMs } from './jwt-expiry.js';
-import { encodeClientFrame, encodeServerFrame, parseClientFrame, parseServerFrame } from './protocol.js';
+import {
+  encodeClientFrame,
+  encodeServerFrame,
+  frameSeqOf,
+  parseClientFrame,
+  parseServerFrame,
+} from './sync-frames.js';
 
-describe('sync protocol frames', () => {
+describe('sync frames V1', () => {
   it('round-trips every frame type', () => {
     const bytes = new Uint8Array([0, 1, 250, 255]);
     for (const f of [
@@ -27,15 +32,10 @@ describe('sync protocol frames', () => {
   it('matches the SPEC §3 wire shape', () => {
     expect(
       JSON.parse(encodeClientFrame({ t: 'delta', cartId: 'main', seq: 2, delta: new Uint8Array([1, 2, 3]) })),
-    ).toEqual({
-      t: 'delta',
-      cartId: 'main',
-      seq: 2,
-      delta: 'AQID',
-    });
+    ).toEqual({ t: 'delta', cartId: 'main', seq: 2, delta: 'AQID' });
   });
 
-  it('rejects malformed frames with SYNC_PROTOCOL_ERROR', () => {
+  it('rejects malformed frames with CRDT_DECODE_ERROR', () => {
     for (const bad of [
       'not json',
       '[]',
@@ -50,18 +50,33 @@ describe('sync protocol frames', () => {
       42,
     ]) {
       expect(() => parseServerFrame(bad), String(bad)).toThrow(
-        expect.objectContaining({ code: 'SYNC_PROTOCOL_ERROR' }),
+        expect.objectContaining({ code: 'CRDT_DECODE_ERROR' }),
       );
     }
+    for (const bad of [
+      '{"t":"hello","cartId":"c","context":"","extra":1}',
+      '{"t":"hello","cartId":"a.b","context":""}',
+      '{"t":"delta","cartId":"c","seq":1e300,"delta":""}',
+      '{"t":"ack","seq":1}',
+    ]) {
+      expect(() => parseClientFrame(bad), bad).toThrow(
+        expect.objectContaining({ code: 'CRDT_DECODE_ERROR' }),
+      );
+    }
+    expect(frameSeqOf('{"t":"delta","seq":4,"delta":"***"}')).toBe(4);
+    expect(frameSeqOf('{"seq":-1}')).toBeUndefined();
+    expect(frameSeqOf('nope')).toBeUndefined();
   });
 
-  it('never throws anything but a protocol error on arbitrary text', () => {
+  it('never throws anything but a decode error on arbitrary text', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
-        try {
-          parseServerFrame(text);
-        } catch (error) {
-          return (error as { code?: string }).code === 'SYNC_PROTOCOL_ERROR';
+        for (const parse of [parseServerFrame, parseClientFrame]) {
+          try {
+            parse(text);
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'CRDT_DECODE_ERROR') return false;
+          }
         }
         return true;
       }),
@@ -78,16 +93,5 @@ describe('sync protocol frames', () => {
     );
     const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
     expect(base64ToBytes(bytesToBase64(big))).toEqual(big);
-  });
-});
-
-describe('jwtExpiresAtMs', () => {
-  const jwt = (claims: object) =>
-    `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify(claims)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}.sig`;
-  it('reads exp from a JWT payload and ignores anything else', () => {
-    expect(jwtExpiresAtMs(jwt({ sub: 'u', exp: 1700000000 }))).toBe(1700000000_000);
-    expect(jwtExpiresAtMs(jwt({ sub: 'u' }))).toBeUndefined();
-    expect(jwtExpiresAtMs('opaque-token')).toBeUndefined();
-    expect(jwtExpiresAtMs('a.%%%.c')).toBeUndefined();
   });
 });
