@@ -12,6 +12,7 @@ import {
   type CategorySpec,
   COLORS,
   FEATURES,
+  NOUN_PRICE_BANDS,
   SIZES,
 } from './generator-data.js';
 import { PLACEHOLDER_VARIANTS, placeholderUrl } from './placeholder-images.js';
@@ -73,9 +74,11 @@ export class CatalogGenerator {
     const description =
       `The ${brand} ${noun.toLowerCase()} in ${color.toLowerCase()} is made of ${material}, ${f1}. ` +
       `${adjective} by design and ${f2}. Part of our ${cat.name.toLowerCase()} range.`;
-    // Prices cluster at the low end of a band, as real catalogs do (log-uniform), and end in 9.
-    const logMin = Math.log(cat.minPrice);
-    const logMax = Math.log(cat.maxPrice);
+    // Prices cluster at the low end of the noun's band (log-uniform), as real catalogs do, and
+    // end in 9; a noun without a band of its own uses its category's.
+    const band = NOUN_PRICE_BANDS[noun];
+    const logMin = Math.log(band === undefined ? cat.minPrice : band[0] * 100);
+    const logMax = Math.log(band === undefined ? cat.maxPrice : band[1] * 100);
     const raw = Math.exp(logMin + (logMax - logMin) * rnd() ** 1.6);
     const priceMinor = Math.max(99, Math.round(raw / 100) * 100 - 1);
     const attributes: Record<string, string | number | boolean> = {
