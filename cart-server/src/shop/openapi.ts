@@ -64,8 +64,15 @@ export const shopOpenApiPaths = {
   '/v1/products/{id}': {
     get: {
       tags: ['catalog'],
-      summary: 'A product (served from the cache; counts a view for popularity)',
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      summary: 'A product (served from the cache); with view=1, counts one product-page view for popularity',
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        q(
+          'view',
+          '1 when this read is a shopper opening the product page (counted once for popularity); any other read is not counted',
+          { type: 'integer', enum: [1] },
+        ),
+      ],
       responses: {
         '200': { description: 'the product', ...json({ $ref: '#/components/schemas/Product' }) },
         ...errors,

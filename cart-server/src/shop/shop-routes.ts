@@ -28,7 +28,7 @@ export interface ShopRoutesDeps {
   readonly onError?: ErrorHandler;
   /** Bound on an import body (default 64 MiB). */
   readonly maxImportBytes?: number;
-  /** Count product page views for popularity (default true). */
+  /** Count product page views (`GET /products/:id?view=1`) for popularity (default true). */
   readonly recordViews?: boolean;
 }
 
@@ -46,7 +46,10 @@ export function createShopRoutes(deps: ShopRoutesDeps): Hono {
   app.get('/products/:id', async (c) => {
     const id = c.req.param('id');
     if (!isProductId(id)) throw new InvalidProductError('invalid product id');
-    if (recordViews) shop.record({ type: 'view', productId: id });
+    // A view is counted only when the request says it is one (`?view=1`, sent once per product
+    // page the shopper opens): refreshes, prefetches, cart lookups and service-worker revalidation
+    // read the same document without inflating its popularity.
+    if (recordViews && c.req.query('view') === '1') shop.record({ type: 'view', productId: id });
     // Near-cache hit: no await, no serialization.
     const hit = shop.reader.peek(id);
     if (hit !== undefined) return c.body(hit, 200, JSON_HEADERS);

@@ -197,15 +197,21 @@ describe('catalog HTTP routes', () => {
     expect(conflict.status).toBe(404);
   });
 
-  it('counts product views for popularity and accepts the cart-add / order hook', async () => {
+  it('counts one view per product-page view (?view=1) and accepts the cart-add / order hook', async () => {
     const demo = generated(5, 42)[4]!;
-    for (let i = 0; i < 3; i++) await app.request(`/v1/products/${demo.id}`);
+    const today = new Date().toISOString().slice(0, 10);
+    await catalog.popularity.flush();
+    const [before] = await catalog.popularity.counters.countsOf(demo.id, today);
+    // Plain reads (refreshes, cart lookups, caches revalidating) are not views.
+    for (let i = 0; i < 4; i++) expect((await app.request(`/v1/products/${demo.id}`)).status).toBe(200);
+    expect((await app.request(`/v1/products/${demo.id}?view=0`)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await app.request(`/v1/products/${demo.id}?view=1`)).status).toBe(200);
     catalog.record({ type: 'cart_add', productId: demo.id, quantity: 2 });
     catalog.record({ type: 'order', productId: demo.id });
     await catalog.popularity.flush();
-    const today = new Date().toISOString().slice(0, 10);
     const [views, adds, orders] = await catalog.popularity.counters.countsOf(demo.id, today);
-    expect(views).toBeGreaterThanOrEqual(3);
+    expect(views! - before!).toBe(3);
     expect([adds, orders]).toEqual([2, 1]);
     const rank = await app.request('/v1/admin/catalog/popularity/rank', { method: 'POST', headers: ADMIN });
     expect(((await rank.json()) as { top: string[] }).top[0]).toBe(demo.id);
