@@ -7,9 +7,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Storage } from '@cartwheel/crdt';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import { type AuthVariables, requireAuth } from './auth/middleware.js';
+import type { TokenVerifier } from './auth/tokens.js';
 import { createCartRoutes } from './carts/cart-routes.js';
 import type { CartService } from './carts/cart-service.js';
 import { MEMBERSHIP_OPENAPI_PATHS } from './cluster/membership-routes.js';
@@ -17,6 +17,7 @@ import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
+import { observeRequests } from './http/observe-requests.js';
 import { openApiDocument } from './http/openapi.js';
 import { mountStorefront } from './http/static-files.js';
 import { TokenBucket } from './limits/token-bucket.js';
@@ -42,7 +43,10 @@ export interface AppDeps {
   readonly storage: Storage;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
-  readonly readiness: () => Readiness;
+  /** May ping dependencies (cached by the caller); /readyz awaits it. */
+  readonly readiness: () => Readiness | Promise<Readiness>;
+  /** The one token verifier (shared secret, plus --jwks-url); default: the secret alone. */
+  readonly verifier?: TokenVerifier;
   readonly clusterStatus: () => unknown;
   /** Admin-only routes (e.g. local replica inspection), mounted at /v1 behind auth. */
   // biome-ignore lint/suspicious/noExplicitAny: mounted sub-app; its Env is its own.
@@ -54,22 +58,6 @@ export interface AppDeps {
 
 type Bindings = { incoming: IncomingMessage };
 export type AppEnv = { Bindings: Bindings; Variables: AuthVariables };
-
-function requestMetrics(metrics: ServerMetrics): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const start = performance.now();
-    await next();
-    let route = 'unmatched';
-    try {
-      route = routePath(c, -1);
-    } catch {
-      // no matched route
-    }
-    if (route === '/*' || route === '*') route = c.res.status === 404 ? 'unmatched' : 'static';
-    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
-  };
-}
 
 /**
  * One token bucket per TCP connection (keyed on the socket): a hostile client hammering one
@@ -102,7 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.notFound(handleNotFound);
 
-  app.use('*', requestMetrics(metrics));
+  app.use('*', observeRequests({ metrics, log, accessLog: config.accessLog }));
   const rate = deps.httpRequestsPerSecondPerConnection ?? 2000;
   if (rate > 0) app.use('/v1/*', connectionRateLimit(rate));
   // Our routes' body bound; the sub-apps bound their own (a catalog import is large by design).
@@ -112,8 +100,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   // ---- operations (no auth: probes and scrapers)
   app.get('/healthz', (c) => c.json({ status: 'ok', node: config.nodeId }));
-  app.get('/readyz', (c) => {
-    const r = deps.readiness();
+  app.get('/readyz', async (c) => {
+    const r = await deps.readiness();
     return c.json({ ready: r.ready, checks: r.checks }, r.ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
@@ -130,7 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/cluster/status', (c) => c.json(deps.clusterStatus() as object));
 
   // ---- carts and devices: always the authenticated user's own
-  const auth = requireAuth(config.jwtSecret);
+  const auth = requireAuth(deps.verifier ?? config.jwtSecret);
   app.use('/v1/carts/*', auth);
   app.use('/v1/devices', auth);
   app.use('/v1/admin/*', auth);

@@ -13,6 +13,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { createApp, type SubAppMount } from './app.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/tokens.js';
 import { createAdminCartRoutes } from './carts/admin-routes.js';
 import { CartService } from './carts/cart-service.js';
 import { withLineLimit } from './carts/line-limit.js';
@@ -40,6 +41,8 @@ export interface PlatformContext {
   readonly storage: LevelStorage;
   readonly log: Logger;
   readonly metrics: ServerMetrics;
+  /** The server's one token verifier (shared secret, plus the identity provider's keys). */
+  readonly verifier: TokenVerifier;
 }
 
 export interface StartOptions {
@@ -171,7 +174,8 @@ export async function startCartServer(
   adminRoutes.route('/', createMembershipRoutes(membership));
 
   let draining = false;
-  const ctx: PlatformContext = { config, carts, storage, log, metrics };
+  const verifier = createTokenVerifier(config);
+  const ctx: PlatformContext = { config, carts, storage, log, metrics, verifier };
   const mounts = options.mounts === undefined ? [] : await options.mounts(ctx);
   const app = createApp({
     config,
@@ -185,6 +189,7 @@ export async function startCartServer(
       checks: { storage: true, replica: true, draining },
     }),
     adminRoutes,
+    verifier,
     clusterStatus: () => ({ ...replica.status(), transport: { connectedPeers: transport.connectedPeers() } }),
   });
 

@@ -1,5 +1,6 @@
 /**
- * Bearer tokens: HS256 JWTs signed and verified with hono's jwt helper. Claims (SPEC §3):
+ * Bearer tokens: HS256 JWTs signed and verified with hono's jwt helper, and — with `--jwks-url` —
+ * RS256/ES256 tokens of an identity provider checked against its key set (jwks.ts). Claims (SPEC §3):
  * `sub` user id, optional `act` (a device actor id the server minted in POST /v1/devices), `role`.
  *
  * The `act` claim is the proof that a device is registered: only this server's secret can sign it,
@@ -9,6 +10,7 @@
 import { sign, verify } from 'hono/jwt';
 import { z } from 'zod';
 import { ApiError } from '../http/errors.js';
+import { RemoteJwks } from './jwks.js';
 
 export type Role = 'user' | 'seller' | 'admin';
 
@@ -55,9 +57,7 @@ export async function signToken(
 
 /** Verifies signature, expiry and claim shapes; throws ApiError UNAUTHORIZED / TOKEN_EXPIRED. */
 export async function verifyToken(secret: string, token: string): Promise<AuthClaims> {
-  if (token.length === 0 || token.length > MAX_TOKEN_CHARS) {
-    throw new ApiError('UNAUTHORIZED', 'missing or oversized bearer token');
-  }
+  checkTokenSize(token);
   let payload: unknown;
   try {
     payload = await verify(token, secret, 'HS256');
@@ -71,10 +71,31 @@ export async function verifyToken(secret: string, token: string): Promise<AuthCl
       },
     );
   }
+  return claimsOf(payload);
+}
+
+function checkTokenSize(token: string): void {
+  if (token.length === 0 || token.length > MAX_TOKEN_CHARS) {
+    throw new ApiError('UNAUTHORIZED', 'missing or oversized bearer token');
+  }
+}
+
+function claimsOf(payload: unknown): AuthClaims {
   const parsed = claimsSchema.safeParse(payload);
   if (!parsed.success) throw new ApiError('UNAUTHORIZED', 'token claims are invalid');
   const { sub, act, role } = parsed.data;
   return act === undefined ? { sub, role } : { sub, act, role };
+}
+
+export interface TokenVerifierOptions {
+  /**
+   * An identity provider's key set (`--jwks-url`): asymmetric tokens (RS256, ES256, …) are
+   * checked against it; HS256 tokens still against the shared secret (devices, cluster, tests).
+   */
+  readonly jwks?: RemoteJwks | undefined;
+  /** Verified tokens remembered (default 10,000). */
+  readonly maxEntries?: number;
+  readonly now?: () => number;
 }
 
 /**
@@ -82,14 +103,24 @@ export async function verifyToken(secret: string, token: string): Promise<AuthCl
  * hono's verify goes through WebCrypto (importKey + HMAC on the libuv thread pool) on every call;
  * a client reuses its token for many requests, so caching the *result* removes that round trip
  * from the hot path without weakening anything: the cache key is the whole signed token.
+ *
+ * A provider's token gets the same claim checks as ours (sub pattern, role), except that it may
+ * not carry `act`: that claim proves a device registration only this server's secret can sign.
  */
 export class TokenVerifier {
   private readonly cache = new Map<string, { claims: AuthClaims; expiresAtMs: number }>();
+  private readonly jwks: RemoteJwks | undefined;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly secret: string,
-    private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: TokenVerifierOptions = {},
+  ) {
+    this.jwks = options.jwks;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
 
   async verify(token: string): Promise<AuthClaims> {
     const hit = this.cache.get(token);
@@ -97,7 +128,7 @@ export class TokenVerifier {
       if (hit.expiresAtMs > this.now()) return hit.claims;
       this.cache.delete(token);
     }
-    const claims = await verifyToken(this.secret, token);
+    const claims = await this.verifyUncached(token);
     const exp = (decodeExp(token) ?? Number.POSITIVE_INFINITY) * 1000;
     if (this.cache.size >= this.maxEntries) {
       const oldest = this.cache.keys().next();
@@ -106,6 +137,32 @@ export class TokenVerifier {
     this.cache.set(token, { claims, expiresAtMs: Math.min(exp, this.now() + 3_600_000) });
     return claims;
   }
+
+  private async verifyUncached(token: string): Promise<AuthClaims> {
+    if (this.jwks === undefined || !RemoteJwks.isAsymmetric(token)) return verifyToken(this.secret, token);
+    checkTokenSize(token);
+    const payload = await this.jwks.verify(token);
+    if (payload.act !== undefined)
+      throw new ApiError(
+        'UNAUTHORIZED',
+        'an identity provider token cannot carry act (device tokens come from POST /v1/devices)',
+      );
+    return claimsOf(payload);
+  }
+}
+
+/** The one verifier of a server: its shared secret, plus the identity provider's keys when configured. */
+export function createTokenVerifier(config: {
+  readonly jwtSecret: string;
+  readonly jwksUrl?: string | undefined;
+  readonly jwtIssuer?: string | undefined;
+  readonly jwtAudience?: string | undefined;
+}): TokenVerifier {
+  const jwks =
+    config.jwksUrl === undefined
+      ? undefined
+      : new RemoteJwks({ url: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  return new TokenVerifier(config.jwtSecret, { jwks });
 }
 
 function decodeExp(token: string): number | undefined {

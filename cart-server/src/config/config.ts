@@ -60,6 +60,11 @@ export interface ServerConfig {
   readonly jwtSecret: string;
   /** True when no secret was configured and the public development secret is in use. */
   readonly devSecret: boolean;
+  /** An identity provider's JSON Web Key Set: RS256/ES256 tokens are verified against it too. */
+  readonly jwksUrl: string | undefined;
+  /** Required `iss` / accepted `aud` of identity-provider tokens (when set). */
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
   readonly redisUrl: string | undefined;
   /** PostgreSQL for the catalog, shared by every node (else each node's own LevelDB). */
   readonly databaseUrl: string | undefined;
@@ -68,6 +73,10 @@ export interface ServerConfig {
   /** Mount the catalog/search and orders adapters (default true). */
   readonly platform: boolean;
   readonly shutdownTimeoutMs: number;
+  /** On SIGTERM, /readyz answers 503 this long before the listener closes (load balancers notice). */
+  readonly shutdownGraceMs: number;
+  /** One JSON access-log line per HTTP request (pino, level info). */
+  readonly accessLog: boolean;
   readonly limits: Limits;
 }
 
@@ -160,6 +169,21 @@ export const OPTIONS = {
     env: 'JWT_SECRET',
     help: 'HS256 secret, ≥ 32 chars (dev secret if unset and NODE_ENV≠production)',
   },
+  jwksUrl: {
+    flag: 'jwks-url',
+    env: 'JWKS_URL',
+    help: 'identity provider key set (e.g. https://idp.example/.well-known/jwks.json): RS256/ES256 tokens are verified against it, HS256 ones against the secret',
+  },
+  jwtIssuer: {
+    flag: 'jwt-issuer',
+    env: 'JWT_ISSUER',
+    help: 'with --jwks-url: the iss claim identity-provider tokens must carry',
+  },
+  jwtAudience: {
+    flag: 'jwt-audience',
+    env: 'JWT_AUDIENCE',
+    help: 'with --jwks-url: the aud claim identity-provider tokens must carry',
+  },
   redisUrl: {
     flag: 'redis-url',
     env: 'REDIS_URL',
@@ -189,6 +213,16 @@ export const OPTIONS = {
     flag: 'shutdown-timeout-ms',
     env: 'SHUTDOWN_TIMEOUT_MS',
     help: 'drain time on SIGTERM (default 10000)',
+  },
+  shutdownGraceMs: {
+    flag: 'shutdown-grace-ms',
+    env: 'SHUTDOWN_GRACE_MS',
+    help: 'on SIGTERM, /readyz answers 503 this long before the listener closes (default 5000; 0 = close at once)',
+  },
+  accessLog: {
+    flag: 'access-log',
+    env: 'ACCESS_LOG',
+    help: 'on|off: one JSON log line per HTTP request with its request id (default on)',
   },
   maxBodyBytes: { flag: 'max-body-bytes', env: 'MAX_BODY_BYTES', help: 'largest HTTP body (default 65536)' },
   maxLinesPerCart: {
@@ -361,6 +395,20 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   if (secret === '' && production && raw('jwtSecret') === undefined) {
     problems.push('--jwt-secret (JWT_SECRET): required when NODE_ENV=production');
   }
+  const httpUrl = z.string().refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s):// URL');
+  const jwksUrl = read('jwksUrl', httpUrl, undefined as string | undefined);
+  const jwtIssuer = read('jwtIssuer', z.string().min(1), undefined as string | undefined);
+  const jwtAudience = read('jwtAudience', z.string().min(1), undefined as string | undefined);
+  if (jwksUrl === undefined && (jwtIssuer !== undefined || jwtAudience !== undefined))
+    problems.push(
+      '--jwt-issuer/--jwt-audience (JWT_ISSUER/JWT_AUDIENCE): only apply with --jwks-url (JWKS_URL)',
+    );
   const redisUrl = read(
     'redisUrl',
     z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL'),
@@ -379,6 +427,8 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   const storefront = raw('storefrontDir');
   const platform = read('platform', z.enum(['on', 'off'], 'must be on or off'), 'on') === 'on';
   const shutdownTimeoutMs = read('shutdownTimeoutMs', int(0, 600_000), 10_000);
+  const shutdownGraceMs = read('shutdownGraceMs', int(0, 600_000), 5_000);
+  const accessLog = read('accessLog', z.enum(['on', 'off'], 'must be on or off'), 'on') === 'on';
   const maxWsPayloadBytes = read('maxWsPayloadBytes', int(1024, 64 * 1024 * 1024), 1024 * 1024);
   const limits: Limits = {
     maxBodyBytes: read('maxBodyBytes', int(1024, 64 * 1024 * 1024), 64 * 1024),
@@ -412,12 +462,17 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     fsync,
     jwtSecret: secret === '' ? DEV_JWT_SECRET : secret,
     devSecret: secret === '',
+    jwksUrl,
+    jwtIssuer,
+    jwtAudience,
     redisUrl,
     databaseUrl,
     logLevel,
     storefrontDir: storefront === undefined ? undefined : resolve(cwd, storefront),
     platform,
     shutdownTimeoutMs,
+    shutdownGraceMs,
+    accessLog,
     limits,
   };
 }
