@@ -45,6 +45,7 @@ export {
   encodeServerFrame,
   frameSeqOf,
   MAX_FRAME_CHARS,
+  MAX_FRAME_PRODUCT_IDS,
   parseClientFrame,
   parseServerFrame,
   type ServerFrame,

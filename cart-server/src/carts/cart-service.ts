@@ -37,6 +37,7 @@ import {
 } from '@cartwheel/crdt';
 import { ApiError } from '../http/errors.js';
 import { checkCartGrowth, checkDeltaShape, type DeltaBounds, deltaBounds } from './delta-bounds.js';
+import type { KnownProducts } from './known-products.js';
 import { isLineLimitRefusal, lineLimitMessage } from './line-limit.js';
 
 export type CartReplica = ReplicaNode<CartState, CartOp>;
@@ -46,7 +47,16 @@ export interface CartServiceOptions {
   readonly maxLinesPerCart: number;
   readonly onQuorumFailure?: (op: string) => void;
   readonly onOperation?: (op: string) => void;
+  /**
+   * The catalog's product-existence lookup: adds, set-quantities and device deltas that bring a
+   * product id into a cart are refused (PRODUCT_NOT_FOUND) unless it answers the id. Without one
+   * (`--platform off`: carts only, no catalog) any well-formed id is accepted.
+   */
+  readonly knownProducts?: KnownProducts;
 }
+
+/** At most this many unknown ids are named in a refusal (the error frame / body stays small). */
+const MAX_NAMED_UNKNOWN = 50;
 
 export type CartListener = (delta: CartDelta, state: CartState) => void;
 
@@ -67,12 +77,39 @@ export class CartService {
   private readonly listeners = new Map<string, Set<CartListener>>();
   private readonly addListeners = new Set<(productId: string, quantity: number) => void>();
   private readonly bounds: DeltaBounds;
+  private knownProducts: KnownProducts | undefined;
 
   constructor(
     private readonly replica: CartReplica,
     private readonly options: CartServiceOptions,
   ) {
     this.bounds = deltaBounds(options.maxLinesPerCart);
+    this.knownProducts = options.knownProducts;
+  }
+
+  /**
+   * Wires the catalog's product lookup after construction: the catalog is opened after the cart
+   * service (the platform mounts get the service to feed popularity and orders). Call once, at
+   * start-up, before the node serves requests.
+   */
+  useKnownProducts(lookup: KnownProducts): void {
+    if (typeof lookup !== 'function') throw new TypeError('useKnownProducts expects a function');
+    this.knownProducts = lookup;
+  }
+
+  /** Refuses (PRODUCT_NOT_FOUND, 404) ids the catalog does not hold; a no-op without a catalog. */
+  private async checkProducts(ids: readonly string[]): Promise<void> {
+    const lookup = this.knownProducts;
+    if (lookup === undefined || ids.length === 0) return;
+    const known = await lookup(ids);
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length === 0) return;
+    const named = unknown.slice(0, MAX_NAMED_UNKNOWN);
+    throw new ApiError(
+      'PRODUCT_NOT_FOUND',
+      `a cart holds only catalog products; not in the catalog: ${named.join(', ')}${unknown.length > named.length ? ', ...' : ''}`,
+      { details: { productIds: named } },
+    );
   }
 
   /** Called by the ReplicaNode's onChange hook: a local replica of `key` changed. */
@@ -112,6 +149,7 @@ export class CartService {
    */
   async apply(userId: string, cartId: string, op: CartOp): Promise<CartState> {
     const key = cartKey(userId, cartId);
+    if (op.type === 'add' || op.type === 'setQuantity') await this.checkProducts([op.productId]);
     const observed = op.type === 'add' || this.allReplicasLocal(key) ? undefined : await this.readState(key);
     let result: { state: CartState; delta: CartDelta };
     try {
@@ -166,6 +204,14 @@ export class CartService {
         `delta re-sends ${conflicting.length} known dot(s) with another value (first ${conflicting[0]!.actor}:${conflicting[0]!.counter})`,
       );
     }
+    // Lines the delta brings into the cart must be catalog products; lines the cart already holds
+    // are not asked about again (a product removed from the catalog can still be removed from carts).
+    await this.checkProducts(
+      delta
+        .lines()
+        .map((l) => l.productId)
+        .filter((id) => state.get(id) === undefined),
+    );
     // The join the replicas will do; a crdt error (causal gap, limit) surfaces here, before them.
     const joined = cartType.join(state, delta);
     checkCartGrowth(state, known, joined, actor, this.bounds);

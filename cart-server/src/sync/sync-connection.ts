@@ -23,6 +23,7 @@ import {
   encodeContext,
   encodeServerFrame,
   frameSeqOf,
+  MAX_FRAME_PRODUCT_IDS,
   parseClientFrame,
   type ServerFrame,
 } from '@cartwheel/crdt';
@@ -172,7 +173,15 @@ export class SyncConnection {
     } catch (err) {
       const e = classifyError(err);
       if (e.status >= 500 && e.code !== 'QUORUM_NOT_MET') this.hooks.onError?.(err);
-      this.fail(e.code, e.message, frame.t === 'delta' ? frame.seq : undefined);
+      const productIds = (e.details as { productIds?: unknown } | undefined)?.productIds;
+      this.send({
+        t: 'error',
+        code: e.code,
+        message: e.message,
+        ...(frame.t === 'delta' ? { seq: frame.seq } : {}),
+        // the client drops these lines from its replica (they can never sync) and resends
+        ...(Array.isArray(productIds) ? { productIds: productIds.slice(0, MAX_FRAME_PRODUCT_IDS) } : {}),
+      });
     }
   }
 

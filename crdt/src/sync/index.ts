@@ -6,6 +6,7 @@ export {
   encodeServerFrame,
   frameSeqOf,
   MAX_FRAME_CHARS,
+  MAX_FRAME_PRODUCT_IDS,
   parseClientFrame,
   parseServerFrame,
   type ServerFrame,

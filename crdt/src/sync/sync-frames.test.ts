@@ -18,6 +18,7 @@ describe('sync frames V1', () => {
       { t: 'ack', seq: 7 },
       { t: 'error', code: 'FORBIDDEN_DOTS', message: 'no', seq: 3 },
       { t: 'error', code: 'INTERNAL', message: 'x' },
+      { t: 'error', code: 'PRODUCT_NOT_FOUND', message: 'not in the catalog', seq: 2, productIds: ['p-1'] },
     ] as const) {
       expect(parseServerFrame(encodeServerFrame(f))).toEqual(f);
     }
@@ -46,6 +47,8 @@ describe('sync frames V1', () => {
       '{"t":"ack"}',
       '{"t":"delta","cartId":"c","delta":"***"}',
       '{"t":"welcome","cartId":"c","delta":"AQID"}',
+      '{"t":"error","code":"X","message":"m","productIds":[1]}',
+      '{"t":"error","code":"X","message":"m","productIds":"p-1"}',
       `{"t":"delta","cartId":"${'x'.repeat(300)}","delta":""}`,
       42,
     ]) {

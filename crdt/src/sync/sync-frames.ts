@@ -8,7 +8,8 @@
  *   client → server  delta {cartId, seq, delta}       what the server lacks / a new local change
  *   server → client  ack {seq}                        after W replicas stored delta `seq`
  *   server → client  delta {cartId, delta}            a push from another device or node
- *   server → client  error {code, message, seq?}
+ *   server → client  error {code, message, seq?, productIds?}
+ *                    (productIds: with PRODUCT_NOT_FOUND, the refused lines' products)
  *
  * Parsing is strict and bounded (frame length, id lengths, canonical base64, safe-integer seqs);
  * client frames with unknown fields are refused (a server trusts nothing), server frames may
@@ -38,7 +39,17 @@ export type ServerFrame =
     }
   | { readonly t: 'delta'; readonly cartId: string; readonly delta: Uint8Array }
   | { readonly t: 'ack'; readonly seq: number }
-  | { readonly t: 'error'; readonly code: string; readonly message: string; readonly seq?: number };
+  | {
+      readonly t: 'error';
+      readonly code: string;
+      readonly message: string;
+      readonly seq?: number;
+      readonly productIds?: readonly string[];
+    };
+
+/** At most this many product ids in one error frame. */
+export const MAX_FRAME_PRODUCT_IDS = 64;
+const MAX_PRODUCT_ID_CHARS = 200;
 
 export function encodeClientFrame(frame: ClientFrame): string {
   switch (frame.t) {
@@ -68,11 +79,13 @@ export function encodeServerFrame(frame: ServerFrame): string {
     case 'ack':
       return JSON.stringify({ t: 'ack', seq: frame.seq });
     case 'error':
-      return JSON.stringify(
-        frame.seq === undefined
-          ? { t: 'error', code: frame.code, message: frame.message }
-          : { t: 'error', code: frame.code, message: frame.message, seq: frame.seq },
-      );
+      return JSON.stringify({
+        t: 'error',
+        code: frame.code,
+        message: frame.message,
+        ...(frame.seq === undefined ? {} : { seq: frame.seq }),
+        ...(frame.productIds === undefined ? {} : { productIds: frame.productIds }),
+      });
   }
 }
 
@@ -107,7 +120,11 @@ export function parseServerFrame(text: unknown): ServerFrame {
         code: str(o, 'code', MAX_CODE_CHARS),
         message: str(o, 'message', MAX_MESSAGE_CHARS),
       };
-      return o.seq === undefined ? base : { ...base, seq: seq(o) };
+      return {
+        ...base,
+        ...(o.seq === undefined ? {} : { seq: seq(o) }),
+        ...(o.productIds === undefined ? {} : { productIds: productIds(o) }),
+      };
     }
     default:
       return fail(`unknown frame type ${JSON.stringify(o.t)}`);
@@ -165,6 +182,18 @@ function bytes(o: Record<string, unknown>, key: string): Uint8Array {
   const decoded = base64ToBytes(str(o, key, MAX_FRAME_CHARS));
   if (decoded === undefined) fail(`field ${key} is not base64`);
   return decoded;
+}
+
+function productIds(o: Record<string, unknown>): string[] {
+  const v = o.productIds;
+  if (
+    !Array.isArray(v) ||
+    v.length > MAX_FRAME_PRODUCT_IDS ||
+    !v.every((id) => typeof id === 'string' && id.length > 0 && id.length <= MAX_PRODUCT_ID_CHARS)
+  ) {
+    fail(`field productIds must be at most ${MAX_FRAME_PRODUCT_IDS} product ids`);
+  }
+  return v as string[];
 }
 
 function seq(o: Record<string, unknown>): number {
