@@ -9,12 +9,7 @@ import { every } from 'hono/combine';
 import { requireAuth, requireRole } from './auth/middleware.js';
 import { TokenVerifier } from './auth/tokens.js';
 import type { StartOptions } from './node.js';
-import {
-  bearerJwtAuthenticator,
-  createOrderRoutes,
-  type OrderSystem,
-  openOrderSystem,
-} from './orders/index.js';
+import { cartPortOf, createOrderRoutes, type OrderSystem, openOrderSystem } from './orders/index.js';
 import { catalogPort, createShopRoutes, openShop, type Shop, shopOpenApiPaths } from './shop/index.js';
 
 export function platformMounts(): StartOptions {
@@ -37,21 +32,48 @@ export function platformMounts(): StartOptions {
       ctx.carts.onAdd((productId, quantity) => opened.record({ type: 'cart_add', productId, quantity }));
       const verifier = new TokenVerifier(config.jwtSecret);
       const adminAuth = every(requireAuth(verifier), requireRole('admin'));
+      const orderLog = log.child({ component: 'orders' });
+      // With Redis every node shares one order system (log, partition state, leases); alone, the
+      // node's own LevelDB. Confirmations go to `<data>/outbox-mail`, shared by the nodes of
+      // one data directory (the sink deduplicates by message key).
       orders = await openOrderSystem({
-        dataDir,
-        cart: ctx.carts,
+        dataDir: join(dataDir, 'orders'),
+        emlDir: join(config.dataDir, 'outbox-mail'),
+        cart: cartPortOf(ctx.carts),
         catalog: catalogPort(shop),
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         registry: ctx.metrics.registry,
         sync: config.fsync === 'always',
+        nodeName: config.nodeId,
         // Ordered units feed the windows too, once per order (a replayed checkout is not counted).
         onPlaced: (order) => {
           for (const line of order.lines)
             opened.record({ type: 'order', productId: line.productId, quantity: line.quantity });
         },
-        onError: (err) => log.warn({ err, component: 'orders' }, 'order path error'),
+        onLease: (event) => orderLog.info(event, `order partition ${event.change}`),
+        onError: (err) => orderLog.warn({ err }, 'order path error'),
       });
       await orders.start();
+      const inventory = orders.inventory;
+      const seed = (products: readonly { id: string; availability: { stock: number } }[]): void => {
+        inventory
+          .seed(products.map((p) => ({ productId: p.id, stock: p.availability.stock })))
+          .catch((err: unknown) => orderLog.warn({ err }, 'inventory seeding failed'));
+      };
+      // Inventory starts from the catalog's stock: every product written from now on, and once
+      // in the background everything already in the catalog (appended once per product ever).
+      opened.onProductsWritten(seed);
+      void (async () => {
+        let batch: { id: string; availability: { stock: number } }[] = [];
+        for await (const product of opened.store.scan()) {
+          batch.push(product);
+          if (batch.length >= 500) {
+            await inventory.seed(batch.map((p) => ({ productId: p.id, stock: p.availability.stock })));
+            batch = [];
+          }
+        }
+        await inventory.seed(batch.map((p) => ({ productId: p.id, stock: p.availability.stock })));
+      })().catch((err: unknown) => orderLog.warn({ err }, 'inventory seeding failed'));
       return [
         { path: '/v1', app: createShopRoutes({ shop, adminAuth }), openApiPaths: shopOpenApiPaths },
         {
@@ -60,7 +82,7 @@ export function platformMounts(): StartOptions {
             checkout: orders.checkout,
             query: orders.query,
             inventory: orders.inventory,
-            authenticate: bearerJwtAuthenticator(config.jwtSecret),
+            verifier,
           }),
         },
       ];

@@ -9,11 +9,10 @@
  * | ORDER_INVALID            | 400    | malformed order / inventory request                        |
  * | VALIDATION_FAILED        | 400    | body fails its schema                                     |
  * | INVALID_JSON             | 400    | body is not JSON                                          |
- * | UNAUTHORIZED             | 401    | no or bad bearer token                                    |
- * | ROLE_REQUIRED            | 403    | `POST /inventory` without role seller/admin               |
  * | ORDER_NOT_FOUND          | 404    | unknown order, or another user's order                    |
  * | PRODUCT_NOT_FOUND        | 404    | a cart line or inventory update names an unknown product  |
  * | IDEMPOTENCY_CONFLICT     | 409    | a key reused for a different cart                         |
+ * | CART_ALREADY_ORDERED     | 409    | another order already holds these cart lines (its id in details) |
  * | OUT_OF_STOCK             | 409    | the catalog says a product is unavailable at checkout     |
  * | PRICE_CHANGED            | 409    | a cart line's price snapshot differs from the catalog     |
  * | ORDER_TOO_LARGE          | 413    | more lines than MAX_ORDER_LINES                           |
@@ -28,11 +27,10 @@ export type OrderErrorCode =
   | 'ORDER_INVALID'
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'
-  | 'UNAUTHORIZED'
-  | 'ROLE_REQUIRED'
   | 'ORDER_NOT_FOUND'
   | 'PRODUCT_NOT_FOUND'
   | 'IDEMPOTENCY_CONFLICT'
+  | 'CART_ALREADY_ORDERED'
   | 'OUT_OF_STOCK'
   | 'PRICE_CHANGED'
   | 'ORDER_TOO_LARGE'
@@ -48,9 +46,14 @@ export class OrderError extends ApiError {
   }
 }
 
-export type OrderLogErrorCode = 'ORDER_LOG_UNAVAILABLE' | 'LOG_RECORD_TOO_LARGE' | 'ORDER_LOG_CLOSED';
+export type OrderLogErrorCode =
+  | 'ORDER_LOG_UNAVAILABLE'
+  | 'LOG_RECORD_TOO_LARGE'
+  | 'ORDER_LOG_CLOSED'
+  | 'CLAIM_CONFLICT'
+  | 'FENCED';
 
-/** A failure of an order log backend (LevelDB or Redis). */
+/** A failure of an order log or processor state backend (LevelDB or Redis). */
 export class OrderLogError extends Error {
   readonly code: OrderLogErrorCode;
   constructor(code: OrderLogErrorCode, message: string, options?: { cause?: unknown }) {

@@ -54,7 +54,10 @@ export class InMemoryCartPort implements CartPort {
     return [...this.#cart(userId, cartId)]
       .map(([productId, line]) => {
         const quantity = [...line.dots.values()].reduce((a, b) => a + b, 0);
-        return line.meta === undefined ? { productId, quantity } : { productId, quantity, meta: line.meta };
+        const dots = [...line.dots.keys()];
+        return line.meta === undefined
+          ? { productId, quantity, dots }
+          : { productId, quantity, dots, meta: line.meta };
       })
       .sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }

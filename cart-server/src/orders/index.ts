@@ -1,24 +1,15 @@
 // Public API of the orders & inventory subsystem (mounted by the cart server).
 
-export { cartServerAuthenticator, catalogPortFrom } from './adapters.js';
-export { lookupProduct, toProductView } from './catalog-lookup.js';
-export {
-  type CheckoutRequest,
-  type CheckoutResult,
-  CheckoutService,
-  deriveOrderId,
-  IDEMPOTENCY_KEY_PATTERN,
-  InventoryService,
-  type InventoryUpdateRequest,
-  OrderQuery,
-} from './checkout.js';
-export { EmlFileSink } from './eml-sink.js';
 export { OrderError, type OrderErrorCode, OrderLogError, type OrderLogErrorCode } from './errors.js';
 export {
+  type CartRemoval,
   confirmationKey,
+  type EmailMessage,
+  homePartitionOf,
   type InventoryUpdate,
   MAX_LINE_QUANTITY,
   MAX_ORDER_LINES,
+  MAX_STOCK,
   type OrderLine,
   type OrderPlaced,
   type OrderRejection,
@@ -26,14 +17,15 @@ export {
   type OrderView,
   type OutboxMessage,
   type RejectionReason,
+  type Saga,
 } from './events.js';
-export { InventoryRouter, InventoryShard } from './inventory.js';
+export { orderOpenApiPaths } from './http/openapi.js';
+export { createOrderRoutes, type OrderRoutesDeps } from './http/order-routes.js';
 export { LevelOrderLog, type LevelOrderLogOptions } from './log/level-order-log.js';
 export {
   type AppendRequest,
   type AppendResult,
-  type ConsumerOptions,
-  type LogConsumer,
+  ClaimConflictError,
   type LogPosition,
   type LogRecord,
   MAX_LOG_VALUE_BYTES,
@@ -43,9 +35,13 @@ export {
 } from './log/order-log.js';
 export { RedisOrderLog, type RedisOrderLogOptions } from './log/redis-order-log.js';
 export { createOrderMetrics, noopOrderMetrics, type OrderMetrics } from './metrics.js';
-export { createOrderMount, type OrderMount, type OrderMountOptions } from './mount.js';
-export { orderOpenApiPaths } from './openapi.js';
-export { type MessageSink, OutboxSender, type OutboxSenderOptions } from './outbox.js';
+export { EmlFileSink } from './outbox/eml-sink.js';
+export {
+  type CartRemover,
+  type MessageSink,
+  OutboxSender,
+  type OutboxSenderOptions,
+} from './outbox/outbox-sender.js';
 export type {
   CartPort,
   CartSnapshot,
@@ -54,14 +50,36 @@ export type {
   CatalogProductView,
   SnapshotLine,
 } from './ports.js';
-export { OrderProcessor, type OrderProcessorOptions } from './processor.js';
-export { type Checkpoint, ProcessorStore } from './processor-store.js';
+export { OrderProcessor, type OrderProcessorOptions } from './processor/order-processor.js';
+export { LocalOwnership, type PartitionOwnership } from './processor/ownership.js';
 export {
-  type Authenticate,
-  bearerJwtAuthenticator,
-  createOrderRoutes,
-  type OrderRoutesDeps,
-  type Principal,
-  type Role,
-} from './routes.js';
+  PartitionLeases,
+  type PartitionLeasesOptions,
+  preferredOwner,
+} from './processor/partition-leases.js';
+export {
+  type PartitionCommit,
+  type PartitionState,
+  PartitionTask,
+  type RecordOutcome,
+  type TaskResult,
+} from './processor/partition-task.js';
+export { cartPortOf } from './service/cart-port.js';
+export { lookupProduct, toProductView } from './service/catalog-lookup.js';
+export {
+  type CheckoutRequest,
+  type CheckoutResult,
+  CheckoutService,
+  deriveOrderId,
+  IDEMPOTENCY_KEY_PATTERN,
+} from './service/checkout-service.js';
+export {
+  type InitialStock,
+  InventoryService,
+  type InventoryUpdateRequest,
+} from './service/inventory-service.js';
+export { OrderQuery } from './service/order-query.js';
+export { LevelPartitionStore } from './state/level-partition-store.js';
+export type { Fence, PartitionStore } from './state/partition-store.js';
+export { RedisPartitionStore } from './state/redis-partition-store.js';
 export { type OrderSystem, type OrderSystemOptions, openOrderSystem } from './system.js';

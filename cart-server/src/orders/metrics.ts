@@ -7,7 +7,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface OrderMetrics {
   checkout(result: 'accepted' | 'replayed' | 'refused'): void;
-  processed(outcome: 'confirmed' | 'rejected' | 'duplicate' | 'malformed'): void;
+  /** A log record processed, by outcome (partition-task.ts RecordOutcome). */
+  processed(outcome: string): void;
   rejection(reason: string): void;
   inventoryUpdate(outcome: 'applied' | 'refused'): void;
   confirmationSent(outcome: 'sent' | 'deduplicated'): void;
@@ -53,7 +54,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     () =>
       new Counter({
         name: 'cartwheel_orders_processed_total',
-        help: 'Order events processed (rate = orders/s)',
+        help: 'Order log records processed by outcome (rate of confirmed+rejected = orders/s)',
         labelNames: ['outcome'],
         registers,
       }),
@@ -97,7 +98,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     () =>
       new Gauge({
         name: 'cartwheel_orders_log_lag',
-        help: 'Records in the order log not yet checkpointed by the processor',
+        help: 'Records in the order log not yet checkpointed (all partitions)',
         registers,
         async collect() {
           this.set(await src.lag().catch(() => 0));
@@ -110,7 +111,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     () =>
       new Gauge({
         name: 'cartwheel_orders_outbox_backlog',
-        help: 'Confirmations waiting in the outbox',
+        help: 'Messages (confirmations, cart removals) waiting in the outboxes of the partitions this node owns',
         registers,
         collect() {
           this.set(src.backlog());

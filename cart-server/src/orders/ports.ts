@@ -10,6 +10,11 @@ export interface SnapshotLine {
   readonly quantity: number;
   /** Line metadata, e.g. `{ priceMinor: 1299, currency: 'EUR' }` (the price seen when added). */
   readonly meta?: Readonly<Record<string, LineMetaValue>>;
+  /**
+   * The dots (`<actor>:<counter>`) of the cart entries that make this line, as read. Checkout
+   * claims them, so two orders can never buy the same add.
+   */
+  readonly dots?: readonly string[];
 }
 
 /**
@@ -24,9 +29,12 @@ export interface CartSnapshot {
 }
 
 export interface CartPort {
-  /** Reads the user's cart (an empty cart has no lines). */
+  /** Reads the user's cart (an empty cart has no lines), each line with its dots. */
   snapshot(userId: string, cartId: string): Promise<CartSnapshot>;
-  /** Removes the snapshot's lines as observed by its context; idempotent. */
+  /**
+   * Removes the snapshot's lines as observed by its context; idempotent. Called once the order is
+   * confirmed (only `productId` of the lines is used).
+   */
   removePurchased(userId: string, cartId: string, snapshot: CartSnapshot): Promise<void>;
 }
 

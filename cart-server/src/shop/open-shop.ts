@@ -18,6 +18,7 @@ import { RedisProductCache } from '../catalog/cache/redis-product-cache.js';
 import { TieredProductCache } from '../catalog/cache/tiered-product-cache.js';
 import { type CatalogService, DefaultCatalogService } from '../catalog/catalog-service.js';
 import { ImageStore } from '../catalog/images.js';
+import type { Product } from '../catalog/product.js';
 import { CatalogGenerator } from '../catalog/seed/generator.js';
 import { CATEGORIES } from '../catalog/seed/generator-data.js';
 import { type ImportReport, importJsonl } from '../catalog/seed/importer.js';
@@ -88,6 +89,11 @@ export interface Shop {
   record(event: PopularityEvent): void;
   search(query: SearchQuery): SearchPage;
   importJsonl(source: AsyncIterable<Uint8Array | string>): Promise<ImportReport>;
+  /**
+   * Calls `listener` with the products this node writes (created, updated, imported); returns the
+   * unsubscribe. The order path seeds inventory from their stock.
+   */
+  onProductsWritten(listener: (products: readonly Product[]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -226,8 +232,15 @@ async function open(
       logger.warn({ err: (err as Error).message, during }, 'search generation sync failed'),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const written = new Set<(products: readonly Product[]) => void>();
+  const announce = (products: readonly Product[]): void => {
+    for (const listener of written) listener(products);
+  };
   const service = new DefaultCatalogService(store, reader, {
-    onChanged: (p) => generations.productChanged(p),
+    onChanged: (p) => {
+      generations.productChanged(p);
+      announce([p]);
+    },
     onRemoved: (id) => generations.productRemoved(id),
   });
   // Follow other nodes' writes before the first build, so none falls between build and feed.
@@ -247,7 +260,17 @@ async function open(
     generations,
     record: popularity.record,
     search: (query) => runSearch(generations, query),
-    importJsonl: (source) => importJsonl(source, { write: (batch) => service.putProducts(batch) }),
+    importJsonl: (source) =>
+      importJsonl(source, {
+        write: async (batch) => {
+          await service.putProducts(batch);
+          announce(batch);
+        },
+      }),
+    onProductsWritten: (listener) => {
+      written.add(listener);
+      return () => written.delete(listener);
+    },
     close: closeAll,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Embedded order log on LevelDB (classic-level): the default backend. One key space:
  *   r!<partition:4>!<offset:15>  → { k, v, d? }   the records, dense offsets per partition
- *   d!<dedupeId>                 → [partition, offset]
- *   c!<group>!<partition:4>      → committed next offset of a consumer group
+ *   d!<partition:4>!<dedupeId>   → offset
+ *   k!<partition:4>!<claim>      → holder (the dedupe id that took the claim)
  * Appends are group-committed: concurrent appends share one LevelDB batch (one write, one fsync
  * when `sync` is on), which is how the log keeps up with thousands of orders per second while
  * every acknowledged append is durable. Only this process writes the database (LevelDB holds a
@@ -14,19 +14,19 @@ import { OrderLogError } from '../errors.js';
 import {
   type AppendRequest,
   type AppendResult,
-  type ConsumerOptions,
+  ClaimConflictError,
   checkAppendRequest,
+  checkClaims,
   checkOffset,
   checkPartition,
   checkPartitionCount,
-  type LogConsumer,
   type LogPosition,
   type LogRecord,
   MAX_LOG_VALUE_BYTES,
   type OrderLog,
   type PollOptions,
   partitionForKey,
-  resolveConsumerPartitions,
+  targetPartition,
 } from './order-log.js';
 
 interface StoredRecord {
@@ -35,7 +35,7 @@ interface StoredRecord {
   readonly d?: string;
 }
 
-type Stored = StoredRecord | readonly [number, number] | number;
+type Stored = StoredRecord | number | string;
 
 export interface LevelOrderLogOptions {
   /** Directory of the LevelDB database. */
@@ -55,8 +55,8 @@ interface PendingAppend {
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const recordKey = (p: number, o: number): string => `r!${pad(p, 4)}!${pad(o, 15)}`;
 const recordPrefix = (p: number): string => `r!${pad(p, 4)}!`;
-const dedupeKey = (id: string): string => `d!${id}`;
-const committedKey = (group: string, p: number): string => `c!${group}!${pad(p, 4)}`;
+const dedupeKey = (p: number, id: string): string => `d!${pad(p, 4)}!${id}`;
+const claimKey = (p: number, claim: string): string => `k!${pad(p, 4)}!${claim}`;
 
 export class LevelOrderLog implements OrderLog {
   readonly kind = 'level';
@@ -67,7 +67,7 @@ export class LevelOrderLog implements OrderLog {
   readonly #events = new EventEmitter();
   #queue: PendingAppend[] = [];
   #flushing = false;
-  /** dedupeId → first append's promise, while that append is in flight. */
+  /** partition + dedupeId → first append's promise, while that append is in flight. */
   readonly #inflight = new Map<string, Promise<AppendResult>>();
   #closed = false;
 
@@ -104,20 +104,30 @@ export class LevelOrderLog implements OrderLog {
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
-    checkAppendRequest(request);
+    try {
+      checkAppendRequest(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.#closed) return Promise.reject(new OrderLogError('ORDER_LOG_CLOSED', 'order log is closed'));
     if (Buffer.byteLength(request.value) > MAX_LOG_VALUE_BYTES) {
       return Promise.reject(
         new OrderLogError('LOG_RECORD_TOO_LARGE', `record exceeds ${MAX_LOG_VALUE_BYTES} bytes`),
       );
     }
-    const id = request.dedupeId;
+    let partition: number;
+    try {
+      partition = targetPartition(request, this.partitions);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const id = request.dedupeId === undefined ? undefined : `${partition}:${request.dedupeId}`;
     if (id !== undefined) {
       const first = this.#inflight.get(id);
       if (first !== undefined) return first.then((r) => ({ ...r, duplicate: true }));
     }
     const promise = new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ request, partition: this.partitionFor(request.key), resolve, reject });
+      this.#queue.push({ request, partition, resolve, reject });
     });
     if (id !== undefined) {
       this.#inflight.set(id, promise);
@@ -147,37 +157,56 @@ export class LevelOrderLog implements OrderLog {
   }
 
   async #writeBatch(batch: PendingAppend[]): Promise<void> {
-    const ids = batch.flatMap((a) =>
-      a.request.dedupeId === undefined ? [] : [dedupeKey(a.request.dedupeId)],
-    );
+    const lookups = new Set<string>();
+    for (const a of batch) {
+      if (a.request.dedupeId !== undefined) lookups.add(dedupeKey(a.partition, a.request.dedupeId));
+      for (const c of a.request.claims ?? []) lookups.add(claimKey(a.partition, c));
+    }
     const before = [...this.#next];
-    const results: AppendResult[] = [];
+    const outcomes: (AppendResult | Error)[] = [];
     try {
+      // What the database holds, updated as the batch takes ids and claims in queue order.
       const found = new Map<string, Stored | undefined>();
-      if (ids.length > 0) {
-        const values = await this.#db.getMany(ids);
-        ids.forEach((k, i) => {
+      if (lookups.size > 0) {
+        const keys = [...lookups];
+        const values = await this.#db.getMany(keys);
+        keys.forEach((k, i) => {
           found.set(k, values[i]);
         });
       }
       const ops: { type: 'put'; key: string; value: Stored }[] = [];
       for (const a of batch) {
-        const id = a.request.dedupeId;
-        const existing = id === undefined ? undefined : found.get(dedupeKey(id));
-        if (Array.isArray(existing)) {
-          const [partition, offset] = existing as readonly [number, number];
-          results.push({ partition, offset, duplicate: true });
+        const { partition, request } = a;
+        const id = request.dedupeId;
+        const existing = id === undefined ? undefined : found.get(dedupeKey(partition, id));
+        if (typeof existing === 'number') {
+          outcomes.push({ partition, offset: existing, duplicate: true });
           continue;
         }
-        const offset = this.#next[a.partition]!;
-        this.#next[a.partition] = offset + 1;
+        const conflict = (request.claims ?? []).find((c) => {
+          const holder = found.get(claimKey(partition, c));
+          return typeof holder === 'string' && holder !== id;
+        });
+        if (conflict !== undefined) {
+          outcomes.push(new ClaimConflictError(conflict, found.get(claimKey(partition, conflict)) as string));
+          continue;
+        }
+        const offset = this.#next[partition]!;
+        this.#next[partition] = offset + 1;
         const stored: StoredRecord =
           id === undefined
-            ? { k: a.request.key, v: a.request.value }
-            : { k: a.request.key, v: a.request.value, d: id };
-        ops.push({ type: 'put', key: recordKey(a.partition, offset), value: stored });
-        if (id !== undefined) ops.push({ type: 'put', key: dedupeKey(id), value: [a.partition, offset] });
-        results.push({ partition: a.partition, offset, duplicate: false });
+            ? { k: request.key, v: request.value }
+            : { k: request.key, v: request.value, d: id };
+        ops.push({ type: 'put', key: recordKey(partition, offset), value: stored });
+        if (id !== undefined) {
+          ops.push({ type: 'put', key: dedupeKey(partition, id), value: offset });
+          found.set(dedupeKey(partition, id), offset);
+          for (const c of request.claims ?? []) {
+            ops.push({ type: 'put', key: claimKey(partition, c), value: id });
+            found.set(claimKey(partition, c), id);
+          }
+        }
+        outcomes.push({ partition, offset, duplicate: false });
       }
       if (ops.length > 0) await this.#db.batch(ops, { sync: this.#sync });
     } catch (err) {
@@ -187,17 +216,33 @@ export class LevelOrderLog implements OrderLog {
       return;
     }
     batch.forEach((a, i) => {
-      a.resolve(results[i]!);
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Error) a.reject(outcome);
+      else a.resolve(outcome);
     });
     this.#events.emit('append');
   }
 
-  async find(key: string, dedupeId: string): Promise<LogPosition | undefined> {
-    void key; // LevelDB keeps one dedupe index for all partitions
-    const value = await this.#db.get(dedupeKey(dedupeId));
-    if (!Array.isArray(value)) return undefined;
-    const [partition, offset] = value as readonly [number, number];
-    return { partition, offset };
+  async find(partition: number, dedupeId: string): Promise<LogPosition | undefined> {
+    checkPartition(partition, this.partitions);
+    const value = await this.#db.get(dedupeKey(partition, dedupeId));
+    return typeof value === 'number' ? { partition, offset: value } : undefined;
+  }
+
+  async releaseClaims(partition: number, claims: readonly string[], holder: string): Promise<void> {
+    checkPartition(partition, this.partitions);
+    checkClaims(claims);
+    if (claims.length === 0) return;
+    // Through the append queue's order: a release never races an append's claim check.
+    await this.#whenIdle();
+    const keys = claims.map((c) => claimKey(partition, c));
+    const values = await this.#db.getMany(keys);
+    const ops = keys.flatMap((key, i) => (values[i] === holder ? [{ type: 'del' as const, key }] : []));
+    if (ops.length > 0) await this.#db.batch(ops, { sync: this.#sync });
+  }
+
+  async #whenIdle(): Promise<void> {
+    while (this.#flushing) await new Promise((r) => setImmediate(r));
   }
 
   async read(partition: number, offset: number, limit: number): Promise<LogRecord[]> {
@@ -219,19 +264,29 @@ export class LevelOrderLog implements OrderLog {
     return [...this.#next];
   }
 
-  async committedOffsets(group: string): Promise<number[]> {
-    const keys = Array.from({ length: this.partitions }, (_, p) => committedKey(group, p));
-    const values = await this.#db.getMany(keys);
-    return values.map((v) => (typeof v === 'number' ? v : 0));
+  async poll(from: ReadonlyMap<number, number>, options: PollOptions): Promise<LogRecord[]> {
+    for (const p of from.keys()) checkPartition(p, this.partitions);
+    const first = await this.#readAll(from, options.maxRecords);
+    if (first.length > 0 || this.#closed) return first;
+    await this.#waitForAppend(options.blockMs);
+    return this.#closed ? [] : this.#readAll(from, options.maxRecords);
   }
 
-  async commitOffsets(group: string, next: ReadonlyMap<number, number>): Promise<void> {
-    const ops = [...next].map(([p, o]) => ({ type: 'put' as const, key: committedKey(group, p), value: o }));
-    await this.#db.batch(ops);
+  async #readAll(from: ReadonlyMap<number, number>, max: number): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
+    // Share the budget fairly so one hot partition cannot starve the others.
+    const busy = [...from].filter(([p, o]) => o < this.#next[p]!);
+    if (busy.length === 0) return out;
+    const share = Math.max(1, Math.floor(max / busy.length));
+    for (const [p, o] of busy) {
+      if (out.length >= max) break;
+      out.push(...(await this.read(p, o, Math.min(share, max - out.length))));
+    }
+    return out;
   }
 
   /** Resolves on the next append or after `ms`, whichever comes first. */
-  waitForAppend(ms: number): Promise<void> {
+  #waitForAppend(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -245,58 +300,11 @@ export class LevelOrderLog implements OrderLog {
     });
   }
 
-  async openConsumer(options: ConsumerOptions): Promise<LogConsumer> {
-    return new LevelLogConsumer(this, options.group, resolveConsumerPartitions(options, this.partitions));
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushing) await new Promise((r) => setImmediate(r));
+    await this.#whenIdle();
     this.#events.emit('close');
     await this.#db.close();
-  }
-}
-
-class LevelLogConsumer implements LogConsumer {
-  readonly partitions: readonly number[];
-  readonly #log: LevelOrderLog;
-  readonly #group: string;
-  #closed = false;
-
-  constructor(log: LevelOrderLog, group: string, partitions: number[]) {
-    this.#log = log;
-    this.#group = group;
-    this.partitions = partitions;
-  }
-
-  async poll(from: ReadonlyMap<number, number>, options: PollOptions): Promise<LogRecord[]> {
-    const first = await this.#readAll(from, options.maxRecords);
-    if (first.length > 0 || this.#closed) return first;
-    await this.#log.waitForAppend(options.blockMs);
-    return this.#closed ? [] : this.#readAll(from, options.maxRecords);
-  }
-
-  async #readAll(from: ReadonlyMap<number, number>, max: number): Promise<LogRecord[]> {
-    const ends = await this.#log.endOffsets();
-    const out: LogRecord[] = [];
-    // Share the budget fairly so one hot partition cannot starve the others.
-    const busy = this.partitions.filter((p) => (from.get(p) ?? 0) < ends[p]!);
-    if (busy.length === 0) return out;
-    const share = Math.max(1, Math.floor(max / busy.length));
-    for (const p of busy) {
-      if (out.length >= max) break;
-      const records = await this.#log.read(p, from.get(p) ?? 0, Math.min(share, max - out.length));
-      out.push(...records);
-    }
-    return out;
-  }
-
-  async commit(next: ReadonlyMap<number, number>): Promise<void> {
-    await this.#log.commitOffsets(this.#group, next);
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
   }
 }

@@ -4,33 +4,25 @@
  * `harness.reopen(log)` closes it and opens the same storage again.
  */
 import { describe, expect, it } from 'vitest';
-import type { LogRecord, OrderLog } from './order-log.js';
+import { ClaimConflictError, type LogRecord, type OrderLog } from './order-log.js';
 
 export interface OrderLogHarness {
   open(partitions: number): Promise<OrderLog>;
   reopen(log: OrderLog): Promise<OrderLog>;
 }
 
-const collect = async (
-  log: OrderLog,
-  from: Map<number, number>,
-  count: number,
-  partitions?: number[],
-): Promise<LogRecord[]> => {
-  const consumer = await log.openConsumer(
-    partitions === undefined ? { group: 'g', consumer: 'c1' } : { group: 'g', consumer: 'c1', partitions },
-  );
+const collect = async (log: OrderLog, from: Map<number, number>, count: number): Promise<LogRecord[]> => {
   const out: LogRecord[] = [];
   const next = new Map(from);
+  for (let p = 0; p < log.partitions; p++) if (!next.has(p)) next.set(p, 0);
   const deadline = Date.now() + 10_000;
   while (out.length < count && Date.now() < deadline) {
-    const records = await consumer.poll(next, { maxRecords: 50, blockMs: 50 });
+    const records = await log.poll(next, { maxRecords: 50, blockMs: 50 });
     for (const r of records) {
       out.push(r);
       next.set(r.partition, r.offset + 1);
     }
   }
-  await consumer.close();
   return out;
 };
 
@@ -112,11 +104,16 @@ export function describeOrderLogConformance(name: string, harness: OrderLogHarne
         expect(new Set(racing.map((r) => `${r.partition}:${r.offset}`)).size).toBe(1);
         const ends = await log.endOffsets();
         expect(ends.reduce((a, b) => a + b, 0)).toBe(2);
-        expect(await log.find('ord_1', 'ord_1')).toEqual({
+        expect(await log.find(first.partition, 'ord_1')).toEqual({
           partition: first.partition,
           offset: first.offset,
         });
-        expect(await log.find('ord_3', 'ord_3')).toBeUndefined();
+        expect(await log.find(log.partitionFor('ord_3'), 'ord_3')).toBeUndefined();
+        // A dedupe id is scoped to its partition.
+        const elsewhere = (first.partition + 1) % 4;
+        expect(await log.find(elsewhere, 'ord_1')).toBeUndefined();
+        const there = await log.append({ key: 'ord_1', partition: elsewhere, value: 'x', dedupeId: 'ord_1' });
+        expect(there).toMatchObject({ partition: elsewhere, duplicate: false });
         const [record] = await log.read(first.partition, first.offset, 1);
         expect(record?.value).toBe('one');
         expect(record?.dedupeId).toBe('ord_1');
@@ -168,50 +165,83 @@ export function describeOrderLogConformance(name: string, harness: OrderLogHarne
       }
     });
 
-    it('wakes a blocked poll when a record is appended, and reads only assigned partitions', async () => {
+    it('wakes a blocked poll when a record is appended, and reads only the partitions asked for', async () => {
       const log = await harness.open(4);
       try {
         const key = 'wake';
         const p = log.partitionFor(key);
         const other = (p + 1) % 4;
-        const otherKey = Array.from({ length: 100 }, (_, i) => `o${i}`).find(
-          (k) => log.partitionFor(k) === other,
-        )!;
-        const consumer = await log.openConsumer({ group: 'g2', consumer: 'c', partitions: [p] });
         const started = Date.now();
-        const polled = consumer.poll(new Map([[p, 0]]), { maxRecords: 10, blockMs: 30_000 });
-        await new Promise((r) => setTimeout(r, 50));
-        await log.append({ key: otherKey, value: 'not mine' });
+        const polled = log.poll(new Map([[p, 0]]), { maxRecords: 10, blockMs: 30_000 });
+        await log.append({ key: 'x', partition: other, value: 'not mine' });
         await log.append({ key, value: 'mine' });
         let records = await polled;
         if (records.length === 0)
-          records = await consumer.poll(new Map([[p, 0]]), { maxRecords: 10, blockMs: 2_000 });
+          records = await log.poll(new Map([[p, 0]]), { maxRecords: 10, blockMs: 2_000 });
         // Woken by the append, long before blockMs (generous bound for a loaded machine).
         expect(Date.now() - started).toBeLessThan(20_000);
         expect(records.map((r) => r.value)).toEqual(['mine']);
-        await consumer.close();
       } finally {
         await log.close();
       }
     });
 
-    it('reports committed offsets per group for lag', async () => {
-      const log = await harness.open(2);
+    it('appends to an explicit partition, and refuses claims held by another id atomically', async () => {
+      const log = await harness.open(4);
       try {
-        for (let i = 0; i < 10; i++) await log.append({ key: `k${i}`, value: String(i) });
-        expect(await log.committedOffsets('g3')).toEqual([0, 0]);
-        const consumer = await log.openConsumer({ group: 'g3', consumer: 'c' });
-        const next = new Map([
-          [0, 0],
-          [1, 0],
-        ]);
-        const records = await consumer.poll(next, { maxRecords: 100, blockMs: 100 });
-        for (const r of records) next.set(r.partition, r.offset + 1);
-        await consumer.commit(next);
-        const ends = await log.endOffsets();
-        expect(await log.committedOffsets('g3')).toEqual([next.get(0), next.get(1)]);
-        expect(ends[0]! + ends[1]!).toBe(10);
-        await consumer.close();
+        const a = await log.append({
+          key: 'u1',
+          partition: 3,
+          value: 'a',
+          dedupeId: 'ord_a',
+          claims: ['c1', 'c2'],
+        });
+        expect(a.partition).toBe(3);
+        // Same holder again: a duplicate, not a conflict.
+        expect(
+          await log.append({ key: 'u1', partition: 3, value: 'a', dedupeId: 'ord_a', claims: ['c1'] }),
+        ).toMatchObject({
+          duplicate: true,
+        });
+        // Another id with one shared claim: refused, nothing appended, its other claims not taken.
+        const refused = log.append({
+          key: 'u1',
+          partition: 3,
+          value: 'b',
+          dedupeId: 'ord_b',
+          claims: ['c3', 'c2'],
+        });
+        await expect(refused).rejects.toBeInstanceOf(ClaimConflictError);
+        await expect(refused).rejects.toMatchObject({ holder: 'ord_a', claim: 'c2' });
+        expect((await log.endOffsets())[3]).toBe(1);
+        expect(await log.find(3, 'ord_b')).toBeUndefined();
+        // Claims are per partition.
+        await log.append({ key: 'u1', partition: 2, value: 'c', dedupeId: 'ord_c', claims: ['c2'] });
+        // Concurrent racers for one claim: exactly one wins.
+        const racers = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            log.append({ key: 'u1', partition: 1, value: `r${i}`, dedupeId: `ord_r${i}`, claims: ['hot'] }),
+          ),
+        );
+        expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        // Released by its holder only; then another id may take it.
+        await log.releaseClaims(3, ['c1', 'c2'], 'ord_other');
+        await expect(
+          log.append({ key: 'u1', partition: 3, value: 'b', dedupeId: 'ord_b', claims: ['c2'] }),
+        ).rejects.toBeInstanceOf(ClaimConflictError);
+        await log.releaseClaims(3, ['c1', 'c2'], 'ord_a');
+        expect(
+          await log.append({ key: 'u1', partition: 3, value: 'b', dedupeId: 'ord_b', claims: ['c2'] }),
+        ).toMatchObject({
+          duplicate: false,
+          offset: 1,
+        });
+        await expect(async () => log.append({ key: 'u1', value: 'x', claims: ['c'] })).rejects.toBeInstanceOf(
+          TypeError,
+        );
+        await expect(async () => log.append({ key: 'u1', partition: 4, value: 'x' })).rejects.toBeInstanceOf(
+          TypeError,
+        );
       } finally {
         await log.close();
       }

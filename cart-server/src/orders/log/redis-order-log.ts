@@ -2,33 +2,31 @@
  * Order log on Redis Streams (ioredis), for deployments that outgrow one machine. One stream per
  * partition; every key of a partition shares a hash tag so the Lua append stays in one slot on
  * Redis Cluster:
- *   <prefix>:{<p>}:stream        the records; entry id `0-<offset+1>` makes offsets dense
- *   <prefix>:{<p>}:seq           the next offset (INCR)
- *   <prefix>:{<p>}:dedupe:<id>   "<p>:<offset>" of the record appended with that dedupe id
- *   <prefix>:{<p>}:committed     hash group → committed next offset (lag metrics)
- * Consumers use a consumer group per stream (XREADGROUP / XACK). The processor owns its offsets
- * (they live in its checkpoint), so a consumer that is asked for an earlier offset than the group
- * has delivered seeks the group back with XGROUP SETID — Kafka's "seek to the checkpointed offset"
- * — and the replayed entries are delivered again.
+ *   <prefix>:{<p>}:stream         the records; entry id `0-<offset+1>` makes offsets dense
+ *   <prefix>:{<p>}:seq            the next offset (INCR)
+ *   <prefix>:{<p>}:dedupe:<id>    "<p>:<offset>" of the record appended with that dedupe id
+ *   <prefix>:{<p>}:claim:<claim>  the dedupe id holding the claim (expires after `claimTtlMs`)
+ * Readers own their offsets (in their checkpoints), so polling is a plain XREAD from the offsets
+ * asked for, on a connection of its own (a blocking read would stall every other command).
  */
 import { Redis } from 'ioredis';
 import { OrderLogError } from '../errors.js';
 import {
   type AppendRequest,
   type AppendResult,
-  type ConsumerOptions,
+  ClaimConflictError,
   checkAppendRequest,
+  checkClaims,
   checkOffset,
   checkPartition,
   checkPartitionCount,
-  type LogConsumer,
   type LogPosition,
   type LogRecord,
   MAX_LOG_VALUE_BYTES,
   type OrderLog,
   type PollOptions,
   partitionForKey,
-  resolveConsumerPartitions,
+  targetPartition,
 } from './order-log.js';
 
 export interface RedisOrderLogOptions {
@@ -36,20 +34,40 @@ export interface RedisOrderLogOptions {
   readonly partitions: number;
   /** Key prefix (default "cw:orders"). */
   readonly prefix?: string;
+  /** How long a claim is kept (default 30 days): longer than any order takes to settle. */
+  readonly claimTtlMs?: number;
 }
 
-// KEYS: stream, seq, dedupe ; ARGV: key, value, dedupeId ('' = none), partition
+// KEYS: stream, seq, dedupe, claim_1..claim_n ; ARGV: key, value, dedupeId ('' = none), partition, claimTtlMs
 const APPEND_SCRIPT = `
 if ARGV[3] ~= '' then
   local found = redis.call('GET', KEYS[3])
   if found then return {1, found} end
 end
+for i = 4, #KEYS do
+  local holder = redis.call('GET', KEYS[i])
+  if holder and holder ~= ARGV[3] then return {2, holder, i - 4} end
+end
 local offset = redis.call('INCR', KEYS[2]) - 1
 redis.call('XADD', KEYS[1], '0-' .. (offset + 1), 'k', ARGV[1], 'v', ARGV[2], 'd', ARGV[3])
 local pos = ARGV[4] .. ':' .. offset
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], pos) end
+for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[3], 'PX', ARGV[5]) end
 return {0, pos}
 `;
+
+// KEYS: claim_1..claim_n ; ARGV: holder
+const RELEASE_SCRIPT = `
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+end
+return 0
+`;
+
+interface LogCommands {
+  cwLogAppend(numKeys: number, ...keysAndArgs: string[]): Promise<[number, string, number?]>;
+  cwLogRelease(numKeys: number, ...keysAndArgs: string[]): Promise<number>;
+}
 
 type StreamEntry = [id: string, fields: string[]];
 type StreamReply = [stream: string, entries: StreamEntry[]][];
@@ -75,16 +93,22 @@ function toRecord(partition: number, [id, fields]: StreamEntry): LogRecord {
 export class RedisOrderLog implements OrderLog {
   readonly kind = 'redis';
   readonly partitions: number;
-  readonly #redis: Redis;
+  readonly #redis: Redis & LogCommands;
   readonly #url: string;
   readonly #prefix: string;
+  readonly #claimTtlMs: number;
+  /** The blocking XREAD's own connection, opened on the first poll. */
+  #reader: Redis | undefined;
   #closed = false;
 
-  private constructor(redis: Redis, url: string, partitions: number, prefix: string) {
-    this.#redis = redis;
+  private constructor(redis: Redis, url: string, partitions: number, prefix: string, claimTtlMs: number) {
+    redis.defineCommand('cwLogAppend', { lua: APPEND_SCRIPT });
+    redis.defineCommand('cwLogRelease', { lua: RELEASE_SCRIPT });
+    this.#redis = redis as Redis & LogCommands;
     this.#url = url;
     this.partitions = partitions;
     this.#prefix = prefix;
+    this.#claimTtlMs = claimTtlMs;
   }
 
   static async open(options: RedisOrderLogOptions): Promise<RedisOrderLog> {
@@ -98,7 +122,13 @@ export class RedisOrderLog implements OrderLog {
         cause: err,
       });
     }
-    return new RedisOrderLog(redis, options.url, options.partitions, options.prefix ?? 'cw:orders');
+    return new RedisOrderLog(
+      redis,
+      options.url,
+      options.partitions,
+      options.prefix ?? 'cw:orders',
+      options.claimTtlMs ?? 30 * 24 * 3_600_000,
+    );
   }
 
   /** Key of partition `p` (hash-tagged so all keys of a partition share a cluster slot). */
@@ -116,29 +146,45 @@ export class RedisOrderLog implements OrderLog {
     if (Buffer.byteLength(request.value) > MAX_LOG_VALUE_BYTES) {
       throw new OrderLogError('LOG_RECORD_TOO_LARGE', `record exceeds ${MAX_LOG_VALUE_BYTES} bytes`);
     }
-    const p = this.partitionFor(request.key);
+    const p = targetPartition(request, this.partitions);
     const id = request.dedupeId ?? '';
+    const claims = request.claims ?? [];
+    let reply: [number, string, number?];
     try {
-      const reply = (await this.#redis.eval(
-        APPEND_SCRIPT,
-        3,
+      reply = await this.#redis.cwLogAppend(
+        3 + claims.length,
         this.key(p, 'stream'),
         this.key(p, 'seq'),
         this.key(p, `dedupe:${id}`),
+        ...claims.map((c) => this.key(p, `claim:${c}`)),
         request.key,
         request.value,
         id,
         String(p),
-      )) as [number, string];
-      return { ...parsePosition(reply[1]), duplicate: reply[0] === 1 };
+        String(this.#claimTtlMs),
+      );
     } catch (err) {
       throw new OrderLogError('ORDER_LOG_UNAVAILABLE', 'order log append failed', { cause: err });
     }
+    if (reply[0] === 2) throw new ClaimConflictError(claims[reply[2] ?? 0] ?? '', reply[1]);
+    return { ...parsePosition(reply[1]), duplicate: reply[0] === 1 };
   }
 
-  async find(key: string, dedupeId: string): Promise<LogPosition | undefined> {
-    const found = await this.#redis.get(this.key(this.partitionFor(key), `dedupe:${dedupeId}`));
+  async find(partition: number, dedupeId: string): Promise<LogPosition | undefined> {
+    checkPartition(partition, this.partitions);
+    const found = await this.#redis.get(this.key(partition, `dedupe:${dedupeId}`));
     return found === null ? undefined : parsePosition(found);
+  }
+
+  async releaseClaims(partition: number, claims: readonly string[], holder: string): Promise<void> {
+    checkPartition(partition, this.partitions);
+    checkClaims(claims);
+    if (claims.length === 0) return;
+    await this.#redis.cwLogRelease(
+      claims.length,
+      ...claims.map((c) => this.key(partition, `claim:${c}`)),
+      holder,
+    );
   }
 
   async read(partition: number, offset: number, limit: number): Promise<LogRecord[]> {
@@ -165,132 +211,46 @@ export class RedisOrderLog implements OrderLog {
     });
   }
 
-  async committedOffsets(group: string): Promise<number[]> {
-    const pipeline = this.#redis.pipeline();
-    for (let p = 0; p < this.partitions; p++) pipeline.hget(this.key(p, 'committed'), group);
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([, v]) => (v === null || v === undefined ? 0 : Number(v)));
-  }
-
-  async openConsumer(options: ConsumerOptions): Promise<LogConsumer> {
-    const partitions = resolveConsumerPartitions(options, this.partitions);
-    for (const p of partitions) {
-      try {
-        await this.#redis.xgroup('CREATE', this.key(p, 'stream'), options.group, '0', 'MKSTREAM');
-      } catch (err) {
-        if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
-      }
-    }
-    // A blocking XREADGROUP needs its own connection.
-    const reader = new Redis(this.#url, { maxRetriesPerRequest: 2 });
-    return new RedisLogConsumer(this, this.#redis, reader, options.group, options.consumer, partitions);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#redis.quit().catch(() => undefined);
-  }
-}
-
-class RedisLogConsumer implements LogConsumer {
-  readonly partitions: readonly number[];
-  readonly #log: RedisOrderLog;
-  readonly #redis: Redis;
-  readonly #reader: Redis;
-  readonly #group: string;
-  readonly #name: string;
-  /** Next offset the group will deliver to us per partition (undefined until first poll). */
-  readonly #delivered = new Map<number, number>();
-  /** Offsets delivered but not yet acknowledged per partition. */
-  readonly #unacked = new Map<number, number[]>();
-  #closed = false;
-
-  constructor(
-    log: RedisOrderLog,
-    redis: Redis,
-    reader: Redis,
-    group: string,
-    name: string,
-    partitions: number[],
-  ) {
-    this.#log = log;
-    this.#redis = redis;
-    this.#reader = reader;
-    this.#group = group;
-    this.#name = name;
-    this.partitions = partitions;
-  }
-
   async poll(from: ReadonlyMap<number, number>, options: PollOptions): Promise<LogRecord[]> {
-    if (this.#closed) return [];
-    for (const p of this.partitions) {
-      const want = from.get(p) ?? 0;
-      if (this.#delivered.get(p) !== want) {
-        // Seek: the group's last-delivered id becomes the record before `want`.
-        await this.#redis.xgroup('SETID', this.#log.key(p, 'stream'), this.#group, `0-${want}`);
-        this.#delivered.set(p, want);
-      }
+    if (this.#closed || from.size === 0) {
+      if (!this.#closed) await new Promise((r) => setTimeout(r, options.blockMs));
+      return [];
     }
-    const streams = this.partitions.map((p) => this.#log.key(p, 'stream'));
-    const count = Math.max(1, Math.floor(options.maxRecords / this.partitions.length));
+    const partitions = [...from.keys()];
+    for (const p of partitions) checkPartition(p, this.partitions);
+    this.#reader ??= new Redis(this.#url, { maxRetriesPerRequest: 2 });
+    const streams = partitions.map((p) => this.key(p, 'stream'));
+    const count = Math.max(1, Math.floor(options.maxRecords / partitions.length));
     let reply: StreamReply | null;
     try {
-      reply = (await this.#reader.xreadgroup(
-        'GROUP',
-        this.#group,
-        this.#name,
+      // XREAD returns entries after the id given: `0-<offset>` is the entry before `offset`.
+      reply = (await this.#reader.xread(
         'COUNT',
         count,
         'BLOCK',
         Math.max(1, options.blockMs),
         'STREAMS',
         ...streams,
-        ...streams.map(() => '>'),
+        ...partitions.map((p) => `0-${from.get(p)!}`),
       )) as StreamReply | null;
     } catch (err) {
       if (this.#closed) return [];
-      throw new OrderLogError('ORDER_LOG_UNAVAILABLE', 'XREADGROUP failed', { cause: err });
+      throw new OrderLogError('ORDER_LOG_UNAVAILABLE', 'XREAD failed', { cause: err });
     }
     if (reply === null) return [];
     const out: LogRecord[] = [];
     for (const [stream, entries] of reply) {
-      const p = this.partitions[streams.indexOf(stream)];
+      const p = partitions[streams.indexOf(stream)];
       if (p === undefined) continue;
-      const unacked = this.#unacked.get(p) ?? [];
-      for (const entry of entries) {
-        const record = toRecord(p, entry);
-        out.push(record);
-        unacked.push(record.offset);
-        this.#delivered.set(p, record.offset + 1);
-      }
-      this.#unacked.set(p, unacked);
+      for (const entry of entries) out.push(toRecord(p, entry));
     }
     return out;
   }
 
-  async commit(next: ReadonlyMap<number, number>): Promise<void> {
-    const pipeline = this.#redis.pipeline();
-    for (const [p, offset] of next) {
-      const unacked = this.#unacked.get(p) ?? [];
-      const done = unacked.filter((o) => o < offset);
-      this.#unacked.set(
-        p,
-        unacked.filter((o) => o >= offset),
-      );
-      const stream = this.#log.key(p, 'stream');
-      for (let i = 0; i < done.length; i += 500) {
-        pipeline.xack(stream, this.#group, ...done.slice(i, i + 500).map(idOfOffset));
-      }
-      pipeline.hset(this.#log.key(p, 'committed'), this.#group, String(offset));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw new OrderLogError('ORDER_LOG_UNAVAILABLE', 'commit failed', { cause: failed[0] });
-  }
-
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-    this.#reader.disconnect();
+    this.#reader?.disconnect();
+    await this.#redis.quit().catch(() => undefined);
   }
 }

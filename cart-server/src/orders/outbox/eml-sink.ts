@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OutboxMessage } from './events.js';
-import type { MessageSink } from './outbox.js';
+import type { EmailMessage } from '../events.js';
+import type { MessageSink } from './outbox-sender.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const TMP_PREFIX = '.tmp-';
@@ -38,7 +38,7 @@ export class EmlFileSink implements MessageSink {
     return join(this.directory, `${key}.eml`);
   }
 
-  async deliver(message: OutboxMessage): Promise<'sent' | 'deduplicated'> {
+  async deliver(message: EmailMessage): Promise<'sent' | 'deduplicated'> {
     if (!KEY_PATTERN.test(message.key)) throw new TypeError(`bad idempotency key ${message.key}`);
     const target = this.fileFor(message.key);
     if (await exists(target)) return 'deduplicated';

@@ -2,7 +2,7 @@
  * Normalises what a CatalogPort answers (see ports.ts) into the view the order path uses:
  * an unknown product is `undefined`; the catalog's availability status becomes `available`.
  */
-import type { CatalogPort, CatalogProductLike, CatalogProductView } from './ports.js';
+import type { CatalogPort, CatalogProductLike, CatalogProductView } from '../ports.js';
 
 /** Statuses that may be ordered; actual stock is enforced by the order processor. */
 const ORDERABLE = new Set(['in_stock', 'preorder']);
