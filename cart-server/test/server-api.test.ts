@@ -268,7 +268,7 @@ describe('cart server API (one real process)', () => {
     expect(devices.devices.map((d) => d.actor)).toContain(device.actor);
   });
 
-  it("re-issues a token for an actor the same user registered, refuses another user's", async () => {
+  it("re-issues a token for an actor the same user registered, lets a device claim its own, refuses another user's", async () => {
     const device = await registerDevice('erin');
     const erin = api(server.url, await token('erin'));
     // A device whose token expired logs in as the user again and asks for its actor back.
@@ -293,12 +293,21 @@ describe('cart server API (one real process)', () => {
     // Another user can never obtain a token for erin's actor.
     const mallory = api(server.url, await token('mallory'));
     expect(await mallory('POST', '/v1/devices', { actor: device.actor })).toMatchObject({
-      status: 403,
-      json: { error: { code: 'FORBIDDEN' } },
+      status: 409,
+      json: { error: { code: 'ACTOR_CONFLICT' } },
     });
-    expect(
-      await mallory('POST', '/v1/devices', { actor: '3f1b9a0e-2c4d-4e5f-8a6b-7c8d9e0f1a2b' }),
-    ).toMatchObject({ status: 404, json: { error: { code: 'DEVICE_NOT_FOUND' } } });
+    // An actor nobody claimed yet (a device that minted offline first) becomes the claimer's:
+    // first claim wins, erin's later claim of it is refused.
+    const chosen = '3f1b9a0e-2c4d-4e5f-8a6b-7c8d9e0f1a2b';
+    expect(await mallory('POST', '/v1/devices', { actor: chosen })).toMatchObject({
+      status: 201,
+      json: { actor: chosen },
+    });
+    expect(await mallory('POST', '/v1/devices', { actor: chosen })).toMatchObject({ status: 200 });
+    expect(await erin('POST', '/v1/devices', { actor: chosen })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'ACTOR_CONFLICT' } },
+    });
     expect(await mallory('POST', '/v1/devices', { actor: 'not-a-uuid' })).toMatchObject({ status: 400 });
   });
 

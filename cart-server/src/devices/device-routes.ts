@@ -1,13 +1,23 @@
 /**
- * Device registration: `POST /v1/devices` mints a fresh actor id (UUID v4) for the user and returns
- * a token carrying it as `act`. The registration is recorded (for listing), but the proof that a
- * device owns an actor is the signed token itself, so every node of a cluster can check it.
+ * Device registration: `POST /v1/devices` gives a device its actor id and a token carrying it as
+ * `act`. The proof that a device owns an actor is the signed token itself, so every node of a
+ * cluster can check it; the server accepts only dots of the token's actor from that device.
  *
- * `POST /v1/devices {"actor"}` re-issues a token for an actor the same user registered before (a
- * sync device whose token expired keeps its actor, so its dots stay its own and the number of
- * actors does not grow with every login). The actor → user binding is kept durably in this node's
- * LevelDB (namespace `cartwheel-device-actors`, written in the same batch as the device record);
- * another user's actor is refused with 403, an actor this node never registered with 404.
+ * Two ways in:
+ * - `{}` (or `{"name"}`): the server mints a fresh actor (UUID v4) — 201.
+ * - `{"actor"}`: the device claims an actor it chose itself (a random UUID, minted offline before
+ *   it ever reached a server, so its first session can be offline) or asks for a fresh token for
+ *   an actor it holds (an expired token). First claim wins: an actor nobody claimed becomes this
+ *   user's (201); an actor this user holds gets a new token (200); an actor another user claimed
+ *   is refused with 409 ACTOR_CONFLICT, and the device re-mints its unsynced work under a fresh
+ *   actor (sync-client README, "First start and offline").
+ *
+ * The actor → user binding is kept durably in this node's LevelDB (namespace
+ * `cartwheel-device-actors`, written in the same batch as the device record); claims on one node
+ * are serialised, so two concurrent claims of one actor cannot both win there. Across a cluster
+ * the binding is per node: two users could each win one actor on different nodes. That needs a
+ * guessed UUID and harms nobody else — carts are keyed by user, so a dot of that actor only ever
+ * lands in the claimer's own carts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '@cartwheel/crdt';
@@ -62,31 +72,18 @@ export function createDeviceRoutes(options: {
       { ttlSeconds: options.tokenTtlSeconds ?? 30 * 24 * 3600 },
     );
 
-  app.post('/devices', async (c) => {
-    const body = await readJson(c, registerSchema, { allowEmpty: true });
-    const userId = c.var.auth.sub;
-    if (body.actor !== undefined) {
-      const actor = body.actor;
-      const owner = await options.storage.get(ACTORS_NS, 0, actor);
-      if (owner !== undefined && dec.decode(owner) !== userId) {
-        throw new ApiError('FORBIDDEN', 'this actor belongs to another user');
-      }
-      if (owner === undefined) {
-        // Devices registered before the binding existed: their record is keyed by user.
-        if ((await options.storage.get(NS, 0, `${userId}/${actor}`)) === undefined) {
-          throw new ApiError('DEVICE_NOT_FOUND', 'no device with this actor is registered here');
-        }
-        await options.storage.put(ACTORS_NS, 0, actor, enc.encode(userId));
-      }
-      return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, 200);
-    }
-    if ((await list(userId)).length >= MAX_DEVICES_PER_USER) {
-      throw new ApiError('RATE_LIMITED', `at most ${MAX_DEVICES_PER_USER} devices per user`);
-    }
-    const actor = randomUUID();
-    const record: DeviceRecord = {
+  // Claims are check-then-write: serialise them so one node never grants one actor twice.
+  let claims: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = claims.then(fn, fn);
+    claims = run.catch(() => {});
+    return run;
+  };
+
+  const record = async (userId: string, actor: string, name: string | undefined): Promise<void> => {
+    const device: DeviceRecord = {
       actor,
-      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(name === undefined ? {} : { name }),
       createdAt: new Date().toISOString(),
     };
     await options.storage.batch([
@@ -95,10 +92,47 @@ export function createDeviceRoutes(options: {
         ns: NS,
         partition: 0,
         key: `${userId}/${actor}`,
-        value: enc.encode(JSON.stringify(record)),
+        value: enc.encode(JSON.stringify(device)),
       },
       { type: 'put', ns: ACTORS_NS, partition: 0, key: actor, value: enc.encode(userId) },
     ]);
+  };
+
+  const checkDeviceCount = async (userId: string): Promise<void> => {
+    if ((await list(userId)).length >= MAX_DEVICES_PER_USER) {
+      throw new ApiError('RATE_LIMITED', `at most ${MAX_DEVICES_PER_USER} devices per user`);
+    }
+  };
+
+  app.post('/devices', async (c) => {
+    const body = await readJson(c, registerSchema, { allowEmpty: true });
+    const userId = c.var.auth.sub;
+    if (body.actor !== undefined) {
+      const actor = body.actor;
+      const status = await serially(async (): Promise<200 | 201> => {
+        const owner = await options.storage.get(ACTORS_NS, 0, actor);
+        if (owner !== undefined && dec.decode(owner) !== userId) {
+          throw new ApiError(
+            'ACTOR_CONFLICT',
+            'this actor id is already claimed by another user; choose a fresh one (a random UUID)',
+          );
+        }
+        if (owner !== undefined) return 200;
+        // Devices registered before the binding existed: their record is keyed by user.
+        if ((await options.storage.get(NS, 0, `${userId}/${actor}`)) !== undefined) {
+          await options.storage.put(ACTORS_NS, 0, actor, enc.encode(userId));
+          return 200;
+        }
+        // First claim of an actor the device chose itself.
+        await checkDeviceCount(userId);
+        await record(userId, actor, body.name);
+        return 201;
+      });
+      return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, status);
+    }
+    await checkDeviceCount(userId);
+    const actor = randomUUID();
+    await record(userId, actor, body.name);
     return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, 201);
   });
 
