@@ -1,13 +1,14 @@
 // Public entry of @cartwheel/crdt. Keep this list curated: everything exported here is API.
 
 export { retirableActors } from './cart/bounded-metadata.js';
-export { Cart, type CartOp, type CartOptions, FOLD_INCREMENTS_AT } from './cart/cart.js';
+export { Cart, type CartOp, type CartOptions, FOLD_INCREMENTS_AT, newActorId } from './cart/cart.js';
 export { decodeCart, decodeCartDelta, encodeCart, encodeCartDelta } from './cart/cart-codec.js';
 export { type CartEntryJSON, type CartJSON, cartFromJSON, cartToJSON } from './cart/cart-json.js';
 export { type CartDelta, type CartLine, CartState, joinCartStates } from './cart/cart-state.js';
 export { cartType } from './cart/cart-type.js';
 export { conflictingCartDots, newDotActors, newDots } from './cart/new-dots.js';
 export { decodeCartOp, encodeCartOp } from './cart/op-codec.js';
+export { reassignActor } from './cart/reassign-actor.js';
 export { type LineMeta, MAX_QUANTITY } from './cart/validate.js';
 export { validateCartOp } from './cart/validate-op.js';
 export { CausalContext } from './causal/causal-context.js';

@@ -300,6 +300,11 @@ function carriedMeta(entries: readonly Entry[]): Entry | undefined {
   return best;
 }
 
+/** A fresh actor id (UUID v4, from crypto.getRandomValues: also in insecure browser contexts). */
+export function newActorId(): ActorId {
+  return uuidv4();
+}
+
 function checkActor(actor: ActorId | undefined): ActorId {
   return actor === undefined ? uuidv4() : checkActorId(actor);
 }
