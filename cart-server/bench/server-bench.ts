@@ -113,7 +113,7 @@ function startProcess(
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [...nodeFlags, '--conditions=source', '--import', 'tsx', ...args], {
     cwd: ROOT,
-    env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production' },
+    env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production', SHUTDOWN_GRACE_MS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -30,7 +30,9 @@ import {
 } from './cluster/membership-service.js';
 import { WsTransport } from './cluster/ws-transport.js';
 import type { ServerConfig } from './config/config.js';
+import { postgresCheck, redisCheck } from './ops/dependency-checks.js';
 import { ServerMetrics } from './ops/metrics.js';
+import { ReadinessProbe } from './ops/readiness.js';
 import { LevelStorage } from './storage/level-storage.js';
 import { createSyncEndpoint } from './sync/sync-endpoint.js';
 import { attachUpgradeRoutes } from './ws/upgrade.js';
@@ -64,6 +66,11 @@ export interface CartServerNode {
   readonly carts: CartService;
   readonly membership: ClusterMembership;
   readonly log: Logger;
+  /**
+   * The start of a graceful stop: /readyz answers 503 from now on while the node keeps serving,
+   * so load balancers take it out before `close()` (the bin waits --shutdown-grace-ms between).
+   */
+  drain(): void;
   /** Graceful stop: refuse new work, drain in-flight requests, close sockets, flush and close LevelDB. */
   close(): Promise<void>;
 }
@@ -174,6 +181,14 @@ export async function startCartServer(
   adminRoutes.route('/', createMembershipRoutes(membership));
 
   let draining = false;
+  let replicaRunning = true;
+  const readiness = new ReadinessProbe({
+    local: { storage: () => storage.isOpen, replica: () => replicaRunning },
+    dependencies: [
+      ...(config.redisUrl === undefined ? [] : [redisCheck(config.redisUrl)]),
+      ...(config.databaseUrl === undefined ? [] : [postgresCheck(config.databaseUrl)]),
+    ],
+  });
   const verifier = createTokenVerifier(config);
   const ctx: PlatformContext = { config, carts, storage, log, metrics, verifier };
   const mounts = options.mounts === undefined ? [] : await options.mounts(ctx);
@@ -184,10 +199,7 @@ export async function startCartServer(
     metrics,
     log,
     mounts,
-    readiness: () => ({
-      ready: !draining,
-      checks: { storage: true, replica: true, draining },
-    }),
+    readiness: () => (draining ? { ready: false, checks: { draining: true } } : readiness.read()),
     adminRoutes,
     verifier,
     clusterStatus: () => ({ ...replica.status(), transport: { connectedPeers: transport.connectedPeers() } }),
@@ -247,12 +259,23 @@ export async function startCartServer(
     ]),
   );
   if (!server.listening) {
-    await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([err]) => {
-        throw err;
-      }),
-    ]);
+    try {
+      await Promise.race([
+        once(server, 'listening'),
+        once(server, 'error').then(([err]) => {
+          throw err;
+        }),
+      ]);
+    } catch (err) {
+      // e.g. EADDRINUSE: release what started, so the caller gets the error and nothing keeps running.
+      sync.close().catch(() => undefined);
+      cluster.close();
+      await replica.stop().catch(() => undefined);
+      await transport.close().catch(() => undefined);
+      await readiness.close();
+      await storage.close().catch(() => undefined);
+      throw err;
+    }
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -265,6 +288,7 @@ export async function startCartServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       draining = true;
+      readiness.drain();
       log.info('shutting down: draining requests');
       server.close();
       server.closeIdleConnections();
@@ -275,11 +299,13 @@ export async function startCartServer(
       server.closeAllConnections();
       // Adapters first: the order processor may still remove purchased lines from carts.
       await options.onClose?.();
+      replicaRunning = false;
       await replica.stop();
       log.debug('stopped: %s', 'replica');
       await transport.close();
       log.debug('stopped: %s', 'transport');
       cluster.close();
+      await readiness.close();
       await addresses.flushed();
       await storage.close();
       log.debug('stopped: %s', 'storage');
@@ -310,7 +336,11 @@ export async function startCartServer(
     'cart server listening',
   );
 
-  return { url, port, config, replica, carts, membership, log, close };
+  const drain = (): void => {
+    if (!readiness.isDraining) log.info('draining: /readyz answers 503, still serving');
+    readiness.drain();
+  };
+  return { url, port, config, replica, carts, membership, log, drain, close };
 }
 
 /** The URL peers reach this node at: a wildcard listen address is advertised as loopback. */

@@ -134,7 +134,8 @@ function startNodes(): void {
 function stop(): void {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  // SIGINT: a local cluster has no load balancer to wait for (SIGTERM would add --shutdown-grace-ms).
+  for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
   let left = children.filter((c) => c.exitCode === null).length;
   if (left === 0) process.exit(0);
   for (const c of children) {

@@ -148,11 +148,24 @@ export class LevelStorage implements Storage {
     try {
       await storage.db.open({ createIfMissing: true });
     } catch (err) {
+      // LevelDB allows one process per directory (its LOCK file); say so rather than "cannot open".
+      if (hasCode(err, 'LEVEL_LOCKED')) {
+        throw new StorageError(
+          'STORAGE_LOCKED',
+          `LevelDB at ${options.location} is locked: another process holds it (is another cart-server running on this data directory?)`,
+          { cause: err },
+        );
+      }
       throw new StorageError('STORAGE_UNAVAILABLE', `cannot open LevelDB at ${options.location}`, {
         cause: err,
       });
     }
     return storage;
+  }
+
+  /** Whether the database is open (readiness: false once closed or after a failed open). */
+  get isOpen(): boolean {
+    return !this.closed && this.db.status === 'open';
   }
 
   async get(ns: string, partition: number, key: string): Promise<Uint8Array | undefined> {
@@ -336,4 +349,13 @@ export class LevelStorage implements Storage {
     })();
     return this.flushing$;
   }
+}
+
+/** Whether `err` or one of its causes carries `code` (abstract-level wraps the LevelDB error). */
+function hasCode(err: unknown, code: string): boolean {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

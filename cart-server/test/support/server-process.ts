@@ -103,7 +103,14 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
     ];
     const proc = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, JWT_SECRET: TEST_SECRET, NODE_ENV: 'test', ...options.env },
+      // No SIGTERM grace period (no load balancer watches a test's /readyz); a test sets its own.
+      env: {
+        ...process.env,
+        JWT_SECRET: TEST_SECRET,
+        NODE_ENV: 'test',
+        SHUTDOWN_GRACE_MS: '0',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
