@@ -1,9 +1,15 @@
 /**
  * The shopper's session: a bearer JWT for the user, taken from `?token=` once (then kept in
  * localStorage and removed from the address bar) or from localStorage. The cart server issues
- * no passwords; in development `node sync-client/scripts/dev-token.ts` prints a sign-in link.
+ * no passwords; in development `npm run -s dev-token -- --sub <name>` prints a token.
  */
 const KEY = 'cartwheel.userToken';
+
+/** How to sign in, as the signed-out page says it (HTML). */
+export const SIGN_IN_HELP =
+  'Open the sign-in link you were given (it ends in <code>?token=…</code>) or paste your token below. ' +
+  'Running the shop yourself? <code>npm run -s dev-token -- --sub you</code> prints a token; then open ' +
+  '<code>/?token=&lt;token&gt;</code>.';
 
 export interface Session {
   readonly token: string;

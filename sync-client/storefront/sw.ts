@@ -1,7 +1,10 @@
 /**
- * Service worker: keeps the storefront's shell (HTML, JS, CSS) in Cache Storage so the page
- * loads — and shows the cart from IndexedDB — while the device is offline. Network first, so a
- * new build reaches online shoppers at once; API calls (/v1/...) are never cached.
+ * Service worker: keeps the storefront's shell (HTML, the hashed JS and CSS, the icon) in Cache
+ * Storage so the page loads — and shows the cart from IndexedDB and the saved catalog
+ * (catalog-cache.ts) — while the device is offline. Network first for the HTML, so a new build
+ * reaches online shoppers at once; hashed files never change, so they are served from the cache.
+ * API calls (/v1/...) are not handled here: the page saves catalog answers itself, from its
+ * very first visit.
  */
 interface FetchEventLike extends Event {
   readonly request: Request;
@@ -18,9 +21,15 @@ interface WorkerScope {
   addEventListener(type: 'fetch', fn: (e: FetchEventLike) => void): void;
 }
 
+/** The build's shell files, hashed names included (scripts/bundle.ts defines it). */
+declare const __SHELL__: readonly string[];
+/** A hash of the shell list: a new build gets a new cache and drops the old one. */
+declare const __BUILD__: string;
+
 const scope = self as unknown as WorkerScope;
-const CACHE = 'cartwheel-shell-v1';
-const SHELL = ['./', './index.html', './app.js', './styles.css'];
+const CACHE = `cartwheel-shell-${__BUILD__}`;
+const SHELL = ['./', ...__SHELL__];
+const HASHED = /\.[0-9A-Za-z]{8,}\.(js|css)$/;
 
 scope.addEventListener('install', (event) => {
   event.waitUntil(
@@ -32,7 +41,13 @@ scope.addEventListener('install', (event) => {
 });
 
 scope.addEventListener('activate', (event) => {
-  event.waitUntil(scope.clients.claim());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys())
+        if (name.startsWith('cartwheel-shell-') && name !== CACHE) await caches.delete(name);
+      await scope.clients.claim();
+    })(),
+  );
 });
 
 scope.addEventListener('fetch', (event) => {
@@ -46,6 +61,10 @@ scope.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
+      if (HASHED.test(url.pathname)) {
+        const hit = await cache.match(event.request);
+        if (hit !== undefined) return hit;
+      }
       try {
         const response = await fetch(event.request);
         if (response.ok) await cache.put(event.request, response.clone());
@@ -53,7 +72,7 @@ scope.addEventListener('fetch', (event) => {
       } catch (error) {
         const cached =
           (await cache.match(event.request, { ignoreSearch: true })) ??
-          (event.request.mode === 'navigate' ? await cache.match('./index.html') : undefined);
+          (event.request.mode === 'navigate' ? await cache.match('./') : undefined);
         if (cached !== undefined) return cached;
         throw error;
       }
