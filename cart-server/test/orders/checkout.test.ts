@@ -1,8 +1,11 @@
 import fc from 'fast-check';
+import { sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveOrderId } from '../../src/orders/index.js';
+import { MAX_STOCK } from '../../src/orders/index.js';
 import { type RedisProcess, startRedis } from '../support/redis.js';
-import { eventually, openTestOrders, type TestOrders } from './harness.js';
+import { eventually, openTestOrders, SECRET, type TestOrders } from './harness.js';
+
+const inAnHour = (): number => Math.floor(Date.now() / 1000) + 3600;
 
 let redis: RedisProcess;
 beforeAll(async () => {
@@ -39,12 +42,18 @@ for (const backend of ['level', 'redis'] as const) {
       const token = await t.token('alice');
       const res = await t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': 'k-1' } });
       expect(res.status).toBe(202);
-      expect(res.json.orderId).toBe(deriveOrderId('alice', 'k-1'));
-      expect(t.cart.lines('alice', 'default')).toEqual([]);
+      const orderId = t.system.checkout.orderIdFor('alice', 'k-1');
+      expect(res.json).toMatchObject({
+        orderId,
+        status: 'pending',
+        links: { self: `/v1/orders/${orderId}` },
+      });
       const order = await eventually(async () => {
         const r = await t.request('GET', `/v1/orders/${res.json.orderId}`, { token });
         return r.json.status === 'confirmed' ? r.json : undefined;
       });
+      // The lines leave the cart with the confirmation (through the outbox), not before.
+      await eventually(async () => (t.cart.lines('alice', 'default').length === 0 ? true : undefined));
       expect(order).toMatchObject({ totalMinor: 2 * 1299 + 450, currency: 'EUR' });
       expect(await t.system.inventory.stock('mug')).toBe(8);
       expect(await t.system.inventory.stock('tea')).toBe(9);
@@ -61,7 +70,6 @@ for (const backend of ['level', 'redis'] as const) {
       await stock(t, 'pen', 100);
       t.cart.add('bob', 'default', 'pen', 1);
       const token = await t.token('bob');
-      const before = (await t.system.log.endOffsets()).reduce((a, b) => a + b, 0);
       const removalsBefore = t.cart.removals;
       const concurrent = await Promise.all(
         Array.from({ length: 8 }, () =>
@@ -75,14 +83,22 @@ for (const backend of ['level', 'redis'] as const) {
       const replay = await t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': 'same' } });
       expect(replay.status).toBe(202);
       expect(replay.json).toMatchObject({ orderId: concurrent[0]!.json.orderId, replayed: true });
-      const after = (await t.system.log.endOffsets()).reduce((a, b) => a + b, 0);
-      expect(after - before).toBe(1);
+      const records = (
+        await Promise.all(
+          Array.from({ length: t.system.log.partitions }, (_, p) => t.system.log.read(p, 0, 10_000)),
+        )
+      ).flat();
+      const placedRecords = records.filter(
+        (r) => r.value.includes('"order.placed"') && r.dedupeId === replay.json.orderId,
+      );
+      expect(placedRecords).toHaveLength(1);
       // Popularity hears of the order once, with its lines, however often it was replayed.
       const reported = t.placed.filter((o) => o.orderId === concurrent[0]!.json.orderId);
       expect(reported.map((o) => o.lines.map((l) => [l.productId, l.quantity]))).toEqual([[['pen', 1]]]);
-      expect(t.cart.lines('bob', 'default')).toEqual([{ productId: 'pen', quantity: 3 }]);
-      expect(t.cart.removals - removalsBefore).toBeGreaterThanOrEqual(1);
       await t.system.processor.caughtUp();
+      await t.system.sender.drained();
+      expect(t.cart.lines('bob', 'default').map((l) => [l.productId, l.quantity])).toEqual([['pen', 3]]);
+      expect(t.cart.removals - removalsBefore).toBeGreaterThanOrEqual(1);
       expect(await t.system.inventory.stock('pen')).toBe(99);
       // Same key, another cart: a conflict, not a new order.
       const conflict = await t.request('POST', '/v1/orders', {
@@ -119,6 +135,96 @@ for (const backend of ['level', 'redis'] as const) {
         available: 0,
       });
       expect(await t.system.inventory.stock('last')).toBe(0);
+    });
+
+    it("buys a cart's lines once: 8 concurrent checkouts with distinct keys, one order, stock drops once", async () => {
+      t.catalog.put({ id: 'lamp', priceMinor: 2500, title: 'Desk lamp' });
+      await stock(t, 'lamp', 10);
+      t.cart.add('dora', 'default', 'lamp', 2);
+      const token = await t.token('dora');
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': `dbl-${i}` } }),
+        ),
+      );
+      const won = answers.filter((r) => r.status === 202);
+      expect(won).toHaveLength(1);
+      const lost = answers.filter((r) => r.status !== 202);
+      expect(lost.map((r) => [r.status, (r.json.error as { code: string }).code])).toEqual(
+        Array.from({ length: 7 }, () => [409, 'CART_ALREADY_ORDERED']),
+      );
+      for (const r of lost)
+        expect(r.json.error).toMatchObject({ details: { orderId: won[0]!.json.orderId } });
+      await t.system.processor.caughtUp();
+      await t.system.sender.drained();
+      expect(await t.system.inventory.stock('lamp')).toBe(8);
+      // Bought and removed; a later add is a new intent and can be bought.
+      expect(t.cart.lines('dora', 'default')).toEqual([]);
+      t.cart.add('dora', 'default', 'lamp', 1);
+      const again = await t.request('POST', '/v1/orders', {
+        token,
+        headers: { 'idempotency-key': 'dbl-again' },
+      });
+      expect(again.status).toBe(202);
+    });
+
+    it("leaves a rejected order's lines in the cart, and lets the shopper buy them once stock is back", async () => {
+      t.catalog.put({ id: 'rare', priceMinor: 9900, title: 'Rare print' });
+      t.catalog.put({ id: 'common', priceMinor: 100, title: 'Postcard' });
+      await stock(t, 'rare', 1);
+      await stock(t, 'common', 50);
+      t.cart.add('eve', 'default', 'rare', 2);
+      t.cart.add('eve', 'default', 'common', 3);
+      const token = await t.token('eve');
+      const first = await t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': 'r-1' } });
+      expect(first.status).toBe(202);
+      const rejected = await eventually(async () => {
+        const r = await t.request('GET', `/v1/orders/${first.json.orderId}`, { token });
+        return r.json.status === 'rejected' ? r.json : undefined;
+      });
+      expect(rejected.rejection).toMatchObject({
+        productId: 'rare',
+        title: 'Rare print',
+        reason: 'INSUFFICIENT_STOCK',
+        requested: 2,
+        available: 1,
+      });
+      expect(String((rejected.rejection as { message: string }).message)).toContain('Rare print');
+      await t.system.processor.caughtUp();
+      await t.system.sender.drained();
+      // Nothing left the cart and every reservation was given back.
+      expect(t.cart.lines('eve', 'default').map((l) => [l.productId, l.quantity])).toEqual([
+        ['common', 3],
+        ['rare', 2],
+      ]);
+      expect(await t.system.inventory.stock('rare')).toBe(1);
+      expect(await t.system.inventory.stock('common')).toBe(50);
+      // Restocked: the same lines can be bought with a new key (the rejected order's claims go).
+      await stock(t, 'rare', 5);
+      const second = await t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': 'r-2' } });
+      expect(second.status).toBe(202);
+      await eventually(async () => {
+        const r = await t.request('GET', `/v1/orders/${second.json.orderId}`, { token });
+        return r.json.status === 'confirmed' ? true : undefined;
+      });
+      await t.system.processor.caughtUp();
+      expect(await t.system.inventory.stock('rare')).toBe(3);
+      expect(await t.system.inventory.stock('common')).toBe(47);
+    });
+
+    it('keeps stock within 0..MAX_STOCK: adjustments past the bound are refused', async () => {
+      t.catalog.put({ id: 'bulk', priceMinor: 1 });
+      const seller = await t.token('s', 'seller');
+      const post = (body: unknown) => t.request('POST', '/v1/inventory', { token: seller, body });
+      expect((await post({ productId: 'bulk', quantity: MAX_STOCK })).status).toBe(202);
+      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: MAX_STOCK })).status).toBe(202);
+      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: MAX_STOCK })).status).toBe(202);
+      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: -5 })).status).toBe(202);
+      await t.system.processor.caughtUp();
+      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 5);
+      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: -MAX_STOCK })).status).toBe(202);
+      await t.system.processor.caughtUp();
+      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 5);
     });
 
     it('refuses malformed and impossible orders with typed 4xx errors', async () => {
@@ -180,6 +286,18 @@ for (const backend of ['level', 'redis'] as const) {
       expect([r.status, code(r)]).toEqual([404, 'PRODUCT_NOT_FOUND']);
       r = await t.request('GET', '/v1/orders/ord_nope', { token });
       expect([r.status, code(r)]).toEqual([404, 'ORDER_NOT_FOUND']);
+      r = await t.request('GET', `/v1/orders/ord_fff${'0'.repeat(29)}`, { token });
+      expect([r.status, code(r)]).toEqual([404, 'ORDER_NOT_FOUND']);
+      // The app's claim validation: a subject with '/' or an unknown role is refused.
+      for (const bad of [
+        await sign({ sub: 'bob/main', exp: inAnHour() }, SECRET, 'HS256'),
+        await sign({ sub: 'x', role: 'root', exp: inAnHour() }, SECRET, 'HS256'),
+        await sign({ sub: 'x'.repeat(200), exp: inAnHour() }, SECRET, 'HS256'),
+        await sign({ sub: 'x', act: 'not-a-uuid', exp: inAnHour() }, SECRET, 'HS256'),
+      ]) {
+        r = await post({ token: bad, headers: { 'idempotency-key': 'k9' } });
+        expect([r.status, code(r)]).toEqual([401, 'UNAUTHORIZED']);
+      }
     });
 
     it('answers random bodies with a 4xx, never a 5xx', async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { sign } from 'hono/jwt';
 import { Registry } from 'prom-client';
+import { TokenVerifier } from '../../src/auth/tokens.js';
 import {
-  bearerJwtAuthenticator,
   createOrderRoutes,
   type OrderPlaced,
   type OrderSystem,
@@ -61,7 +61,7 @@ export async function openTestOrders(
       checkout: system.checkout,
       query: system.query,
       inventory: system.inventory,
-      authenticate: bearerJwtAuthenticator(SECRET),
+      verifier: new TokenVerifier(SECRET),
     }),
   );
   return {
