@@ -47,6 +47,10 @@ export const orderOpenApiPaths: Record<string, unknown> = {
                   orderId: { type: 'string' },
                   status: { enum: ['pending', 'confirmed', 'rejected'] },
                   replayed: { type: 'boolean' },
+                  links: {
+                    type: 'object',
+                    properties: { self: { type: 'string', description: 'GET it to follow the order' } },
+                  },
                 },
               },
             },
@@ -55,7 +59,9 @@ export const orderOpenApiPaths: Record<string, unknown> = {
         '400': errorResponse('IDEMPOTENCY_KEY_INVALID, INVALID_JSON, VALIDATION_FAILED, ORDER_INVALID'),
         '401': errorResponse('UNAUTHORIZED'),
         '404': errorResponse('PRODUCT_NOT_FOUND'),
-        '409': errorResponse('IDEMPOTENCY_CONFLICT, OUT_OF_STOCK, PRICE_CHANGED'),
+        '409': errorResponse(
+          'IDEMPOTENCY_CONFLICT, CART_ALREADY_ORDERED (another order holds these lines; details.orderId), OUT_OF_STOCK, PRICE_CHANGED',
+        ),
         '413': errorResponse('PAYLOAD_TOO_LARGE, ORDER_TOO_LARGE'),
         '422': errorResponse('EMPTY_CART'),
         '503': errorResponse('ORDER_LOG_UNAVAILABLE'),
