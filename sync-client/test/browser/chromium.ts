@@ -145,10 +145,10 @@ export function cart(quantities: Record<string, number>): string[] {
     .map((id) => `${id}×${quantities[id]}`);
 }
 
-/** Ids of the first `n` products the list page shows (server catalog or the demo one). */
+/** Ids of the first `n` products the list page shows that can be added (in stock). */
 export async function firstProducts(page: Page, n: number): Promise<string[]> {
-  await page.waitForSelector('.product[data-product-id]', { timeout: 20_000 });
-  const ids = await page.$$eval('.product[data-product-id]', (els) =>
+  await page.waitForSelector('.product[data-availability="in_stock"]', { timeout: 20_000 });
+  const ids = await page.$$eval('.product[data-availability="in_stock"]', (els) =>
     els.map((e) => (e as HTMLElement).dataset.productId ?? ''),
   );
   const distinct = [...new Set(ids)].slice(0, n);
