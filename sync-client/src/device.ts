@@ -1,7 +1,9 @@
 /**
  * Device registration (SPEC §3): `POST /v1/devices` with the user's bearer token returns the
- * device's own actor id and a token that carries it (`act`). Each device mints dots only with
- * its own actor, which the server enforces with `newDots`.
+ * device's actor id and a token that carries it (`act`). Each device mints dots only with its
+ * own actor, which the server enforces with `newDots`. A device claims the actor it chose
+ * itself (`{actor}`): first claim wins; an actor another user claimed first is refused with
+ * `409 ACTOR_CONFLICT`, reported here as `SYNC_ACTOR_CONFLICT`.
  */
 import { SyncClientError } from './errors.js';
 
@@ -15,8 +17,8 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 const MAX_TOKEN_CHARS = 8192;
 
 /**
- * Registers a device. `actor`, when given, asks the server to issue a fresh token for an
- * actor this device already holds (a server may ignore it and return a new actor).
+ * Registers a device. `actor`, when given, claims that actor (chosen by the device) or asks for
+ * a fresh token for an actor this device already holds.
  */
 export async function registerDevice(
   fetchImpl: FetchLike,
@@ -35,6 +37,12 @@ export async function registerDevice(
     throw new SyncClientError('SYNC_REGISTRATION_FAILED', 'device registration request failed', {
       cause: error,
     });
+  }
+  if (response.status === 409) {
+    const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined;
+    if (body?.error?.code === 'ACTOR_CONFLICT') {
+      throw new SyncClientError('SYNC_ACTOR_CONFLICT', 'another user claimed this actor id first');
+    }
   }
   if (response.status === 401 || response.status === 403) {
     throw new SyncClientError('SYNC_AUTH_FAILED', `device registration refused (${response.status})`);

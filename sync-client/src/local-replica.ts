@@ -9,10 +9,12 @@ import {
   Cart,
   type CartDelta,
   type CartOp,
+  type CartState,
   decodeCart,
   decodeCartDelta,
   encodeCart,
   encodeCartDelta,
+  reassignActor,
 } from '@cartwheel/crdt';
 import { SyncClientError } from './errors.js';
 import type { ReplicaStore } from './store/replica-store.js';
@@ -33,6 +35,7 @@ export class LocalReplica {
   #logLength: number;
   readonly #pending: Set<number>;
   #compaction: Promise<void> = Promise.resolve();
+  readonly #appending = new Set<Promise<void>>();
   readonly #clock: (() => number) | undefined;
 
   private constructor(
@@ -53,22 +56,41 @@ export class LocalReplica {
     this.#clock = clock;
   }
 
-  /** Loads the replica stored under `key` (or an empty one), acting as `actor`. */
+  /**
+   * Loads the replica stored under `key` (or an empty one), acting as `actor`. Dots of the
+   * `replaced` actors (ids another user claimed before this device could) are re-minted under
+   * `actor` piece by piece — the snapshot and every log entry — so a crash in the middle of a
+   * re-mint leaves nothing under an actor this device does not own.
+   */
   static async open(
     store: ReplicaStore,
     key: string,
     actor: ActorId,
     clock?: () => number,
+    replaced: readonly ActorId[] = [],
   ): Promise<LocalReplica> {
     const stored = await store.load(key);
     const options = clock === undefined ? { actor } : { actor, clock };
+    const own = (state: CartState): CartState => {
+      for (const old of replaced) state = reassignActor(state, old, actor);
+      return state;
+    };
     let cart: Cart;
+    let moved = false;
     try {
-      cart =
-        stored.snapshot === undefined
-          ? Cart.create(options)
-          : Cart.fromState(decodeCart(stored.snapshot), options);
-      for (const entry of stored.log) cart.applyDelta(decodeCartDelta(entry.delta));
+      if (stored.snapshot === undefined) cart = Cart.create(options);
+      else {
+        const snapshot = decodeCart(stored.snapshot);
+        const mine = own(snapshot);
+        moved ||= mine !== snapshot;
+        cart = Cart.fromState(mine, options);
+      }
+      for (const entry of stored.log) {
+        const delta = decodeCartDelta(entry.delta);
+        const mine = own(delta);
+        moved ||= mine !== delta;
+        cart.applyDelta(mine);
+      }
     } catch (error) {
       throw new SyncClientError('SYNC_STORE_CORRUPT', `stored replica ${key} does not decode`, {
         cause: error,
@@ -76,7 +98,7 @@ export class LocalReplica {
     }
     const lastSeq = Math.max(stored.lastSeq, stored.log.at(-1)?.seq ?? 0, stored.pending.at(-1) ?? 0);
     const replica = new LocalReplica(store, key, cart, lastSeq, stored.log.length, stored.pending, clock);
-    if (stored.log.length >= COMPACT_AFTER) await replica.compact();
+    if (moved || stored.log.length >= COMPACT_AFTER) await replica.compact(moved);
     return replica;
   }
 
@@ -128,15 +150,39 @@ export class LocalReplica {
     this.#cart = Cart.fromState(this.#cart.state(), options);
   }
 
+  /**
+   * Re-mints this device's history under `to`: every dot of `from` (an actor the device chose but
+   * another user claimed first, so none of its dots ever reached a server) becomes a dot of `to`.
+   * Synchronous in memory — a change made right after already uses `to` — then made durable as a
+   * fresh snapshot once the appends of the old actor's deltas have landed. The caller records
+   * `from` in the replica's meta (`replaced`) first, so a crash before the snapshot is re-minted
+   * again on the next load. Pending marks stay: the next catch-up carries the re-minted changes.
+   */
+  async reassign(from: ActorId, to: ActorId): Promise<void> {
+    const options = this.#clock === undefined ? { actor: to } : { actor: to, clock: this.#clock };
+    this.#cart = Cart.fromState(reassignActor(this.#cart.state(), from, to), options);
+    await Promise.all(this.#appending);
+    await this.compact(true);
+  }
+
   async #append(seq: number, delta: Uint8Array, local: boolean): Promise<void> {
-    await this.store.append(this.key, { seq, delta, local });
+    const write = this.store.append(this.key, { seq, delta, local });
+    this.#appending.add(write);
+    try {
+      await write;
+    } finally {
+      this.#appending.delete(write);
+    }
     if (++this.#logLength >= COMPACT_AFTER) await this.compact();
   }
 
-  /** Folds the log into a fresh snapshot; serialised so two compactions never interleave. */
-  compact(): Promise<void> {
+  /**
+   * Folds the log into a fresh snapshot; serialised so two compactions never interleave.
+   * `force` writes the snapshot even with an empty log (after a re-mint).
+   */
+  compact(force = false): Promise<void> {
     const run = this.#compaction.then(async () => {
-      if (this.#logLength === 0) return;
+      if (this.#logLength === 0 && !force) return;
       const through = this.#lastSeq;
       const snapshot = encodeCart(this.#cart.state());
       const folded = this.#logLength;

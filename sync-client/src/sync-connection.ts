@@ -45,6 +45,8 @@ export interface ConnectionOptions {
   readonly random: () => number;
   /** Called when the server rejected the credentials; the next socketUrl() must use new ones. */
   readonly onAuthRejected: () => void;
+  /** The server refused lines of these products (PRODUCT_NOT_FOUND): they can never sync. */
+  readonly onUnknownProducts?: (productIds: readonly string[]) => void;
   readonly onRemoteChange: () => void;
   readonly onPhase: () => void;
   readonly onError: (error: unknown) => void;
@@ -338,6 +340,9 @@ export class SyncConnection {
       { cause: frame },
     );
     if (AUTH_CODES.has(frame.code)) this.#o.onAuthRejected();
+    if (frame.code === 'PRODUCT_NOT_FOUND' && frame.productIds !== undefined) {
+      this.#o.onUnknownProducts?.(frame.productIds);
+    }
     // The unacknowledged changes stay pending; the next session's context exchange resends them.
     this.#fail(`server error ${frame.code}`, error);
   }

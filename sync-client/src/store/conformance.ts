@@ -79,6 +79,9 @@ export function replicaStoreConformance(factory: StoreFactory): ConformanceCase[
       same((await s.load('cart-a')).meta, { actor: 'actor-1', token: 't1' }, 'meta');
       await s.putMeta('cart-a', { actor: 'actor-2' });
       same((await s.load('cart-a')).meta, { actor: 'actor-2' }, 'replaced meta');
+      // a device whose self-chosen actor another user claimed first: no token, the old actor listed
+      await s.putMeta('cart-a', { actor: 'actor-3', replaced: ['actor-2'] });
+      same((await s.load('cart-a')).meta, { actor: 'actor-3', replaced: ['actor-2'] }, 'meta with replaced');
     }),
     withStore('log entries come back in seq order with pending marks for local ones', async (s) => {
       // 16 and 2 sort wrongly as text; the store must order numerically.

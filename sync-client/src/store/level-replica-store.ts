@@ -8,8 +8,10 @@ import {
   assertReplicaKey,
   assertSeq,
   type LogEntry,
+  parseReplicaMeta,
   type ReplicaMeta,
   type ReplicaStore,
+  replicaMetaJSON,
   type StoredReplica,
 } from './replica-store.js';
 
@@ -50,12 +52,7 @@ function parseMeta(bytes: Uint8Array): ReplicaMeta {
   } catch (error) {
     corrupt('replica meta is not JSON', error);
   }
-  if (typeof value !== 'object' || value === null) corrupt('replica meta is not an object');
-  const { actor, token } = value as { actor?: unknown; token?: unknown };
-  if (typeof actor !== 'string' || (token !== undefined && typeof token !== 'string')) {
-    corrupt('replica meta has the wrong shape');
-  }
-  return token === undefined ? { actor } : { actor, token };
+  return parseReplicaMeta(value, corrupt);
 }
 
 function seqFromKey(key: string): number {
@@ -123,11 +120,7 @@ export class LevelReplicaStore implements ReplicaStore {
 
   async putMeta(replicaKey: string, meta: ReplicaMeta): Promise<void> {
     this.#check(replicaKey);
-    if (typeof meta.actor !== 'string' || meta.actor.length === 0 || meta.actor.length > 200) {
-      throw new TypeError('meta.actor must be a non-empty string');
-    }
-    const json = meta.token === undefined ? { actor: meta.actor } : { actor: meta.actor, token: meta.token };
-    await this.#db.put(k(replicaKey, 'm'), encoder.encode(JSON.stringify(json)));
+    await this.#db.put(k(replicaKey, 'm'), encoder.encode(replicaMetaJSON(meta)));
   }
 
   async append(replicaKey: string, entry: LogEntry): Promise<void> {

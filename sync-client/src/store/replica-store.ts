@@ -12,10 +12,54 @@
 
 /** Device identity and credentials of one replica (SPEC §3: POST /v1/devices). */
 export interface ReplicaMeta {
-  /** Registered device actor id; every local dot is minted with it. */
+  /**
+   * The device's actor id; every local dot is minted with it. Chosen by the device on its first
+   * start (so it works offline from the start) and claimed on first contact with the server.
+   */
   readonly actor: string;
-  /** Bearer token carrying `act`, used to open the sync socket. */
+  /** Bearer token carrying `act`, used to open the sync socket; absent until the actor is claimed. */
   readonly token?: string;
+  /**
+   * Actor ids this device minted with before another user's claim took them: their dots are
+   * re-minted under `actor` whenever stored state is loaded (a crash mid-way leaves nothing
+   * under an actor the device does not own). At most 8, oldest first.
+   */
+  readonly replaced?: readonly string[];
+}
+
+/** A ReplicaMeta's JSON shape checked; `corrupt` raises the store's error. */
+export function parseReplicaMeta(value: unknown, corrupt: (message: string) => never): ReplicaMeta {
+  if (typeof value !== 'object' || value === null) corrupt('replica meta is not an object');
+  const { actor, token, replaced } = value as { actor?: unknown; token?: unknown; replaced?: unknown };
+  if (typeof actor !== 'string' || (token !== undefined && typeof token !== 'string')) {
+    corrupt('replica meta has the wrong shape');
+  }
+  if (
+    replaced !== undefined &&
+    (!Array.isArray(replaced) || replaced.length > 8 || !replaced.every((a) => typeof a === 'string'))
+  ) {
+    corrupt('replica meta has the wrong shape');
+  }
+  return {
+    actor,
+    ...(token === undefined ? {} : { token }),
+    ...(replaced === undefined ? {} : { replaced: replaced as string[] }),
+  };
+}
+
+/** The JSON a store keeps for `meta` (validated: programmer errors throw TypeError). */
+export function replicaMetaJSON(meta: ReplicaMeta): string {
+  if (typeof meta.actor !== 'string' || meta.actor.length === 0 || meta.actor.length > 200) {
+    throw new TypeError('meta.actor must be a non-empty string');
+  }
+  if (meta.replaced !== undefined && (!Array.isArray(meta.replaced) || meta.replaced.length > 8)) {
+    throw new TypeError('meta.replaced must be an array of at most 8 actor ids');
+  }
+  return JSON.stringify({
+    actor: meta.actor,
+    ...(meta.token === undefined ? {} : { token: meta.token }),
+    ...(meta.replaced === undefined || meta.replaced.length === 0 ? {} : { replaced: meta.replaced }),
+  });
 }
 
 export interface LogEntry {

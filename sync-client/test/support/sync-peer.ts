@@ -53,6 +53,8 @@ export interface SyncPeer {
   ackDelayMs: number;
   /** When true, deltas are stored but never acknowledged. */
   holdAcks: boolean;
+  /** Product ids the peer's "catalog" lacks: a delta bringing one in is refused (PRODUCT_NOT_FOUND). */
+  readonly unknownProducts: Set<string>;
   cart(user: string, cartId: string): Cart;
   /** Forget every device token (the next connect must refresh credentials). */
   revokeTokens(): void;
@@ -139,7 +141,11 @@ export async function startSyncPeer(options: { staticDir?: string } = {}): Promi
     let body = '';
     for await (const chunk of req) body += chunk;
     const requested = (JSON.parse(body || '{}') as { actor?: unknown }).actor;
-    const actor = typeof requested === 'string' && actors.get(requested) === user ? requested : randomUUID();
+    // Like the server: a device claims the actor it chose; first claim wins.
+    if (typeof requested === 'string' && actors.has(requested) && actors.get(requested) !== user) {
+      return json(res, 409, { error: { code: 'ACTOR_CONFLICT', message: 'claimed by another user' } });
+    }
+    const actor = typeof requested === 'string' ? requested : randomUUID();
     actors.set(actor, user);
     const token = randomBytes(16).toString('hex');
     devices.set(token, { user, actor });
@@ -181,6 +187,20 @@ export async function startSyncPeer(options: { staticDir?: string } = {}): Promi
         code: 'FORBIDDEN_DOTS',
         message: 'dots of another actor',
         seq: frame.seq,
+      });
+      return;
+    }
+    const unknown = delta
+      .lines()
+      .map((l) => l.productId)
+      .filter((id) => peer.unknownProducts.has(id) && cart.get(id) === undefined);
+    if (unknown.length > 0) {
+      send(session.socket, {
+        t: 'error',
+        code: 'PRODUCT_NOT_FOUND',
+        message: `not in the catalog: ${unknown.join(', ')}`,
+        seq: frame.seq,
+        productIds: unknown,
       });
       return;
     }
@@ -251,6 +271,7 @@ export async function startSyncPeer(options: { staticDir?: string } = {}): Promi
     stats,
     ackDelayMs: 0,
     holdAcks: false,
+    unknownProducts: new Set(),
     cart: (user, cartId) => cartOf(`${user}/${cartId}`),
     revokeTokens: () => devices.clear(),
     dropConnections() {
