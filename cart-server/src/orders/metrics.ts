@@ -12,6 +12,8 @@ export interface OrderMetrics {
   rejection(reason: string): void;
   inventoryUpdate(outcome: 'applied' | 'refused'): void;
   confirmationSent(outcome: 'sent' | 'deduplicated'): void;
+  /** A checkpoint refused because this node's lease on the partition is gone (FENCED). */
+  fencedCommit(): void;
   /** Called at scrape time. */
   setLagSource(source: () => Promise<number>): void;
   setBacklogSource(source: () => number): void;
@@ -92,6 +94,16 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
         registers,
       }),
   );
+  const fenced = metric(
+    registry,
+    'cartwheel_orders_fenced_commits_total',
+    () =>
+      new Counter({
+        name: 'cartwheel_orders_fenced_commits_total',
+        help: 'Partition checkpoints refused because the lease had passed to another node (the processor was paused or cut off past its lease)',
+        registers,
+      }),
+  );
   metric(
     registry,
     'cartwheel_orders_log_lag',
@@ -124,6 +136,7 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     rejection: (reason) => rejections.inc({ reason }),
     inventoryUpdate: (outcome) => inventory.inc({ outcome }),
     confirmationSent: (outcome) => sent.inc({ outcome }),
+    fencedCommit: () => fenced.inc(),
     setLagSource: (source) => {
       src.lag = source;
     },
@@ -140,6 +153,7 @@ export const noopOrderMetrics: OrderMetrics = {
   rejection: () => undefined,
   inventoryUpdate: () => undefined,
   confirmationSent: () => undefined,
+  fencedCommit: () => undefined,
   setLagSource: () => undefined,
   setBacklogSource: () => undefined,
 };

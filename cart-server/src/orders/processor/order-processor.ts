@@ -207,7 +207,10 @@ export class OrderProcessor {
       this.#o.onCommitted?.(p, result.commit);
     } catch (err) {
       // Fenced off: the partition is someone else's. Anything else: reload from the checkpoint.
-      if (err instanceof OrderLogError && err.code === 'FENCED') this.#o.ownership.lost(p, running.fence);
+      if (err instanceof OrderLogError && err.code === 'FENCED') {
+        this.#metrics.fencedCommit();
+        this.#o.ownership.lost(p, running.fence);
+      }
       this.#drop(p);
       this.#o.onError?.(err);
     }
