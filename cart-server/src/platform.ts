@@ -8,9 +8,28 @@ import { join } from 'node:path';
 import { every } from 'hono/combine';
 import { requireAuth, requireRole } from './auth/middleware.js';
 import { TokenVerifier } from './auth/tokens.js';
+import type { Product } from './catalog/product.js';
 import type { StartOptions } from './node.js';
-import { cartPortOf, createOrderRoutes, type OrderSystem, openOrderSystem } from './orders/index.js';
+import {
+  cartPortOf,
+  createOrderRoutes,
+  type InitialStock,
+  type InventoryService,
+  type OrderSystem,
+  openOrderSystem,
+} from './orders/index.js';
 import { catalogPort, createShopRoutes, openShop, type Shop, shopOpenApiPaths } from './shop/index.js';
+
+const initialStock = (p: Product): InitialStock => ({ productId: p.id, stock: p.availability.stock });
+
+async function seedCatalog(shop: Shop, inventory: InventoryService): Promise<void> {
+  const batch: InitialStock[] = [];
+  for await (const product of shop.store.scan()) {
+    batch.push(initialStock(product));
+    if (batch.length >= 500) await inventory.seed(batch.splice(0));
+  }
+  await inventory.seed(batch);
+}
 
 export function platformMounts(): StartOptions {
   let shop: Shop | undefined;
@@ -54,26 +73,14 @@ export function platformMounts(): StartOptions {
         onError: (err) => orderLog.warn({ err }, 'order path error'),
       });
       await orders.start();
-      const inventory = orders.inventory;
-      const seed = (products: readonly { id: string; availability: { stock: number } }[]): void => {
-        inventory
-          .seed(products.map((p) => ({ productId: p.id, stock: p.availability.stock })))
-          .catch((err: unknown) => orderLog.warn({ err }, 'inventory seeding failed'));
-      };
       // Inventory starts from the catalog's stock: every product written from now on, and once
       // in the background everything already in the catalog (appended once per product ever).
-      opened.onProductsWritten(seed);
-      void (async () => {
-        let batch: { id: string; availability: { stock: number } }[] = [];
-        for await (const product of opened.store.scan()) {
-          batch.push(product);
-          if (batch.length >= 500) {
-            await inventory.seed(batch.map((p) => ({ productId: p.id, stock: p.availability.stock })));
-            batch = [];
-          }
-        }
-        await inventory.seed(batch.map((p) => ({ productId: p.id, stock: p.availability.stock })));
-      })().catch((err: unknown) => orderLog.warn({ err }, 'inventory seeding failed'));
+      const inventory = orders.inventory;
+      const seedFailed = (err: unknown) => orderLog.warn({ err }, 'inventory seeding failed');
+      opened.onProductsWritten(
+        (products) => void inventory.seed(products.map(initialStock)).catch(seedFailed),
+      );
+      void seedCatalog(opened, inventory).catch(seedFailed);
       return [
         { path: '/v1', app: createShopRoutes({ shop, adminAuth }), openApiPaths: shopOpenApiPaths },
         {

@@ -11,6 +11,7 @@
  */
 import { Redis } from 'ioredis';
 import { OrderLogError } from '../errors.js';
+import { partitionKey } from '../redis-keys.js';
 import {
   type AppendRequest,
   type AppendResult,
@@ -133,7 +134,7 @@ export class RedisOrderLog implements OrderLog {
 
   /** Key of partition `p` (hash-tagged so all keys of a partition share a cluster slot). */
   key(p: number, suffix: string): string {
-    return `${this.#prefix}:{${p}}:${suffix}`;
+    return partitionKey(this.#prefix, p, suffix);
   }
 
   partitionFor(key: string): number {

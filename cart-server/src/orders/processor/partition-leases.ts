@@ -14,8 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { partitionKey } from '../redis-keys.js';
 import type { Fence } from '../state/partition-store.js';
-import { leaseValue, partitionKey } from '../state/redis-partition-store.js';
+import { leaseValue } from '../state/redis-partition-store.js';
 import type { PartitionOwnership } from './ownership.js';
 
 export interface PartitionLeasesOptions {

@@ -15,11 +15,8 @@ import type { Redis } from 'ioredis';
 import { OrderLogError } from '../errors.js';
 import type { OrderView, OutboxMessage, Saga } from '../events.js';
 import type { PartitionCommit, PartitionState } from '../processor/partition-task.js';
+import { partitionKey } from '../redis-keys.js';
 import type { Fence, PartitionStore } from './partition-store.js';
-
-/** Key of partition `p` under `prefix` — the one naming the log, the state and the leases share. */
-export const partitionKey = (prefix: string, p: number, suffix: string): string =>
-  `${prefix}:{${p}}:${suffix}`;
 
 export const leaseValue = (fence: Fence): string => `${fence.owner}:${fence.token}`;
 
