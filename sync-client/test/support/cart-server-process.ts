@@ -43,8 +43,18 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A user JWT for this secret (HS256), as the cart server's `dev-token` signs it. */
+function userJwt(userId: string): string {
+  return signDevToken(userId, E2E_SECRET);
+}
+
 export async function startCartServer(
-  options: { storefrontDir?: string; args?: readonly string[] } = {},
+  options: {
+    storefrontDir?: string;
+    args?: readonly string[];
+    /** Reserve the port and data directory but start later (`start()`): the server-down case. */
+    deferStart?: boolean;
+  } = {},
 ): Promise<CartServerProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-server-'));
@@ -101,7 +111,7 @@ export async function startCartServer(
     await exited;
   };
 
-  await start();
+  if (options.deferStart !== true) await start();
   return {
     url,
     port,
@@ -112,10 +122,10 @@ export async function startCartServer(
       await kill();
       rmSync(dataDir, { recursive: true, force: true });
     },
-    userToken: (userId) => signDevToken(userId, E2E_SECRET),
+    userToken: userJwt,
     async cartLines(userId, cartId) {
       const res = await fetch(`${url}/v1/carts/${cartId}`, {
-        headers: { authorization: `Bearer ${signDevToken(userId, E2E_SECRET)}` },
+        headers: { authorization: `Bearer ${userJwt(userId)}` },
       });
       if (res.status === 404) return [];
       if (!res.ok) throw new Error(`GET cart answered ${res.status}`);
