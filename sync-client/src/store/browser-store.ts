@@ -1,10 +1,10 @@
-import { BrowserLevel } from 'browser-level';
+import { IndexedDbLevel } from './indexeddb-level.js';
 import { LevelReplicaStore } from './level-replica-store.js';
 
-/** A replica store in IndexedDB; `name` is the IndexedDB database name (default "cartwheel"). */
+/**
+ * A replica store in IndexedDB; `name` names the database (`level-js-<name>`, the layout
+ * browser-level used, so replicas stored by earlier versions load unchanged; default "cartwheel").
+ */
 export function createBrowserReplicaStore(name = 'cartwheel'): LevelReplicaStore {
-  return new LevelReplicaStore(
-    new BrowserLevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' }),
-    'indexeddb',
-  );
+  return new LevelReplicaStore(new IndexedDbLevel(name), 'indexeddb');
 }
