@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run cluster`: one shop on three cart-server nodes on loopback (N=3, R=2, W=2), each with
  * its own data directory under ./data (n1, n2, n3) for carts, sharing the local Redis (product
