@@ -83,6 +83,7 @@ writeFileSync(
       devDependencies: {
         // what a consumer of the testing entries and the typed API installs itself
         'fast-check': devVersion('fast-check'),
+        vitest: devVersion('vitest'),
         typescript: devVersion('typescript'),
         esbuild: devVersion('esbuild'),
         '@types/node': devVersion('@types/node'),
