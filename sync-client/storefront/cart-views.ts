@@ -107,7 +107,7 @@ export function orderMessage(order: OrderView, titleOf: TitleOf): string {
     case 'pending':
       return `We are reserving ${items}. This page updates by itself.`;
     case 'confirmed':
-      return `Thank you! ${items} ${order.lines.length === 1 && (order.lines[0]?.quantity ?? 0) === 1 ? 'is' : 'are'} reserved for you; they leave your cart now.`;
+      return `Thank you! Your order of ${items} is confirmed, and the ordered items leave your cart.`;
     case 'rejected': {
       const why =
         order.rejection === undefined

@@ -87,6 +87,9 @@ function signedOutNotice(extra = ''): void {
   );
 }
 
+const CONNECTING_MS = 5000;
+let everOnline = false;
+
 function renderHeader(): void {
   const s = $('status');
   const p = $('pending');
@@ -99,9 +102,14 @@ function renderHeader(): void {
   }
   const status = client.status;
   const pending = client.pendingCount;
+  if (status === 'online') everOnline = true;
+  // The first seconds of a page are spent connecting: not "offline" (in red) unless it is.
+  const connecting =
+    status === 'offline' && !everOnline && navigator.onLine && performance.now() < CONNECTING_MS;
   s.hidden = false;
   s.dataset.status = status;
-  s.textContent = status;
+  s.toggleAttribute('data-connecting', connecting);
+  s.textContent = connecting ? 'connecting…' : status;
   s.title =
     status === 'offline'
       ? 'Offline: your cart is saved on this device and syncs when you are back online'
@@ -416,6 +424,7 @@ client?.subscribe(() => {
 
 if (session === undefined) signedOutNotice();
 renderHeader();
+setTimeout(renderHeader, CONNECTING_MS + 50);
 void render(true);
 void listCategories().then((categories) => {
   $('categories').innerHTML = categoryMenu(categories, route().name === 'c' ? route().arg : undefined);

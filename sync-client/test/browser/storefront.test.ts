@@ -169,6 +169,7 @@ describe('storefront (Chromium, real server)', () => {
         const firstCase = titles.findIndex((t) => /phone case/i.test(t));
         expect(lastPhone).toBeGreaterThanOrEqual(0);
         if (firstCase !== -1) expect(firstCase).toBeGreaterThan(lastPhone);
+        await waitForStatus(page, 'online', 20_000);
         await shot(page, 'search');
       },
     );
