@@ -6,14 +6,19 @@
  *
  *   npm run bench:sync [-- --json] [-- --peer | --url http://127.0.0.1:8080]
  *
+ * It also reports the library bundle (SyncClient + the IndexedDB store, esbuild minified, gzip -9,
+ * no shims or polyfills: what an app bundling the packages pays) against its 30,000-byte budget.
+ *
  * By default it spawns a real cart-server process (one node, LevelDB in a temp dir, fsync
- * always) with `--max-lines-per-cart 5000` (the default cap is 500 lines). `--peer` uses the
+ * always, carts only: `--platform off`, so its synthetic product ids need no catalog) with
+ * `--max-lines-per-cart 5000` (the default cap is 500 lines). `--peer` uses the
  * in-process protocol peer instead (no storage, no quorum: the protocol's own cost); `--url` an
  * already running server (start it with a cap ≥ 1,000 lines; tokens use JWT_SECRET or the dev
  * secret).
  */
 import { encodeCart } from '@cartwheel/crdt';
 import { WebSocket } from 'ws';
+import { BUNDLE_BUDGET_GZIP_BYTES, measureClientBundle } from '../scripts/bundle.js';
 import { signDevToken } from '../scripts/dev-token.js';
 import { createMemoryReplicaStore, encodeClientFrame, type SocketLike, SyncClient } from '../src/index.js';
 import { startCartServer } from '../test/support/cart-server-process.js';
@@ -134,7 +139,7 @@ const usePeer = args.includes('--peer');
 const peer = usePeer ? await startSyncPeer() : undefined;
 const server =
   !usePeer && external === undefined
-    ? await startCartServer({ args: ['--max-lines-per-cart', '5000'] })
+    ? await startCartServer({ args: ['--max-lines-per-cart', '5000', '--platform', 'off'] })
     : undefined;
 const url = external ?? peer?.url ?? server!.url;
 const token =
@@ -155,9 +160,15 @@ try {
   await server?.dispose();
 }
 
+const { entry: _entry, inputs: _inputs, ...size } = await measureClientBundle();
+const bundle = { ...size, budgetGzipBytes: BUNDLE_BUDGET_GZIP_BYTES };
+
 if (args.includes('--json')) {
-  console.log(JSON.stringify({ cases }));
+  console.log(JSON.stringify({ cases, bundle }));
 } else {
+  console.log(
+    `bundle (SyncClient + createBrowserReplicaStore, no shims): ${bundle.minifiedBytes} B minified, ${bundle.gzipBytes} B gzip (budget ${bundle.budgetGzipBytes})`,
+  );
   console.log(`server: ${serverName}`);
   console.log('lines  offlineOps  deltaBytes  fullStateBytes  delta/full  convergeMs');
   for (const c of cases) {

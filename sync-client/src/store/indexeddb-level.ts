@@ -17,7 +17,8 @@ type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; 
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const keyOf = (key: string): Uint8Array => encoder.encode(key);
+// TextEncoder output is backed by a plain ArrayBuffer, which IndexedDB accepts as a binary key.
+const keyOf = (key: string): IDBValidKey => encoder.encode(key) as Uint8Array<ArrayBuffer>;
 
 function done<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
