@@ -34,6 +34,10 @@ export interface ServerProcess {
   /** SIGTERM and wait for a clean exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   readonly running: () => boolean;
+  /** SIGSTOP: the process freezes (timers, sockets, leases) until `resume` — a GC pause writ large. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 export interface ServerOptions {
@@ -43,6 +47,8 @@ export interface ServerOptions {
   readonly peers?: readonly NodeSpec[];
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Flags for node itself, before the entry (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Fast replication timers so failover and catch-up happen within a test's patience. */
@@ -82,6 +88,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
 
   const start = async (): Promise<void> => {
     const args = [
+      ...(options.nodeArgs ?? []),
       '--conditions=source',
       '--import',
       'tsx',
@@ -157,6 +164,14 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
         return child?.exitCode ?? null;
       child.kill('SIGTERM');
       return exited;
+    },
+    pause: () => {
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${nodeId} is not running`);
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
     },
   };
 }
