@@ -21,16 +21,8 @@ import {
 } from './api.js';
 import { cartPage, lineTitle, orderPage } from './cart-views.js';
 import { saveCatalogSlice } from './catalog-cache.js';
-import {
-  type OrderView,
-  POLL_FOR_MS,
-  pollDelay,
-  type Refusal,
-  recentOrders,
-  refusalText,
-  rememberOrder,
-  toOrderView,
-} from './orders.js';
+import { OrderWatch } from './order-watch.js';
+import { type Refusal, recentOrders, refusalText, rememberOrder } from './orders.js';
 import { loadSession, type Session, SIGN_IN_HELP, saveToken } from './session.js';
 import { categoryMenu, esc, money, productList, productPage } from './views.js';
 
@@ -210,51 +202,14 @@ function renderCart(): string {
   });
 }
 
-// ---- order page: follows one order until it is not pending
-let watched: { id: string; order?: OrderView; note?: string } | undefined;
-let watchToken = 0;
-
-async function watchOrder(id: string): Promise<void> {
-  const mine = ++watchToken;
-  watched = { id };
-  const started = Date.now();
-  for (let attempt = 0; mine === watchToken; attempt++) {
-    if (session === undefined) {
-      watched = { id, note: 'Sign in to see your orders.' };
-      break;
-    }
-    try {
-      const answer = await getOrder(session.token, id);
-      if (mine !== watchToken) return;
-      if (answer.status === 404) {
-        watched = { id, note: 'There is no such order for this account.' };
-        break;
-      }
-      const order = answer.ok ? toOrderView(answer.body) : undefined;
-      watched =
-        order === undefined
-          ? { ...watched, note: `The shop could not answer (HTTP ${answer.status}); retrying.` }
-          : { id, order };
-      if (order !== undefined && order.status !== 'pending') break;
-    } catch {
-      if (mine !== watchToken) return;
-      watched = { ...watched, note: 'You are offline: the status updates when you are back online.' };
-    }
-    if (Date.now() - started > POLL_FOR_MS) {
-      watched = {
-        ...watched,
-        note: 'Still being processed: reload this page in a few minutes to see the result.',
-      };
-      break;
-    }
-    if (route().name === 'order') view.innerHTML = orderPage({ orderId: id, ...watched, titleOf });
-    await new Promise((resolve) => setTimeout(resolve, pollDelay(attempt)));
-    if (route().name !== 'order' || route().arg !== id) return;
-  }
-  if (mine === watchToken && route().name === 'order' && route().arg === id) {
-    view.innerHTML = orderPage({ orderId: id, ...watched, titleOf });
-  }
-}
+// ---- order page: follows one order until it is not pending (order-watch.ts)
+const orders = new OrderWatch({
+  fetchOrder: session === undefined ? undefined : (id) => getOrder(session.token, id),
+  isShown: (id) => route().name === 'order' && route().arg === id,
+  show: (state) => {
+    view.innerHTML = orderPage({ orderId: state.id, ...state, titleOf });
+  },
+});
 
 function highlightCategory(active: string | undefined): void {
   for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('#categories a'))) {
@@ -274,7 +229,8 @@ async function render(navigated: boolean): Promise<void> {
     else if (r.name === 'cart') html = renderCart();
     else if (r.name === 'order') {
       highlightCategory('-');
-      if (navigated || watched?.id !== r.arg) void watchOrder(r.arg);
+      const watched = orders.state;
+      if (navigated || watched?.id !== r.arg) void orders.watch(r.arg);
       html = orderPage({ orderId: r.arg, ...(watched?.id === r.arg ? watched : {}), titleOf });
     } else html = await renderList(r);
   } catch (error) {
