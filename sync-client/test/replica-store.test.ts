@@ -6,7 +6,7 @@ import { afterAll, describe, it } from 'vitest';
 import { createMemoryReplicaStore, LevelReplicaStore } from '../src/index.js';
 import { replicaStoreConformance } from '../src/testing.js';
 
-describe('ReplicaStore conformance: memory-level', () => {
+describe('ReplicaStore conformance: in memory', () => {
   for (const c of replicaStoreConformance({ create: () => createMemoryReplicaStore() }))
     it(c.name, () => c.run());
 });

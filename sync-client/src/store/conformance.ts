@@ -1,6 +1,6 @@
 /**
  * The contract every ReplicaStore must meet, as framework-free cases so the same suite runs
- * under vitest in Node (memory-level, classic-level) and inside Chromium (IndexedDB). A case
+ * under vitest in Node (in memory, classic-level) and inside Chromium (IndexedDB). A case
  * throws on failure.
  */
 import type { ReplicaStore } from './replica-store.js';

@@ -1,6 +1,7 @@
 /**
- * ReplicaStore on any abstract-level database: browser-level (IndexedDB) in browsers,
- * memory-level or classic-level in Node. The database must use utf8 keys and `view`
+ * ReplicaStore on the slice of the abstract-level API it needs (`ReplicaLevel`): IndexedDB
+ * (indexeddb-level.ts) in browsers, a Map (in-memory-level.ts), or any abstract-level database
+ * such as classic-level on disk in Node. The database must use utf8 keys and `view`
  * (Uint8Array) values.
  */
 import { SyncClientError } from '../errors.js';
@@ -20,7 +21,8 @@ type Range = { gt?: string; gte?: string; lt?: string; lte?: string };
 
 /**
  * The part of the abstract-level API the store uses. Structural, so browser-level,
- * memory-level and classic-level instances (utf8 keys, `view` values) all fit.
+ * memory-level and classic-level instances (utf8 keys, `view` values) fit, as do the package's own
+ * IndexedDB and in-memory adapters.
  */
 export interface ReplicaLevel {
   readonly status: string;

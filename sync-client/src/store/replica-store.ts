@@ -1,6 +1,6 @@
 /**
- * Persistence of a client replica. One interface, several backends (IndexedDB through
- * browser-level, memory-level, classic-level), all of which run the conformance suite in
+ * Persistence of a client replica. One interface, several backends (IndexedDB, in memory, any
+ * abstract-level database such as classic-level on disk), all of which run the conformance suite in
  * `../testing.ts` — the abstract-level pattern of one contract plus a shared test suite.
  *
  * Layout per replica: device meta, a snapshot of the cart state, and an append-only log of
