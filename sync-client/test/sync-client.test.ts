@@ -180,6 +180,28 @@ describe('SyncClient against the in-test protocol peer', () => {
     expect(seen.at(-1)).toBe('online/0');
   });
 
+  it('A offline sets P2 to 3 while B removes P2: after the merge P2 ×3 keeps its title and price everywhere', async () => {
+    const meta = { title: 'Phone case', priceMinor: 1299, currency: 'EUR' };
+    const a = track(makeClient(peer.url, { user: 'meta' }));
+    const b = track(makeClient(peer.url, { user: 'meta' }));
+    await a.add('p1', 1, { title: 'Phone', priceMinor: 49_900, currency: 'EUR' });
+    await a.add('p2', 1, meta);
+    await waitFor(() => b.get('p2')?.quantity === 1, 'B to have P2');
+    await a.whenSynced();
+    a.disconnect();
+    await a.setQuantity('p2', 3);
+    await b.remove('p2');
+    await b.whenSynced();
+    a.connect();
+    await a.whenSynced();
+    await waitFor(() => b.get('p2')?.quantity === 3, 'B to get the surviving set');
+    for (const lines of [a.lines(), b.lines(), peer.cart('meta', 'main').lines()]) {
+      expect(lines.find((l) => l.productId === 'p2')).toEqual({ productId: 'p2', quantity: 3, meta });
+      const total = lines.reduce((sum, l) => sum + l.quantity * Number(l.meta?.priceMinor ?? Number.NaN), 0);
+      expect(total).toBe(49_900 + 3 * 1299);
+    }
+  });
+
   it('rejects invalid operations without storing them', async () => {
     const a = track(makeClient(peer.url, { user: 'invalid', autoConnect: false }));
     await a.ready;
