@@ -16,6 +16,7 @@ import { MEMBERSHIP_OPENAPI_PATHS } from './cluster/membership-routes.js';
 import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
+import type { RouteContract } from './http/contract.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
 import { observeRequests } from './http/observe-requests.js';
 import { openApiDocument } from './http/openapi.js';
@@ -30,6 +31,8 @@ export interface SubAppMount {
   readonly app: Hono<any>;
   /** OpenAPI `paths` the sub-app serves (merged into /openapi.json). */
   readonly openApiPaths?: Record<string, unknown>;
+  /** The contracts of the sub-app's routes (http/contract.ts): /openapi.json is generated from them. */
+  readonly contracts?: readonly RouteContract[];
 }
 
 export interface Readiness {
@@ -113,7 +116,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     MEMBERSHIP_OPENAPI_PATHS,
     ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}),
   );
-  const openapi = openApiDocument(extraPaths);
+  const openapi = openApiDocument(extraPaths, [
+    ...(deps.mounts ?? []).map((m) => ({ prefix: m.path, contracts: m.contracts ?? [] })),
+  ]);
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/v1/cluster/status', (c) => c.json(deps.clusterStatus() as object));
 

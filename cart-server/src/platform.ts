@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { every } from 'hono/combine';
 import { requireAuth, requireRole } from './auth/middleware.js';
-import { TokenVerifier } from './auth/tokens.js';
 import type { Product } from './catalog/product.js';
 import type { StartOptions } from './node.js';
 import {
@@ -49,7 +48,7 @@ export function platformMounts(): StartOptions {
       const opened = shop;
       // Cart adds feed the popularity windows next to product views (record never throws).
       ctx.carts.onAdd((productId, quantity) => opened.record({ type: 'cart_add', productId, quantity }));
-      const verifier = new TokenVerifier(config.jwtSecret);
+      const verifier = ctx.verifier;
       const adminAuth = every(requireAuth(verifier), requireRole('admin'));
       const orderLog = log.child({ component: 'orders' });
       // With Redis every node shares one order system (log, partition state, leases); alone, the
@@ -85,7 +84,7 @@ export function platformMounts(): StartOptions {
         { path: '/v1', app: createShopRoutes({ shop, adminAuth }), openApiPaths: shopOpenApiPaths },
         {
           path: '/v1',
-          app: createOrderRoutes({
+          ...createOrderRoutes({
             checkout: orders.checkout,
             query: orders.query,
             inventory: orders.inventory,

@@ -4,6 +4,7 @@
  * their own `paths` through `createApp`'s mounts.
  */
 import { MAX_QUANTITY } from '@cartwheel/crdt';
+import { openApiDocument as contractDocument, type MountedContracts } from './contract.js';
 
 type Json = { [key: string]: unknown };
 
@@ -66,7 +67,26 @@ const jsonBody = (ref: string): Json => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 
-export function openApiDocument(extraPaths: Record<string, unknown> = {}): Json {
+export function openApiDocument(
+  extraPaths: Record<string, unknown> = {},
+  mounted: readonly MountedContracts[] = [],
+): Json {
+  const generated = contractDocument(mounted, { title: 'Cartwheel cart server', version: '0.1.0' });
+  const legacy = legacyDocument(extraPaths);
+  return {
+    ...legacy,
+    paths: { ...(legacy.paths as Json), ...(generated.paths as Json) },
+    components: {
+      ...(legacy.components as Json),
+      securitySchemes: {
+        ...((legacy.components as Json).securitySchemes as Json),
+        ...((generated.components as Json).securitySchemes as Json),
+      },
+    },
+  };
+}
+
+function legacyDocument(extraPaths: Record<string, unknown>): Json {
   return {
     openapi: '3.1.0',
     info: {

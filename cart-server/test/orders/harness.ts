@@ -62,7 +62,7 @@ export async function openTestOrders(
       query: system.query,
       inventory: system.inventory,
       verifier: new TokenVerifier(SECRET),
-    }),
+    }).app,
   );
   return {
     dir,
