@@ -9,7 +9,14 @@ import { ProgressBar } from './cli/progress.js';
 import { summaryText } from './cli/table.js';
 import { renderReport } from './report/html.js';
 import { runSeed } from './run/run-seed.js';
-import { anomalies, isFailure, replayCommand, toJson } from './run/summary.js';
+import {
+  anomalies,
+  isFailure,
+  isolatedRow,
+  replayCommand,
+  type SweepSummary,
+  toJson,
+} from './run/summary.js';
 import { sweep } from './run/sweep.js';
 import { storeFactory } from './stores/index.js';
 
@@ -36,6 +43,8 @@ async function main(): Promise<number> {
           violations: result.details,
           final: result.finalCarts,
           ops: result.history?.ops,
+          nemesis: result.history?.nemesis,
+          timeline: result.timeline,
         },
         null,
         1,
@@ -49,7 +58,7 @@ async function main(): Promise<number> {
   let violations = 0;
   let control = 0;
   let failing = 0;
-  const summary = await sweep({
+  let summary: SweepSummary = await sweep({
     config: options.config,
     seeds: options.seeds,
     withControl: options.withControl,
@@ -69,18 +78,37 @@ async function main(): Promise<number> {
     },
   });
   bar?.finish();
+  if (options.perNemesisSeeds > 0 && options.config.nemeses.length > 0) {
+    // Every seed of the main sweep mixes nemeses; these runs have one each, so causes separate.
+    const isolated = [];
+    for (const nemesis of options.config.nemeses) {
+      const config = { ...options.config, nemeses: [nemesis] };
+      const alone = await sweep({
+        config,
+        seeds: options.perNemesisSeeds,
+        withControl: options.withControl,
+        controlEvery: options.controlEvery,
+        workers: options.workers,
+      });
+      for (const f of alone.failing)
+        process.stderr.write(`FAILING seed ${f.seed} (${nemesis} alone): replay with ${f.replay}\n`);
+      isolated.push(isolatedRow(nemesis, alone));
+    }
+    summary = { ...summary, isolated };
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(toJson(summary))}\n`);
   else process.stdout.write(`${summaryText(summary)}\n`);
   if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, `${JSON.stringify(toJson(summary))}\n`);
-  if (options.report !== undefined) {
-    writeFileSync(options.report, renderReport(summary));
-    process.stderr.write(`report written to ${options.report}\n`);
+  if (options.html !== undefined) {
+    writeFileSync(options.html, renderReport(summary));
+    process.stderr.write(`report written to ${options.html}\n`);
   }
   if (summary.control !== undefined && summary.seeds >= 20 && summary.control.seedsWithViolations === 0)
     process.stderr.write(
       'warning: the LWW control showed no anomalies — the faults were too mild to test the checkers\n',
     );
-  return summary.failing.length > 0 ? 1 : 0;
+  const isolatedFailures = (summary.isolated ?? []).reduce((n, r) => n + r.failingSeeds, 0);
+  return summary.failing.length > 0 || isolatedFailures > 0 ? 1 : 0;
 }
 
 main().then(

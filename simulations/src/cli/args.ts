@@ -13,7 +13,10 @@ export interface CliOptions {
   readonly controlEvery: number;
   readonly workers: number;
   readonly json: boolean;
-  readonly report: string | undefined;
+  /** `--html FILE` (alias `--report FILE`): the self-contained HTML report. */
+  readonly html: string | undefined;
+  /** `--per-nemesis N`: also sweep N seeds with each nemesis alone, for the breakdown. */
+  readonly perNemesisSeeds: number;
   readonly jsonFile: string | undefined;
   readonly history: string | undefined;
   readonly help: boolean;
@@ -38,10 +41,14 @@ export const USAGE = `Usage: npm run sim -- [options]
   --no-control         skip the last-writer-wins negative control
   --control-every K    run the control on every K-th seed only (default 1: every seed)
   --workers W          worker threads (default: one per core)
-  --json               print the JSON summary only
+  --json               print the JSON summary only (config, failing seeds with replay commands,
+                       errors, unconverged runs; a checker that did not run counts null)
   --json-file FILE     also write the JSON summary to FILE
-  --report FILE        write a self-contained HTML report
-  --history FILE       with a single --seed: write its full history as JSON
+  --html FILE          write a self-contained HTML report (per-seed timelines, per-nemesis
+                       breakdown); --report FILE is the same
+  --per-nemesis N      also run N seeds with each listed nemesis alone, so the report and the
+                       JSON can tell which fault causes what (default 0: off)
+  --history FILE       with a single --seed: write its full history as JSON (ops, nemesis events)
 `;
 
 function num(v: string | undefined, fallback: number, name: string): number {
@@ -84,6 +91,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
       workers: { type: 'string' },
       json: { type: 'boolean' },
       report: { type: 'string' },
+      html: { type: 'string' },
+      'per-nemesis': { type: 'string' },
       'json-file': { type: 'string' },
       history: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -126,6 +135,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!Number.isInteger(every) || every < 1)
     throw new TypeError('--control-every must be a positive integer');
   const workers = num(values.workers, replay ? 1 : defaultWorkers(), 'workers');
+  if (values.html !== undefined && values.report !== undefined && values.html !== values.report)
+    throw new TypeError('--html and --report are the same option; give one');
+  const perNemesisSeeds = num(values['per-nemesis'], 0, 'per-nemesis');
+  if (!Number.isInteger(perNemesisSeeds) || perNemesisSeeds < 0)
+    throw new TypeError('--per-nemesis must be a whole number of seeds');
   return {
     config,
     seeds,
@@ -134,7 +148,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     controlEvery: num(values['control-every'], 1, 'control-every'),
     workers,
     json: values.json === true,
-    report: values.report,
+    html: values.html ?? values.report,
+    perNemesisSeeds,
     jsonFile: values['json-file'],
     history: values.history,
     help: values.help === true,

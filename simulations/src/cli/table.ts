@@ -25,8 +25,10 @@ export function summaryText(s: SweepSummary): string {
   const col = (t: StoreTotals | undefined, f: (t: StoreTotals) => string) => (t === undefined ? '-' : f(t));
   const rows: string[][] = [['', 'cartwheel', 'lww-control']];
   rows.push(['seeds run', String(cw.seeds), col(ctl, (t) => String(t.seeds))]);
-  for (const k of VIOLATION_KINDS)
-    rows.push([k, String(cw.violations[k]), col(ctl, (t) => String(t.violations[k]))]);
+  for (const k of VIOLATION_KINDS) {
+    const shown = (t: StoreTotals) => (s.checked[k] ? String(t.violations[k]) : 'not checked');
+    rows.push([k, shown(cw), col(ctl, shown)]);
+  }
   rows.push([
     'seeds with anomalies',
     String(cw.seedsWithViolations),
@@ -65,9 +67,41 @@ export function summaryText(s: SweepSummary): string {
     `wall ${(s.wallMs / 1000).toFixed(1)}s, cpu ${(s.cpuMs / 1000).toFixed(1)}s, ` +
     `${s.eventsPerSec.toLocaleString('en-US')} simulated events/s\n\n`;
   const nem = s.perNemesis.length
-    ? `\n\nanomalies by nemesis active in the seed\n${formatTable([
-        ['nemesis', 'seeds', 'cartwheel', 'lww-control'],
-        ...s.perNemesis.map((p) => [p.nemesis, String(p.seeds), String(p.cartwheel), String(p.control)]),
+    ? `\n\nanomalies by nemesis active in the seed (alone: seeds where it was the only one)\n${formatTable([
+        ['nemesis', 'seeds', 'cartwheel', 'lww-control', 'alone: seeds', 'cartwheel', 'lww-control'],
+        ...s.perNemesis.map((p) => [
+          p.nemesis,
+          String(p.seeds),
+          String(p.cartwheel),
+          String(p.control),
+          String(p.soloSeeds),
+          String(p.soloCartwheel),
+          String(p.soloControl),
+        ]),
+      ])}`
+    : '';
+  const iso = s.isolated?.length
+    ? `\n\none nemesis per run (--per-nemesis)\n${formatTable([
+        [
+          'nemesis',
+          'seeds',
+          'failing',
+          'cartwheel anomalies',
+          'lww-control anomalies',
+          'ok ops',
+          'converge p99 (ms)',
+        ],
+        ...s.isolated.map((r) => [
+          r.nemesis,
+          String(r.seeds),
+          String(r.failingSeeds),
+          String(VIOLATION_KINDS.reduce((n, k) => n + r.cartwheel[k], 0)),
+          r.control === undefined
+            ? '-'
+            : String(VIOLATION_KINDS.reduce((n, k) => n + (r.control?.[k] ?? 0), 0)),
+          `${(r.okShare * 100).toFixed(1)}%`,
+          r.convergeMs.p99.toFixed(0),
+        ]),
       ])}`
     : '';
   const failing = s.failing.length
@@ -79,5 +113,5 @@ export function summaryText(s: SweepSummary): string {
         )
         .join('\n')}`
     : '\n\nno violations for cartwheel';
-  return head + formatTable(rows) + nem + failing;
+  return head + formatTable(rows) + nem + iso + failing;
 }

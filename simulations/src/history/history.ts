@@ -38,8 +38,35 @@ export interface HistoryOp {
   readonly device: boolean;
 }
 
+/**
+ * A nemesis event, as Jepsen records them (`:process :nemesis`, `:type :info`): a fault window
+ * opening (`start-<nemesis>`) or closing (`stop-<nemesis>`), with what it did in `value`.
+ * Kept beside the client ops, not among them, so the checkers and fingerprints see only ops.
+ */
+export interface NemesisEvent {
+  readonly time: number;
+  readonly process: 'nemesis';
+  readonly type: 'info';
+  readonly f: string;
+  readonly nemesis: string;
+  readonly value: string;
+}
+
 export class History {
   readonly ops: HistoryOp[] = [];
+  readonly nemesis: NemesisEvent[] = [];
+
+  /** Records a fault window edge (`start` or `stop`) of `nemesis` at virtual time `at`. */
+  nemesisEvent(at: number, edge: 'start' | 'stop', nemesis: string, value: string): void {
+    this.nemesis.push({
+      time: at,
+      process: 'nemesis',
+      type: 'info',
+      f: `${edge}-${nemesis}`,
+      nemesis,
+      value,
+    });
+  }
 
   invoke(
     at: number,

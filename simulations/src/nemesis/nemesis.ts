@@ -105,3 +105,12 @@ export function partitionMs(faults: readonly Fault[]): number {
   for (const f of faults) if ('partition' in f) total += f.end - f.start;
   return total;
 }
+
+/** What a fault does, for histories and reports: "n1,n2 | n3,n4,n5", "n3", "p=0.21", "n2 +84000ms". */
+export function describeFault(f: Fault): string {
+  if ('partition' in f) return `${f.partition.kind}: ${f.partition.label}`;
+  if (f.nemesis === 'clock-skew')
+    return `${f.node} ${f.offsetMs >= 0 ? '+' : ''}${f.offsetMs}ms, then ${f.afterMs}ms`;
+  if ('node' in f) return f.node;
+  return `p=${f.p.toFixed(2)}`;
+}

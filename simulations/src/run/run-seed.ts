@@ -1,6 +1,6 @@
 import { type CheckInput, checkAll, type Violation } from '../checkers/checkers.js';
 import { History } from '../history/history.js';
-import { type Fault, partitionMs, planFaults } from '../nemesis/nemesis.js';
+import { describeFault, type Fault, partitionMs, planFaults } from '../nemesis/nemesis.js';
 import { WALL_CLOCK_EPOCH } from '../sim/host.js';
 import { Simulator } from '../sim/simulator.js';
 import type { CartInspection, QuorumOptions, SimStore, StoreNode } from '../stores/store.js';
@@ -9,6 +9,7 @@ import { DeviceRunner } from '../workload/devices.js';
 import { cartKey, planWorkload } from '../workload/plan.js';
 import { SimCluster } from './cluster.js';
 import type { SimConfig } from './config.js';
+import { type SeedTimeline, timelineOf } from './timeline.js';
 
 export const VIOLATION_KINDS = [
   'diverged',
@@ -47,6 +48,8 @@ export interface SeedResult {
   readonly wallMs: number;
   readonly restarts: number;
   readonly fingerprint: string;
+  /** Latency over simulated time and the fault windows (small: it crosses worker boundaries). */
+  readonly timeline: SeedTimeline;
   readonly history?: History;
   /** Final replicas per cart (with `keepHistory`). */
   readonly finalCarts?: Record<string, CartInspection>;
@@ -81,10 +84,12 @@ function scheduleFaults(
   sim: Simulator,
   cluster: SimCluster<StoreNode>,
   faults: readonly Fault[],
+  history: History,
 ): () => void {
   const active: Fault[] = [];
   for (const f of faults) {
     sim.at(f.start, () => {
+      history.nemesisEvent(sim.now, 'start', f.nemesis, describeFault(f));
       active.push(f);
       cluster.applyFaults(active);
       if (f.nemesis === 'kill') cluster.crash(f.node);
@@ -94,6 +99,7 @@ function scheduleFaults(
     sim.at(f.end, () => {
       const i = active.indexOf(f);
       if (i < 0) return; // already healed
+      history.nemesisEvent(sim.now, 'stop', f.nemesis, describeFault(f));
       active.splice(i, 1);
       cluster.applyFaults(active);
       const still = (name: Fault['nemesis'], node: string) =>
@@ -104,6 +110,7 @@ function scheduleFaults(
     });
   }
   return () => {
+    for (const f of active) history.nemesisEvent(sim.now, 'stop', f.nemesis, `${describeFault(f)} (heal)`);
     active.length = 0;
     cluster.healAll();
   };
@@ -149,7 +156,7 @@ export async function runSeed(
   sim.schedule(0, () => {
     for (const id of cluster.ids) cluster.boot(id);
   });
-  const heal = scheduleFaults(sim, cluster, faults);
+  const heal = scheduleFaults(sim, cluster, faults, history);
   const healAt = config.durationMs;
   sim.at(healAt, heal);
 
@@ -227,6 +234,7 @@ export async function runSeed(
     wallMs: performance.now() - started,
     restarts: cluster.restarts,
     fingerprint: `${history.fingerprint()}-${sim.rng.draws}-${sim.events}`,
+    timeline: timelineOf(history.ops, faults, config.durationMs),
     ...(options.keepHistory === true ? { history, finalCarts: Object.fromEntries(carts) } : {}),
   };
 }

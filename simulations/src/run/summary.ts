@@ -1,6 +1,7 @@
 import type { SimConfig } from './config.js';
 import { replayArgs } from './config.js';
-import { type SeedResult, VIOLATION_KINDS, type ViolationCounts } from './run-seed.js';
+import { type SeedResult, VIOLATION_KINDS, type ViolationCounts, type ViolationKind } from './run-seed.js';
+import type { SeedTimeline } from './timeline.js';
 
 /** What one seed contributes to a sweep summary (small enough to cross a worker boundary). */
 export interface SeedPair {
@@ -41,15 +42,84 @@ export interface SweepSummary {
     readonly replay: string;
     readonly details: readonly string[];
   }>;
-  /** Per nemesis: seeds in which it was active and anomalies seen there, for both stores. */
-  readonly perNemesis: ReadonlyArray<{
-    readonly nemesis: string;
-    readonly seeds: number;
-    readonly cartwheel: number;
-    readonly control: number;
+  /** Which checkers ran (readYourWrites needs strict quorums, PR + PW > N). */
+  readonly checked: Readonly<Record<ViolationKind, boolean>>;
+  /** Seeds whose run threw (either store), with the command that replays each. */
+  readonly errors: ReadonlyArray<{
+    readonly seed: number;
+    readonly store: string;
+    readonly error: string;
+    readonly replay: string;
+  }>;
+  /** Seeds whose replicas did not converge within the quiescence window (either store). */
+  readonly unconverged: ReadonlyArray<{
+    readonly seed: number;
+    readonly store: string;
+    readonly replay: string;
+  }>;
+  /**
+   * Per nemesis: seeds in which it was active and anomalies seen there, for both stores; `solo*`
+   * counts only seeds where it was the only nemesis active, so causes can be told apart.
+   */
+  readonly perNemesis: ReadonlyArray<NemesisRow>;
+  /** Sweeps with one nemesis each (`--per-nemesis N`), when run. */
+  readonly isolated?: ReadonlyArray<IsolatedNemesis>;
+  /** Timelines of the failing seeds first, then of the first seeds, for the report. */
+  readonly timelines: ReadonlyArray<{
+    readonly seed: number;
+    readonly failing: boolean;
+    readonly timeline: SeedTimeline;
   }>;
   /** (partition ms, convergence ms) samples for the report's scatter plot. */
   readonly convergence: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface NemesisRow {
+  readonly nemesis: string;
+  readonly seeds: number;
+  readonly cartwheel: number;
+  readonly control: number;
+  readonly soloSeeds: number;
+  readonly soloCartwheel: number;
+  readonly soloControl: number;
+}
+
+/** One nemesis alone over its own seeds: what it costs in anomalies, failures and convergence. */
+export interface IsolatedNemesis {
+  readonly nemesis: string;
+  readonly seeds: number;
+  readonly failingSeeds: number;
+  readonly cartwheel: ViolationCounts;
+  readonly control: ViolationCounts | undefined;
+  readonly okShare: number;
+  readonly convergeMs: StoreTotals['convergeMs'];
+}
+
+/** Timelines kept per sweep: enough for a report, small enough for a 10,000-seed soak. */
+const MAX_TIMELINES = 8;
+
+/** Which checkers a configuration runs: read-your-writes only holds (and is checked) when PR + PW > N. */
+export function checkedKinds(config: Pick<SimConfig, 'pr' | 'pw' | 'n'>): Record<ViolationKind, boolean> {
+  return {
+    diverged: true,
+    lostAdds: true,
+    resurrections: true,
+    readYourWrites: config.pr + config.pw > config.n,
+    quantity: true,
+  };
+}
+
+export function isolatedRow(nemesis: string, s: SweepSummary): IsolatedNemesis {
+  const ok = s.cartwheel.ops === 0 ? 1 : s.cartwheel.okOps / s.cartwheel.ops;
+  return {
+    nemesis,
+    seeds: s.seeds,
+    failingSeeds: s.failing.length,
+    cartwheel: { ...s.cartwheel.violations },
+    control: s.control === undefined ? undefined : { ...s.control.violations },
+    okShare: Math.round(ok * 10_000) / 10_000,
+    convergeMs: s.cartwheel.convergeMs,
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -133,15 +203,39 @@ export function summarize(
   const cw = pairs.map((p) => p.cartwheel);
   const ctl = pairs.flatMap((p) => (p.control === undefined ? [] : [p.control]));
   const events = cw.reduce((s, r) => s + r.events, 0) + ctl.reduce((s, r) => s + r.events, 0);
-  const per = new Map<string, { seeds: number; cartwheel: number; control: number }>();
-  for (const p of pairs)
+  type Counts = { -readonly [K in Exclude<keyof NemesisRow, 'nemesis'>]: number };
+  const per = new Map<string, Counts>();
+  for (const p of pairs) {
+    const solo = p.cartwheel.nemeses.length === 1;
     for (const n of p.cartwheel.nemeses) {
-      const e = per.get(n) ?? { seeds: 0, cartwheel: 0, control: 0 };
+      const e = per.get(n) ?? {
+        seeds: 0,
+        cartwheel: 0,
+        control: 0,
+        soloSeeds: 0,
+        soloCartwheel: 0,
+        soloControl: 0,
+      };
+      const cw = anomalies(p.cartwheel);
+      const ctl = p.control === undefined ? 0 : anomalies(p.control);
       e.seeds++;
-      e.cartwheel += anomalies(p.cartwheel);
-      e.control += p.control === undefined ? 0 : anomalies(p.control);
+      e.cartwheel += cw;
+      e.control += ctl;
+      if (solo) {
+        e.soloSeeds++;
+        e.soloCartwheel += cw;
+        e.soloControl += ctl;
+      }
       per.set(n, e);
     }
+  }
+  const results = pairs.flatMap((p) => [p.cartwheel, ...(p.control === undefined ? [] : [p.control])]);
+  const replayOf = (r: SeedResult) => replayCommand(config, r.seed);
+  const failingSeeds = new Set(pairs.filter((p) => isFailure(p.cartwheel)).map((p) => p.seed));
+  const timelineSeeds = [
+    ...pairs.filter((p) => failingSeeds.has(p.seed)),
+    ...pairs.filter((p) => !failingSeeds.has(p.seed)),
+  ].slice(0, MAX_TIMELINES);
   const { seed: _seed, ...rest } = config;
   return {
     config: rest,
@@ -163,6 +257,18 @@ export function summarize(
           ...p.cartwheel.details.slice(0, 5).map((d) => `${d.checker}: ${d.cart} ${d.detail}`),
         ],
       })),
+    checked: checkedKinds(config),
+    errors: results
+      .filter((r) => r.error !== undefined)
+      .map((r) => ({ seed: r.seed, store: r.store, error: r.error as string, replay: replayOf(r) })),
+    unconverged: results
+      .filter((r) => r.convergeMs === undefined)
+      .map((r) => ({ seed: r.seed, store: r.store, replay: replayOf(r) })),
+    timelines: timelineSeeds.map((p) => ({
+      seed: p.seed,
+      failing: failingSeeds.has(p.seed),
+      timeline: p.cartwheel.timeline,
+    })),
     perNemesis: [...per.entries()]
       .map(([nemesis, e]) => ({ nemesis, ...e }))
       .sort((a, b) => (a.nemesis < b.nemesis ? -1 : 1)),
@@ -172,20 +278,48 @@ export function summarize(
   };
 }
 
-/** The `--json` document; the shape is fixed by the simulations issue. */
-export function toJson(s: SweepSummary): {
-  seeds: number;
-  violations: ViolationCounts;
-  control: { lostAdds: number; resurrections: number };
-  eventsPerSec: number;
-} {
+/** A checker's count, or null when the configuration does not run that checker. */
+export type CheckedCounts = Record<ViolationKind, number | null>;
+
+function countsOrNull(v: ViolationCounts, checked: Readonly<Record<ViolationKind, boolean>>): CheckedCounts {
+  const out = {} as CheckedCounts;
+  for (const k of VIOLATION_KINDS) out[k] = checked[k] ? v[k] : null;
+  return out;
+}
+
+/**
+ * The `--json` document (cartwheel-sim-summary/v2; docs in simulations/README.md). The v1 keys
+ * stay where they were (`seeds`, `violations`, `control.lostAdds`, `control.resurrections`,
+ * `eventsPerSec`); a checker that did not run counts `null`, never 0, and so does the control
+ * when it did not run.
+ */
+export function toJson(s: SweepSummary) {
+  const ctl = s.control;
   return {
+    format: 'cartwheel-sim-summary/v2' as const,
+    config: { ...s.config, firstSeed: s.firstSeed, seeds: s.seeds },
     seeds: s.seeds,
-    violations: { ...s.cartwheel.violations },
-    control: {
-      lostAdds: s.control?.violations.lostAdds ?? 0,
-      resurrections: s.control?.violations.resurrections ?? 0,
-    },
+    checkers: { ...s.checked },
+    violations: countsOrNull(s.cartwheel.violations, s.checked),
+    seedsWithViolations: s.cartwheel.seedsWithViolations,
+    control:
+      ctl === undefined
+        ? { seeds: 0, lostAdds: null, resurrections: null, violations: null }
+        : {
+            seeds: ctl.seeds,
+            lostAdds: ctl.violations.lostAdds,
+            resurrections: ctl.violations.resurrections,
+            violations: countsOrNull(ctl.violations, s.checked),
+          },
+    failing: s.failing.map((f) => ({ ...f })),
+    errors: s.errors.map((e) => ({ ...e })),
+    unconverged: s.unconverged.map((u) => ({ ...u })),
+    convergeMs: s.cartwheel.convergeMs,
+    ops: { total: s.cartwheel.ops, ok: s.cartwheel.okOps },
+    perNemesis: s.perNemesis.map((p) => ({ ...p })),
+    isolatedNemeses: s.isolated === undefined ? null : s.isolated.map((r) => ({ ...r })),
+    wallMs: Math.round(s.wallMs),
+    cpuMs: Math.round(s.cpuMs),
     eventsPerSec: s.eventsPerSec,
   };
 }

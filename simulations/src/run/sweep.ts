@@ -41,6 +41,7 @@ function crashed(config: SimConfig, store: string, error: string): SeedResult {
     wallMs: 0,
     restarts: 0,
     fingerprint: '',
+    timeline: { bucketMs: 1_000, buckets: [], faults: [] },
   };
 }
 
