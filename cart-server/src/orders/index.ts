@@ -19,7 +19,6 @@ export {
   type RejectionReason,
   type Saga,
 } from './events.js';
-export { orderOpenApiPaths } from './http/openapi.js';
 export { createOrderRoutes, type OrderRoutesDeps } from './http/order-routes.js';
 export { LevelOrderLog, type LevelOrderLogOptions } from './log/level-order-log.js';
 export {
