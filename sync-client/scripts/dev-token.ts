@@ -1,7 +1,8 @@
 /**
- * Development sign-in: prints a user JWT signed with the cart server's development secret (or
- * $JWT_SECRET) and a storefront link that signs in with it.
- *   npx tsx sync-client/scripts/dev-token.ts [userId] [baseUrl]
+ * A synchronous user JWT (HS256) for the sync client's tests and bench, signed like the cart
+ * server's tokens. Not a command: to get a development token, run
+ * `npm run -s dev-token -- --sub alice` (the cart server's `dev-token`, which works on Node 20;
+ * `node` cannot run this TypeScript file there).
  */
 import { createHmac } from 'node:crypto';
 
@@ -18,12 +19,4 @@ export function signDevToken(
   const payload = b64url(JSON.stringify({ sub: userId, role: 'user', iat: now, exp: now + ttlSeconds }));
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
-}
-
-if (process.argv[1]?.endsWith('dev-token.ts')) {
-  const user = process.argv[2] ?? 'alice';
-  const base = process.argv[3] ?? `http://localhost:${process.env.PORT ?? 8080}`;
-  const token = signDevToken(user);
-  console.log(token);
-  console.log(`${base}/?token=${token}`);
 }
