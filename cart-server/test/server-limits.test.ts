@@ -14,6 +14,7 @@ import {
   removeTempDirs,
   type ServerProcess,
   token,
+  waitFor,
 } from './support/server-process.js';
 import { type Frame, registerDevice, SyncPeer } from './support/sync-peer.js';
 
@@ -36,7 +37,7 @@ interface CartBody {
 }
 
 /** Polls /healthz back to back until stopped; resolves with every latency in ms. */
-function probeHealth(url: string): { stop: () => Promise<number[]> } {
+function probeHealth(url: string): { count: () => number; stop: () => Promise<number[]> } {
   const latencies: number[] = [];
   let running = true;
   const loop = (async () => {
@@ -49,6 +50,7 @@ function probeHealth(url: string): { stop: () => Promise<number[]> } {
     }
   })();
   return {
+    count: () => latencies.length,
     stop: async () => {
       running = false;
       await loop;
@@ -132,9 +134,14 @@ describe('device deltas at the boundary (one real process, default limits)', () 
       code: 'DELTA_TOO_LARGE',
       seq: 1,
     });
+    // How fast /healthz answers on this machine right now (a loaded CI box is slower everywhere).
+    const baseline = probeHealth(server.url);
+    await waitFor(() => baseline.count() >= 20, 'baseline /healthz probes');
+    const quiet = (await baseline.stop()).sort((a, b) => a - b);
+    const quietP50 = quiet[Math.floor(quiet.length / 2)] ?? 1;
     // Then the rest as fast as the socket takes them, and the 320 KB frames, while /healthz is polled.
     const health = probeHealth(server.url);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => health.count() >= 1, 'the first /healthz probe');
     for (const f of [...poison.slice(1), ...large]) peer.send(f);
     const answers: Frame[] = [];
     for (let i = 0; i < poison.length - 1 + large.length; i++) {
@@ -156,7 +163,9 @@ describe('device deltas at the boundary (one real process, default limits)', () 
         ),
       )}`,
     );
-    expect(max).toBeLessThan(1000); // the issue measured 4 s; a quiet machine stays under 100 ms
+    // The issue measured 4 s; a quiet machine stays under 100 ms. The bound scales with how slow
+    // this machine answers without the flood, so a loaded box does not fail it for being loaded.
+    expect(max).toBeLessThan(Math.max(1000, 50 * quietP50));
     peer.close();
     await expectUsable(call, 'main');
   });
