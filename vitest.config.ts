@@ -16,7 +16,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     projects: [pkg('crdt'), pkg('cart-server'), pkg('sync-client'), pkg('simulations')],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Upper bounds for a hung test, not pacing: tests wait on events and bounded polls, and a
+    // machine with both cores busy (load 11) runs the real-process tests several times slower.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -124,8 +124,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
     exited = new Promise((res) => proc.once('exit', (code) => res(code)));
     await new Promise<void>((res, rej) => {
       const timer = setTimeout(
-        () => rej(new Error(`${nodeId} did not start in 60 s:\n${out.slice(-4000)}`)),
-        60_000,
+        () => rej(new Error(`${nodeId} did not start in 120 s:\n${out.slice(-4000)}`)),
+        120_000,
       );
       const onData = (chunk: Buffer) => {
         out += chunk.toString();
@@ -209,7 +209,7 @@ export function token(
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const start = Date.now();
   let last: unknown;
