@@ -213,8 +213,13 @@ const orders = new OrderWatch({
 
 function highlightCategory(active: string | undefined): void {
   for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('#categories a'))) {
-    if ((a.dataset.category || undefined) === active) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
+    if ((a.dataset.category || undefined) === active) {
+      a.setAttribute('aria-current', 'page');
+      // The menu scrolls sideways on narrow screens: keep the current category in sight.
+      const menu = $('categories');
+      if (a.offsetLeft < menu.scrollLeft || a.offsetLeft + a.offsetWidth > menu.scrollLeft + menu.clientWidth)
+        menu.scrollLeft = a.offsetLeft - 16;
+    } else a.removeAttribute('aria-current');
   }
 }
 
@@ -383,7 +388,9 @@ renderHeader();
 setTimeout(renderHeader, CONNECTING_MS + 50);
 void render(true);
 void listCategories().then((categories) => {
-  $('categories').innerHTML = categoryMenu(categories, route().name === 'c' ? route().arg : undefined);
+  const r = route();
+  $('categories').innerHTML = categoryMenu(categories, undefined);
+  highlightCategory(r.name === 'c' ? r.arg : ['', 'search'].includes(r.name) ? undefined : '-');
 });
 // A bounded slice of the catalog for offline use, once the page is shown.
 setTimeout(() => void saveCatalogSlice(searchPath), 1500);
