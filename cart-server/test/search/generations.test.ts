@@ -97,7 +97,10 @@ describe('standby promotion', () => {
     expect(search(r.generations, { q: 'zebra striped umbrella' }).total).toBe(0);
     const promoted = await r.generations.promote();
     expect(promoted.id).toBe(standby.id);
-    await new Promise((res) => setTimeout(res, 50));
+    // Until the reader has seen the new generation a few times (an event, not a 50 ms guess).
+    const deadline = Date.now() + 30_000;
+    while (observed.filter((o) => o.generation === standby.id).length < 3 && Date.now() < deadline)
+      await new Promise((res) => setImmediate(res));
     stop = true;
     await reader;
     expect(duringBuild).toBeGreaterThan(5); // the old generation really served during the build
