@@ -12,11 +12,10 @@ import { type AuthVariables, requireAuth } from './auth/middleware.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import { createCartRoutes } from './carts/cart-routes.js';
 import type { CartService } from './carts/cart-service.js';
-import { MEMBERSHIP_OPENAPI_PATHS } from './cluster/membership-routes.js';
 import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
-import type { RouteContract } from './http/contract.js';
+import type { RouteContract, RouteTable } from './http/contract.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
 import { observeRequests } from './http/observe-requests.js';
 import { openApiDocument } from './http/openapi.js';
@@ -51,9 +50,9 @@ export interface AppDeps {
   /** The one token verifier (shared secret, plus --jwks-url); default: the secret alone. */
   readonly verifier?: TokenVerifier;
   readonly clusterStatus: () => unknown;
-  /** Admin-only routes (e.g. local replica inspection), mounted at /v1 behind auth. */
-  // biome-ignore lint/suspicious/noExplicitAny: mounted sub-app; its Env is its own.
-  readonly adminRoutes?: Hono<any>;
+  /** Admin-only route tables (local replica inspection, membership), mounted at /v1 behind auth. */
+  // biome-ignore lint/suspicious/noExplicitAny: mounted sub-apps; their Env is their own.
+  readonly adminRoutes?: readonly RouteTable<any>[];
   readonly mounts?: readonly SubAppMount[];
   /** HTTP requests per second per keep-alive connection (burst 2×); 0 disables. */
   readonly httpRequestsPerSecondPerConnection?: number;
@@ -111,12 +110,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  const extraPaths = Object.assign(
-    {},
-    MEMBERSHIP_OPENAPI_PATHS,
-    ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}),
-  );
+  const extraPaths = Object.assign({}, ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}));
   const openapi = openApiDocument(extraPaths, [
+    ...(deps.adminRoutes ?? []).map((t) => ({ prefix: '/v1', contracts: t.contracts })),
     ...(deps.mounts ?? []).map((m) => ({ prefix: m.path, contracts: m.contracts ?? [] })),
   ]);
   app.get('/openapi.json', (c) => c.json(openapi));
@@ -131,7 +127,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // bound their bodies themselves — read here, their stream would already be consumed.
   app.use('/v1/admin/cluster/*', limitBody);
   app.use('/v1/admin/carts/*', limitBody);
-  if (deps.adminRoutes !== undefined) app.route('/v1', deps.adminRoutes);
+  for (const table of deps.adminRoutes ?? []) app.route('/v1', table.app);
   app.route('/v1', createCartRoutes(deps.carts));
   app.route('/v1', createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }));
 

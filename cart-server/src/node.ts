@@ -176,9 +176,7 @@ export async function startCartServer(
     selfUrl: () => selfUrl,
     log,
   });
-  const adminRoutes = new Hono();
-  adminRoutes.route('/', createAdminCartRoutes(replica));
-  adminRoutes.route('/', createMembershipRoutes(membership));
+  const adminRoutes = [createAdminCartRoutes(replica), createMembershipRoutes(membership)];
 
   let draining = false;
   let replicaRunning = true;

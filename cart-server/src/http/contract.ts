@@ -6,7 +6,7 @@
  * the contracts of every mounted table; a test checks that every route the server mounts is in
  * it, and CI lints it with Redocly.
  */
-import type { Env, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Env, Hono, Next } from 'hono';
 import { z } from 'zod';
 import { statusForCode } from './errors.js';
 
@@ -45,7 +45,8 @@ export interface RouteContract {
   readonly errors?: readonly string[];
 }
 
-type AnyHandler<E extends Env> = MiddlewareHandler<E>;
+/** A middleware or the final handler (which may answer synchronously). */
+type AnyHandler<E extends Env> = (c: Context<E>, next: Next) => Response | void | Promise<Response | void>;
 
 /** A hono app plus the contracts of the routes registered on it. */
 export class RouteTable<E extends Env = Env> {
