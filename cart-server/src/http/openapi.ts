@@ -203,7 +203,7 @@ function legacyDocument(extraPaths: Record<string, unknown>): Json {
       '/v1/devices': {
         post: {
           summary:
-            "Register a sync device: mints an actor id and a token carrying it (claim act); with {actor} re-issues a token for an actor this user registered before (200; 403 another user's actor, 404 unknown)",
+            'Register a sync device: mints an actor id and a token carrying it (claim act); with {actor} claims the actor the device chose itself (201, first claim wins) or re-issues a token for an actor this user holds (200); an actor another user claimed first is 409 ACTOR_CONFLICT',
           security: secured,
           requestBody: {
             required: false,
@@ -226,6 +226,7 @@ function legacyDocument(extraPaths: Record<string, unknown>): Json {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Device' } } },
             },
             ...common,
+            '409': error('ACTOR_CONFLICT: another user claimed this actor id first; choose a fresh one'),
           },
         },
         get: {
@@ -254,7 +255,13 @@ function legacyDocument(extraPaths: Record<string, unknown>): Json {
           security: secured,
           parameters: [prefer],
           requestBody: jsonBody('AddItem'),
-          responses: { '200': changeResponse, ...common },
+          responses: {
+            '200': changeResponse,
+            ...common,
+            '404': error(
+              'PRODUCT_NOT_FOUND: the catalog has no such product (details.productIds; not checked with --platform off)',
+            ),
+          },
         },
       },
       '/v1/carts/{cartId}/items/{productId}': {
@@ -264,7 +271,13 @@ function legacyDocument(extraPaths: Record<string, unknown>): Json {
           security: secured,
           parameters: [prefer],
           requestBody: jsonBody('SetQuantity'),
-          responses: { '200': changeResponse, ...common },
+          responses: {
+            '200': changeResponse,
+            ...common,
+            '404': error(
+              'PRODUCT_NOT_FOUND: the catalog has no such product (details.productIds; not checked with --platform off)',
+            ),
+          },
         },
         delete: {
           summary: 'Remove a line (observed-remove)',
@@ -284,6 +297,9 @@ function legacyDocument(extraPaths: Record<string, unknown>): Json {
             ...common,
             '400': error('Bad input (VALIDATION_FAILED, CRDT_DECODE_ERROR) or CART_TOO_LARGE'),
             '403': error('FORBIDDEN_DOTS or DEVICE_REQUIRED'),
+            '404': error(
+              'PRODUCT_NOT_FOUND: the catalog has no such product (details.productIds; not checked with --platform off)',
+            ),
             '409': error('CRDT_CAUSAL_GAP: the delta depends on changes the cart lacks'),
             '413': error('Body too large, DELTA_TOO_LARGE or CRDT_LIMIT_EXCEEDED'),
           },
