@@ -100,4 +100,39 @@ describe('loadConfig', () => {
       /drop --peers/,
     );
   });
+
+  it('reads the operations options: grace period, access log, identity provider', () => {
+    const d = loadConfig({ argv: [], env: {} });
+    expect(d).toMatchObject({ shutdownGraceMs: 5_000, accessLog: true, jwksUrl: undefined });
+    const c = loadConfig({
+      argv: ['--shutdown-grace-ms', '0', '--access-log', 'off'],
+      env: {
+        JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+        JWT_ISSUER: 'https://idp.example/',
+        JWT_AUDIENCE: 'cartwheel',
+      },
+    });
+    expect(c).toMatchObject({
+      shutdownGraceMs: 0,
+      accessLog: false,
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      jwtIssuer: 'https://idp.example/',
+      jwtAudience: 'cartwheel',
+    });
+    const bad = (() => {
+      try {
+        loadConfig({ argv: ['--jwks-url', 'ftp://idp', '--shutdown-grace-ms', 'soon'], env: {} });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect(bad?.problems.some((p) => p.startsWith('--jwks-url (JWKS_URL): must be an http(s):// URL'))).toBe(
+      true,
+    );
+    expect(bad?.problems.some((p) => p.startsWith('--shutdown-grace-ms (SHUTDOWN_GRACE_MS)'))).toBe(true);
+    expect(() => loadConfig({ argv: ['--jwt-audience', 'x'], env: {} })).toThrow(
+      /only apply with --jwks-url/,
+    );
+  });
 });
