@@ -164,4 +164,43 @@ describe('ReplicaNode lifecycle and misuse', () => {
     expect(got.replies).toBeGreaterThanOrEqual(2);
     await c.stop();
   });
+
+  it('hands every client request to onRequest with the promise it settles by; a throwing observer changes nothing', async () => {
+    const seen: Array<{ node: string; kind: string; outcome?: string }> = [];
+    const c = await new TestCluster({
+      type: dotSetType,
+      nodes: NODES,
+      seed: 8,
+      config: FAST,
+      network: { minDelayMs: 1, maxDelayMs: 5 },
+      onRequest: (node, kind, settled) => {
+        const entry: { node: string; kind: string; outcome?: string } = { node, kind };
+        seen.push(entry);
+        settled.then(
+          () => {
+            entry.outcome = 'ok';
+          },
+          () => {
+            entry.outcome = 'error';
+          },
+        );
+        if (kind === 'get') throw new Error('observer bug');
+      },
+    }).start();
+    await c.run(() => c.node('n1').update('k-obs', { type: 'add', value: 'a' }));
+    await c.run(() => c.node('n2').mergeDelta('k-obs', dotSetDelta('dev-1', 1, 'b')));
+    const got = await c.run(() => c.node('n3').get('k-obs'));
+    expect(dotSetValues(got.state)).toEqual(['a', 'b']);
+    await expect(c.node('n1').update('k-obs', { type: 'add', value: 'x' }, { w: 9 })).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    await c.advance(1);
+    expect(seen).toEqual([
+      { node: 'n1', kind: 'put', outcome: 'ok' },
+      { node: 'n2', kind: 'put', outcome: 'ok' },
+      { node: 'n3', kind: 'get', outcome: 'ok' },
+      { node: 'n1', kind: 'put', outcome: 'error' },
+    ]);
+    await c.stop();
+  });
 });

@@ -21,6 +21,8 @@ export interface TestClusterOptions<S, Op> {
   readonly config?: ReplicationConfigInput;
   readonly network?: Omit<MemoryNetworkOptions, 'random' | 'clock'>;
   readonly onChange?: (node: NodeId, key: string, state: S, delta: S) => void;
+  /** Passed to each node's `onRequest` (client request observer). */
+  readonly onRequest?: (node: NodeId, kind: 'get' | 'put', settled: Promise<unknown>) => void;
 }
 
 interface Incarnation<S, Op> {
@@ -71,6 +73,10 @@ export class TestCluster<S, Op> {
       members: members ?? this.options.members ?? this.options.nodes,
       config: this.options.config,
       onChange: hook === undefined ? undefined : (key, state, delta) => hook(id, key, state, delta),
+      onRequest:
+        this.options.onRequest === undefined
+          ? undefined
+          : (kind, settled) => this.options.onRequest?.(id, kind, settled),
     });
     await node.start();
     this.live.set(id, { node, clock, storage: crashable });
