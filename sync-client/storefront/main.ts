@@ -81,6 +81,14 @@ function signedOutNotice(extra = ''): void {
 
 const CONNECTING_MS = 5000;
 let everOnline = false;
+/** Set when a catalog read found the server unreachable: then "offline" is no guess. */
+let unreachable = false;
+const sawStale = (stale: boolean): void => {
+  if (stale && !unreachable) {
+    unreachable = true;
+    renderHeader();
+  }
+};
 
 function renderHeader(): void {
   const s = $('status');
@@ -97,7 +105,11 @@ function renderHeader(): void {
   if (status === 'online') everOnline = true;
   // The first seconds of a page are spent connecting: not "offline" (in red) unless it is.
   const connecting =
-    status === 'offline' && !everOnline && navigator.onLine && performance.now() < CONNECTING_MS;
+    status === 'offline' &&
+    !everOnline &&
+    !unreachable &&
+    navigator.onLine &&
+    performance.now() < CONNECTING_MS;
   s.hidden = false;
   s.dataset.status = status;
   s.toggleAttribute('data-connecting', connecting);
@@ -152,6 +164,7 @@ async function renderList(r: Route): Promise<string> {
     ...(cursor === undefined || page === 1 ? {} : { cursor }),
   });
   remember(result.products);
+  sawStale(result.stale);
   const chain = cursors.get(base) ?? [];
   if (page > 1 && cursor !== undefined) chain[page] = cursor;
   cursors.set(base, chain);
@@ -172,6 +185,7 @@ async function renderProduct(id: string, navigated: boolean): Promise<string> {
   if (navigated || shownProduct?.id !== id) {
     shownProduct = { id, answer: await getProduct(id, true) };
     if (shownProduct.answer.product !== undefined) remember([shownProduct.answer.product]);
+    sawStale(shownProduct.answer.stale);
   }
   const { answer } = shownProduct;
   return productPage(answer.product, client?.get(id)?.quantity ?? 0, {

@@ -3,6 +3,8 @@
  * server process stopped, home, search and product pages show the real catalog marked as
  * possibly stale — never a built-in demo catalog.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useStorefront, waitForStatus, withScreenshots } from './chromium.js';
@@ -88,6 +90,13 @@ describe('the real catalog offline (Chromium, real server)', () => {
         expect(offlineHome.filter((id) => !real.has(id))).toEqual([]);
         expect(await page.textContent('#view')).not.toMatch(/demo|espresso/i);
         await waitForStatus(page, 'offline');
+        const shots = process.env.STOREFRONT_SCREENSHOTS;
+        // The catalog read found the server down: the badge says offline, not "connecting…".
+        await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'offline');
+        if (shots !== undefined) {
+          mkdirSync(shots, { recursive: true });
+          await page.screenshot({ path: join(shots, 'offline-home.png') });
+        }
 
         await page.goto(`${env.server.url}/#/search/phone`);
         await listed(page, 'Results for “phone”');
