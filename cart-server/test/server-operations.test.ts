@@ -112,7 +112,10 @@ describe('metrics, ops assets, access logs and identity providers (storefront mo
     storefront = join(tempDataDir(), 'storefront');
     mkdirSync(storefront, { recursive: true });
     writeFileSync(join(storefront, 'index.html'), '<!doctype html><title>shop</title>');
-    server = await createServer({ args: ['--storefront-dir', storefront, '--jwks-url', jwksUrl] });
+    server = await createServer({
+      args: ['--storefront-dir', storefront, '--jwks-url', jwksUrl],
+      env: { ACCESS_LOG: 'on' },
+    });
     await server.start();
   });
 

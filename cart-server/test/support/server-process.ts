@@ -116,6 +116,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
         JWT_SECRET: TEST_SECRET,
         NODE_ENV: 'test',
         SHUTDOWN_GRACE_MS: '0',
+        // A line per request would crowd the output tests search; a test turns it on in `env`.
+        ACCESS_LOG: 'off',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
