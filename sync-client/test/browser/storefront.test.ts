@@ -51,7 +51,7 @@ const productIdsShown = (page: Page) =>
   );
 
 describe('storefront (Chromium, real server)', () => {
-  it('a signed-out visitor: told how to sign in, no red offline badge, a favicon', async () => {
+  it('a signed-out visitor: told how to sign in, no red offline badge; favicon, compressed and cached files, no source map', async () => {
     const page = await open(undefined, '#/');
     await withScreenshots(
       'signed-out',
@@ -68,6 +68,15 @@ describe('storefront (Chromium, real server)', () => {
         const favicon = await fetch(`${env.server.url}/favicon.ico`);
         expect(favicon.status).toBe(200);
         expect(favicon.headers.get('content-type')).toMatch(/icon/);
+        // The page's files: compressed, cached by content hash, no source map.
+        const html = await fetch(`${env.server.url}/`, { headers: { 'accept-encoding': 'br, gzip' } });
+        expect(html.headers.get('cache-control')).toBe('no-cache');
+        const script = /src="\.\/(app\.[0-9A-Za-z]+\.js)"/.exec(await html.text())?.[1];
+        expect(script).toBeDefined();
+        const js = await fetch(`${env.server.url}/${script}`, { headers: { 'accept-encoding': 'br, gzip' } });
+        expect(js.headers.get('content-encoding')).toBe('br');
+        expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect((await fetch(`${env.server.url}/${script}.map`)).status).toBe(404);
       },
     );
   }, 60_000);
@@ -154,7 +163,7 @@ describe('storefront (Chromium, real server)', () => {
     );
   }, 120_000);
 
-  it('search: "showing results for" a corrected query, phones before phone cases', async () => {
+  it('search: "showing results for" a corrected query, phones before phone cases, prices by product', async () => {
     const page = await open(env.server.userToken('browser-2'), '#/search/phne');
     await withScreenshots(
       'search',
@@ -169,6 +178,18 @@ describe('storefront (Chromium, real server)', () => {
         const firstCase = titles.findIndex((t) => /phone case/i.test(t));
         expect(lastPhone).toBeGreaterThanOrEqual(0);
         if (firstCase !== -1) expect(firstCase).toBeGreaterThan(lastPhone);
+        // Prices follow what the product is.
+        const cards = await page.$$eval('.product', (els) =>
+          els.map((e) => [
+            e.querySelector('.title')?.textContent ?? '',
+            e.querySelector('.price')?.textContent ?? '',
+          ]),
+        );
+        const euros = (price: string) => Number(price.replace(/[^0-9.]/g, ''));
+        for (const [t, price] of cards) {
+          if (/smartphone/i.test(t)) expect(euros(price), t).toBeGreaterThanOrEqual(100);
+          if (/screen protector|phone case/i.test(t)) expect(euros(price), t).toBeLessThan(60);
+        }
         await waitForStatus(page, 'online', 20_000);
         await shot(page, 'search');
       },
