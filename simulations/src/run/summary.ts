@@ -96,7 +96,7 @@ export interface IsolatedNemesis {
 }
 
 /** Timelines kept per sweep: enough for a report, small enough for a 10,000-seed soak. */
-const MAX_TIMELINES = 8;
+export const MAX_TIMELINES = 8;
 
 /** Which checkers a configuration runs: read-your-writes only holds (and is checked) when PR + PW > N. */
 export function checkedKinds(config: Pick<SimConfig, 'pr' | 'pw' | 'n'>): Record<ViolationKind, boolean> {
@@ -232,9 +232,11 @@ export function summarize(
   const results = pairs.flatMap((p) => [p.cartwheel, ...(p.control === undefined ? [] : [p.control])]);
   const replayOf = (r: SeedResult) => replayCommand(config, r.seed);
   const failingSeeds = new Set(pairs.filter((p) => isFailure(p.cartwheel)).map((p) => p.seed));
+  // A sweep keeps the timelines of its first and failing seeds only (sweep.ts).
+  const shown = pairs.filter((p) => p.cartwheel.timeline.buckets.length > 0);
   const timelineSeeds = [
-    ...pairs.filter((p) => failingSeeds.has(p.seed)),
-    ...pairs.filter((p) => !failingSeeds.has(p.seed)),
+    ...shown.filter((p) => failingSeeds.has(p.seed)),
+    ...shown.filter((p) => !failingSeeds.has(p.seed)),
   ].slice(0, MAX_TIMELINES);
   const { seed: _seed, ...rest } = config;
   return {

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { SimConfig } from './config.js';
 import { runPair } from './run-pair.js';
 import type { SeedResult } from './run-seed.js';
-import { type SeedPair, type SweepSummary, summarize } from './summary.js';
+import { isFailure, MAX_TIMELINES, type SeedPair, type SweepSummary, summarize } from './summary.js';
 import type { WorkerTask } from './worker.js';
 
 export interface SweepOptions {
@@ -60,6 +60,21 @@ function spawnWorker(): Worker {
   return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] });
 }
 
+const NO_TIMELINE: SeedResult['timeline'] = { bucketMs: 0, buckets: [], faults: [] };
+
+/**
+ * A 10,000-seed soak keeps every seed's result until the summary: only the timelines the report
+ * can show (the first seeds', failing seeds') are kept, and never the control's.
+ */
+function keepTimelineIfShown(pair: SeedPair, index: number): SeedPair {
+  const keep = index < MAX_TIMELINES || isFailure(pair.cartwheel);
+  return {
+    seed: pair.seed,
+    cartwheel: keep ? pair.cartwheel : { ...pair.cartwheel, timeline: NO_TIMELINE },
+    control: pair.control === undefined ? undefined : { ...pair.control, timeline: NO_TIMELINE },
+  };
+}
+
 /** Runs seeds config.seed … config.seed + seeds − 1 and summarizes them. */
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const started = performance.now();
@@ -67,8 +82,8 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const pairs: SeedPair[] = [];
   const every = o.controlEvery ?? 1;
   const record = (pair: SeedPair) => {
-    pairs.push(pair);
-    o.onSeed?.(pair, pairs.length);
+    o.onSeed?.(pair, pairs.length + 1);
+    pairs.push(keepTimelineIfShown(pair, pairs.length));
   };
   // The i-th seed's task, the same whichever thread runs it.
   const task = (i: number): WorkerTask => ({
