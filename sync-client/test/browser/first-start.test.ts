@@ -3,7 +3,8 @@
  * cart server is unreachable — the page is served by a front (as an installed app's shell
  * would be) that proxies /v1 to a cart server that is not running yet. The client becomes ready,
  * takes adds, keeps them across a reload (IndexedDB), and when the server comes up claims its
- * actor and syncs: the server holds the lines, every dot of them this device's actor.
+ * actor and syncs: the server holds the lines, every dot of them this device's actor. And two
+ * browsers' concurrent set-quantity and remove keep the surviving line's title and price.
  */
 import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
@@ -23,6 +24,7 @@ let server: CartServerProcess | undefined;
 let front: Server | undefined;
 let frontUrl = '';
 const pages: Page[] = [];
+let started = false;
 
 /** Serves the test page and forwards /v1 (HTTP and WebSocket upgrades) to the cart server's port. */
 async function startFront(appJs: string, serverPort: number): Promise<void> {
@@ -93,6 +95,11 @@ interface PageClient {
   status: string;
   pendingCount: number;
   add(productId: string, quantity: number, meta?: Record<string, string | number>): Promise<void>;
+  setQuantity(productId: string, quantity: number): Promise<void>;
+  remove(productId: string): Promise<void>;
+  get(productId: string): { productId: string; quantity: number; meta?: unknown } | undefined;
+  connect(): void;
+  disconnect(): void;
   lines(): Array<{ productId: string; quantity: number; meta?: unknown }>;
   whenSynced(timeoutMs: number): Promise<void>;
 }
@@ -147,5 +154,67 @@ describe('Chromium, first start', () => {
       },
     );
     await context.close();
+  }, 120_000);
+
+  it('two browsers: A offline sets P2 to 3 while B removes P2 — after the merge P2 ×3 keeps its title and price', async () => {
+    const srv = server!;
+    if (!started) {
+      await srv.start();
+      started = true;
+    }
+    const user = 'chromium-set-remove';
+    const meta = { title: 'second product', priceMinor: 1299, currency: 'EUR' };
+    const devices = await Promise.all([browser!.newContext(), browser!.newContext()]);
+    const [a, b] = await Promise.all(devices.map((d) => d.newPage()));
+    pages.push(a!, b!);
+    await withScreenshots(
+      'set-remove',
+      () => pages,
+      async () => {
+        for (const page of [a!, b!]) await page.goto(`${frontUrl}/?token=${srv.userToken(user)}`);
+        await inPage(a!, (c) =>
+          c.add('p-0000001', 1, { title: 'first product', priceMinor: 1999, currency: 'EUR' }),
+        );
+        await a!.evaluate(async (m) => {
+          const c = (globalThis as unknown as { client: PageClient }).client;
+          await c.add('p-0000002', 1, m);
+          await c.whenSynced(30_000);
+          c.disconnect();
+          await c.setQuantity('p-0000002', 3); // offline
+        }, meta);
+        await b!.waitForFunction(
+          () => (globalThis as unknown as { client: PageClient }).client.get('p-0000002') !== undefined,
+          undefined,
+          { timeout: 30_000, polling: 50 },
+        );
+        await inPage(b!, async (c) => {
+          await c.remove('p-0000002');
+          await c.whenSynced(30_000);
+        });
+        await inPage(a!, async (c) => {
+          c.connect();
+          await c.whenSynced(30_000);
+        });
+        await b!.waitForFunction(
+          () => (globalThis as unknown as { client: PageClient }).client.get('p-0000002')?.quantity === 3,
+          undefined,
+          { timeout: 30_000, polling: 50 },
+        );
+        for (const page of [a!, b!]) {
+          const line = await inPage(page, (c) => c.get('p-0000002'));
+          expect(line).toEqual({ productId: 'p-0000002', quantity: 3, meta });
+          const total = await inPage(page, (c) =>
+            c
+              .lines()
+              .reduce(
+                (sum, l) => sum + l.quantity * Number((l.meta as { priceMinor?: number })?.priceMinor),
+                0,
+              ),
+          );
+          expect(total).toBe(1999 + 3 * 1299);
+        }
+      },
+    );
+    await Promise.all(devices.map((d) => d.close()));
   }, 120_000);
 });
