@@ -64,7 +64,7 @@ let confirmRemove: string | undefined;
 let undo: { productId: string; title: string; line: CartLine } | undefined;
 
 // ---- product page state: one GET per product page view (re-renders reuse it)
-let shownProduct: { id: string; answer: ProductAnswer } | undefined;
+let shownProduct: { id: string; answer: Promise<ProductAnswer> } | undefined;
 
 function showNotice(html: string): void {
   const notice = $('notice');
@@ -183,11 +183,13 @@ async function renderList(r: Route): Promise<string> {
 
 async function renderProduct(id: string, navigated: boolean): Promise<string> {
   if (navigated || shownProduct?.id !== id) {
-    shownProduct = { id, answer: await getProduct(id, true) };
-    if (shownProduct.answer.product !== undefined) remember([shownProduct.answer.product]);
-    sawStale(shownProduct.answer.stale);
+    // Held as a promise, set before awaiting: a re-render (sync status, Add) while the read is
+    // in flight waits for it instead of reading (and counting a view) again.
+    shownProduct = { id, answer: getProduct(id, true) };
   }
-  const { answer } = shownProduct;
+  const answer = await shownProduct.answer;
+  if (answer.product !== undefined) remember([answer.product]);
+  sawStale(answer.stale);
   return productPage(answer.product, client?.get(id)?.quantity ?? 0, {
     stale: answer.stale,
     ...(answer.savedAt === undefined ? {} : { savedAt: answer.savedAt }),

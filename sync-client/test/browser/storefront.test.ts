@@ -180,10 +180,13 @@ describe('storefront (Chromium, real server)', () => {
         if (firstCase !== -1) expect(firstCase).toBeGreaterThan(lastPhone);
         // Prices follow what the product is.
         const cards = await page.$$eval('.product', (els) =>
-          els.map((e) => [
-            e.querySelector('.title')?.textContent ?? '',
-            e.querySelector('.price')?.textContent ?? '',
-          ]),
+          els.map(
+            (e) =>
+              [
+                e.querySelector('.title')?.textContent ?? '',
+                e.querySelector('.price')?.textContent ?? '',
+              ] as const,
+          ),
         );
         const euros = (price: string) => Number(price.replace(/[^0-9.]/g, ''));
         for (const [t, price] of cards) {
