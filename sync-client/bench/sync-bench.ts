@@ -16,11 +16,11 @@
  * already running server (start it with a cap ≥ 1,000 lines; tokens use JWT_SECRET or the dev
  * secret).
  */
-import { encodeCart } from '@cartwheel/crdt';
+import { encodeCart, encodeClientFrame } from '@cartwheel/crdt';
 import { WebSocket } from 'ws';
 import { BUNDLE_BUDGET_GZIP_BYTES, measureClientBundle } from '../scripts/bundle.js';
 import { signDevToken } from '../scripts/dev-token.js';
-import { createMemoryReplicaStore, encodeClientFrame, type SocketLike, SyncClient } from '../src/index.js';
+import { createMemoryReplicaStore, type SocketLike, SyncClient } from '../src/index.js';
 import { startCartServer } from '../test/support/cart-server-process.js';
 import { startSyncPeer } from '../test/support/sync-peer.js';
 

@@ -1,16 +1,7 @@
 // Public entry of @cartwheel/sync-client. Everything exported here is API.
 
-// The sync frames' codec lives in @cartwheel/crdt (one codec for both ends); re-exported here
-// for apps and test peers that already import it from this package.
-export {
-  type ClientFrame,
-  encodeClientFrame,
-  encodeServerFrame,
-  MAX_FRAME_CHARS,
-  parseClientFrame,
-  parseServerFrame,
-  type ServerFrame,
-} from '@cartwheel/crdt';
+// The sync frames' codec is @cartwheel/crdt's (`encodeClientFrame`, `parseServerFrame`, ...):
+// one codec, imported by this client and by the cart server.
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export { type DeviceCredentials, registerDevice } from './device.js';
 export { SyncClientError, type SyncClientErrorCode } from './errors.js';

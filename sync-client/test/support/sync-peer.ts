@@ -18,10 +18,12 @@ import {
   decodeContext,
   encodeCartDelta,
   encodeContext,
+  encodeServerFrame,
   newDots,
+  parseClientFrame,
+  type ServerFrame,
 } from '@cartwheel/crdt';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { encodeServerFrame, parseClientFrame, type ServerFrame } from '../../src/index.js';
 
 interface Device {
   readonly user: string;
