@@ -7,7 +7,7 @@
  */
 import { Cart, decodeContext, encodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { knownProductsFrom } from '../src/carts/known-products.js';
+import { catalogKnownProducts, knownProductsFrom } from '../src/carts/known-products.js';
 import { type CartServerNode, loadConfig, startCartServer } from '../src/index.js';
 import { freePort } from './support/redis.js';
 import { api, removeTempDirs, TEST_SECRET, tempDataDir, token, waitFor } from './support/server-process.js';
@@ -149,5 +149,16 @@ describe('unknown product ids', () => {
     await known(['p-1']);
     expect(asked).toBe(4);
     expect(lookups).toBeGreaterThan(0);
+  });
+
+  it('over a catalog: a malformed id is unknown, a catalog outage is an error, not an answer', async () => {
+    const known = catalogKnownProducts(async (id) => {
+      if (id === 'down') throw Object.assign(new Error('catalog down'), { code: 'STORAGE_UNAVAILABLE' });
+      if (!id.startsWith('p-'))
+        throw Object.assign(new Error('invalid product id'), { code: 'INVALID_PRODUCT' });
+      return id === 'p-1' ? { id } : undefined;
+    });
+    expect(await known(['p-1', 'p-2', 'sku.1'])).toEqual(new Set(['p-1']));
+    await expect(known(['down'])).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
   });
 });

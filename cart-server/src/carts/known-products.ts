@@ -52,3 +52,27 @@ export function knownProductsFrom(
     return out;
   };
 }
+
+/** Codes a catalog answers for an id it could never hold: the product is unknown, not an outage. */
+const NOT_A_PRODUCT = new Set(['PRODUCT_NOT_FOUND', 'INVALID_PRODUCT', 'INVALID_PRODUCT_ID']);
+
+/**
+ * `knownProductsFrom` over a catalog's `findProduct` (resolves undefined for a missing product):
+ * an id the catalog rejects as malformed is unknown too; any other failure (the catalog is down)
+ * propagates, so the cart refuses with a 5xx rather than accepting or refusing blindly. The
+ * platform wiring: `ctx.carts.useKnownProducts(catalogKnownProducts((id) => shop.service.findProduct(id)))`.
+ */
+export function catalogKnownProducts(
+  findProduct: (id: string) => Promise<unknown>,
+  options: KnownProductsOptions = {},
+): KnownProducts {
+  return knownProductsFrom(async (id) => {
+    try {
+      return (await findProduct(id)) !== undefined;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && NOT_A_PRODUCT.has(code)) return false;
+      throw error;
+    }
+  }, options);
+}
