@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Storage } from '@cartwheel/crdt';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { type AuthVariables, requireAuth } from './auth/middleware.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import { createCartRoutes } from './carts/cart-routes.js';
@@ -15,24 +16,59 @@ import type { CartService } from './carts/cart-service.js';
 import type { ServerConfig } from './config/config.js';
 import { createDeviceRoutes } from './devices/device-routes.js';
 import { boundedBody } from './http/body.js';
-import type { RouteContract, RouteTable } from './http/contract.js';
+import { openApiDocument, type RouteContract, RouteTable } from './http/contract.js';
 import { ApiError, createErrorHandler, handleNotFound } from './http/errors.js';
 import { observeRequests } from './http/observe-requests.js';
-import { openApiDocument } from './http/openapi.js';
 import { mountStorefront } from './http/static-files.js';
 import { TokenBucket } from './limits/token-bucket.js';
 import type { ServerMetrics } from './ops/metrics.js';
 
-/** A sub-app another helper builds (catalog, search, orders), mounted under `path`. */
+// biome-ignore lint/suspicious/noExplicitAny: mounted tables declare their own Env; mounting ignores it.
+type AnyEnv = any;
+
+/** A platform sub-app (catalog, search, orders): its route table, mounted under `path`. */
 export interface SubAppMount {
   readonly path: string;
-  // biome-ignore lint/suspicious/noExplicitAny: sub-apps declare their own Env; mounting ignores it.
-  readonly app: Hono<any>;
-  /** OpenAPI `paths` the sub-app serves (merged into /openapi.json). */
-  readonly openApiPaths?: Record<string, unknown>;
-  /** The contracts of the sub-app's routes (http/contract.ts): /openapi.json is generated from them. */
-  readonly contracts?: readonly RouteContract[];
+  /** The routes and their contracts (http/contract.ts): /openapi.json is generated from them. */
+  readonly routes: RouteTable<AnyEnv>;
 }
+
+const readinessSchema = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+
+const API_INFO = {
+  title: 'Cartwheel cart server',
+  version: '0.1.0',
+  description:
+    'Carts are CRDTs replicated over a Riak-style ring. Every cart belongs to the authenticated user: ' +
+    '/v1/carts/{cartId} is always the caller\'s own cart. Errors are {"error":{"code","message","details"?}}.',
+};
+
+/** The WebSocket endpoints (upgraded by ws/upgrade.ts, not hono routes): documented here. */
+const WEBSOCKET_CONTRACTS: readonly RouteContract[] = [
+  {
+    method: 'get',
+    path: '/v1/sync',
+    summary:
+      'WebSocket client sync (hello / welcome / delta / ack / error frames; see the sync-client README)',
+    description:
+      'Authenticate with `Sec-WebSocket-Protocol: bearer.<jwt>` (a device token: it carries the actor) or `?token=`.',
+    tags: ['carts'],
+    access: 'user',
+    query: z.object({
+      token: z.string().optional().describe('The bearer token, where a header cannot be set'),
+    }),
+    responses: { 101: { description: 'Switching protocols' } },
+    errors: ['UNAUTHORIZED'],
+  },
+  {
+    method: 'get',
+    path: '/v1/cluster',
+    summary: 'WebSocket replication transport between the nodes of a cluster (binary batch frames)',
+    tags: ['cluster'],
+    access: 'cluster',
+    responses: { 101: { description: 'Switching protocols' } },
+  },
+];
 
 export interface Readiness {
   readonly ready: boolean;
@@ -51,8 +87,7 @@ export interface AppDeps {
   readonly verifier?: TokenVerifier;
   readonly clusterStatus: () => unknown;
   /** Admin-only route tables (local replica inspection, membership), mounted at /v1 behind auth. */
-  // biome-ignore lint/suspicious/noExplicitAny: mounted sub-apps; their Env is their own.
-  readonly adminRoutes?: readonly RouteTable<any>[];
+  readonly adminRoutes?: readonly RouteTable<AnyEnv>[];
   readonly mounts?: readonly SubAppMount[];
   /** HTTP requests per second per keep-alive connection (burst 2×); 0 disables. */
   readonly httpRequestsPerSecondPerConnection?: number;
@@ -101,22 +136,72 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/devices', limitBody);
 
   // ---- operations (no auth: probes and scrapers)
-  app.get('/healthz', (c) => c.json({ status: 'ok', node: config.nodeId }));
-  app.get('/readyz', async (c) => {
-    const r = await deps.readiness();
-    return c.json({ ready: r.ready, checks: r.checks }, r.ready ? 200 : 503);
-  });
-  app.get('/metrics', async (c) => {
-    c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
-  const extraPaths = Object.assign({}, ...(deps.mounts ?? []).map((m) => m.openApiPaths ?? {}));
-  const openapi = openApiDocument(extraPaths, [
-    ...(deps.adminRoutes ?? []).map((t) => ({ prefix: '/v1', contracts: t.contracts })),
-    ...(deps.mounts ?? []).map((m) => ({ prefix: m.path, contracts: m.contracts ?? [] })),
-  ]);
-  app.get('/openapi.json', (c) => c.json(openapi));
-  app.get('/v1/cluster/status', (c) => c.json(deps.clusterStatus() as object));
+  const ops = new RouteTable(new Hono<AppEnv>());
+  const opsTags = ['operations'];
+  ops.on(
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the process answers',
+      tags: opsTags,
+      access: 'public',
+      responses: {
+        200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), node: z.string() }) },
+      },
+    },
+    (c) => c.json({ status: 'ok' as const, node: config.nodeId }),
+  );
+  ops.on(
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: storage, replica and dependencies; 503 while draining after SIGTERM',
+      tags: opsTags,
+      access: 'public',
+      responses: {
+        200: { description: 'Ready', schema: readinessSchema },
+        503: { description: 'Not ready (the failing checks are false)', schema: readinessSchema },
+      },
+    },
+    async (c) => {
+      const r = await deps.readiness();
+      return c.json({ ready: r.ready, checks: r.checks }, r.ready ? 200 : 503);
+    },
+  );
+  ops.on(
+    {
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics (text exposition format)',
+      tags: opsTags,
+      access: 'public',
+      responses: { 200: { description: 'Metrics', schema: z.string(), contentType: 'text/plain' } },
+    },
+    async (c) => {
+      c.header('content-type', metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    },
+  );
+  ops.on(
+    {
+      method: 'get',
+      path: '/v1/cluster/status',
+      summary: "This node's replication status: ring, peers, hints, anti-entropy, request counters",
+      tags: ['cluster'],
+      access: 'public',
+      responses: { 200: { description: 'Status', schema: z.looseObject({}).describe('ReplicaStatus') } },
+    },
+    (c) => c.json(deps.clusterStatus() as object),
+  );
+  const openapiRoute: RouteContract = {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document (generated from the route contracts)',
+    tags: opsTags,
+    access: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({}) } },
+  };
+  app.route('/', ops.app);
 
   // ---- carts and devices: always the authenticated user's own
   const auth = requireAuth(deps.verifier ?? config.jwtSecret);
@@ -127,12 +212,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // bound their bodies themselves — read here, their stream would already be consumed.
   app.use('/v1/admin/cluster/*', limitBody);
   app.use('/v1/admin/carts/*', limitBody);
-  for (const table of deps.adminRoutes ?? []) app.route('/v1', table.app);
-  app.route('/v1', createCartRoutes(deps.carts));
-  app.route('/v1', createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }));
+  const tables: { prefix: string; table: RouteTable<AnyEnv> }[] = [
+    ...(deps.adminRoutes ?? []).map((table) => ({ prefix: '/v1', table })),
+    { prefix: '/v1', table: createCartRoutes(deps.carts) },
+    { prefix: '/v1', table: createDeviceRoutes({ storage: deps.storage, secret: config.jwtSecret }) },
+    // ---- sub-apps of the platform (catalog/search at /v1, orders at /v1)
+    ...(deps.mounts ?? []).map((m) => ({ prefix: m.path, table: m.routes })),
+  ];
+  for (const { prefix, table } of tables) app.route(prefix, table.app);
 
-  // ---- sub-apps of the other helpers (catalog/search at /v1, orders at /v1): SPEC §3
-  for (const m of deps.mounts ?? []) app.route(m.path, m.app);
+  const openapi = openApiDocument(
+    [
+      { prefix: '', contracts: [...ops.contracts, openapiRoute, ...WEBSOCKET_CONTRACTS] },
+      ...tables.map(({ prefix, table }) => ({ prefix, contracts: table.contracts })),
+    ],
+    API_INFO,
+  );
+  app.get('/openapi.json', (c) => c.json(openapi));
 
   // ---- storefront (static files built by sync-client), when present: http/static-files.ts
   mountStorefront(app, config.storefrontDir);

@@ -66,6 +66,8 @@ export interface CartServerNode {
   readonly carts: CartService;
   readonly membership: ClusterMembership;
   readonly log: Logger;
+  /** Every route the HTTP app registered (method, hono path): what /openapi.json must describe. */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
   /**
    * The start of a graceful stop: /readyz answers 503 from now on while the node keeps serving,
    * so load balancers take it out before `close()` (the bin waits --shutdown-grace-ms between).
@@ -338,7 +340,8 @@ export async function startCartServer(
     if (!readiness.isDraining) log.info('draining: /readyz answers 503, still serving');
     readiness.drain();
   };
-  return { url, port, config, replica, carts, membership, log, drain, close };
+  const routes = app.routes.map((r) => ({ method: r.method, path: r.path }));
+  return { url, port, config, replica, carts, membership, log, routes, drain, close };
 }
 
 /** The URL peers reach this node at: a wildcard listen address is advertised as loopback. */

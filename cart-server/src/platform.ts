@@ -17,7 +17,7 @@ import {
   type OrderSystem,
   openOrderSystem,
 } from './orders/index.js';
-import { catalogPort, createShopRoutes, openShop, type Shop, shopOpenApiPaths } from './shop/index.js';
+import { catalogPort, createShopRoutes, openShop, type Shop } from './shop/index.js';
 
 const initialStock = (p: Product): InitialStock => ({ productId: p.id, stock: p.availability.stock });
 
@@ -81,10 +81,10 @@ export function platformMounts(): StartOptions {
       );
       void seedCatalog(opened, inventory).catch(seedFailed);
       return [
-        { path: '/v1', app: createShopRoutes({ shop, adminAuth }), openApiPaths: shopOpenApiPaths },
+        { path: '/v1', routes: createShopRoutes({ shop, adminAuth }) },
         {
           path: '/v1',
-          ...createOrderRoutes({
+          routes: createOrderRoutes({
             checkout: orders.checkout,
             query: orders.query,
             inventory: orders.inventory,

@@ -11,7 +11,9 @@
 import { type CartLine, type CartState, decodeCartDelta, encodeContext } from '@cartwheel/crdt';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AuthVariables } from '../auth/middleware.js';
+import { RouteTable } from '../http/contract.js';
 import { ApiError } from '../http/errors.js';
 import type { CartService } from './cart-service.js';
 import {
@@ -89,57 +91,184 @@ function decodeBase64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(normalized, 'base64'));
 }
 
-export function createCartRoutes(carts: CartService): Hono<{ Variables: AuthVariables }> {
-  const app = new Hono<{ Variables: AuthVariables }>();
+const metaValue = z.union([z.string(), z.number(), z.boolean()]);
+const cartLine = z.object({
+  productId: z.string(),
+  quantity: z.number().int(),
+  meta: z.record(z.string(), metaValue).optional().describe('Title, price (priceMinor, currency) as added'),
+});
+const cartVersion = z.string().describe("The cart's causal context (base64 of encodeContext): its version");
+export const cartViewSchema = z.object({
+  cartId: z.string(),
+  lines: z.array(cartLine),
+  totalQuantity: z.number().int(),
+  context: cartVersion,
+});
+const cartChangeSchema = z.object({
+  cartId: z.string(),
+  changed: z.array(cartLine).describe('The changed line as it is now (quantity 0: gone)'),
+  context: cartVersion,
+});
+const cartParam = z.object({ cartId: cartIdSchema });
+const lineParams = z.object({ cartId: cartIdSchema, productId: productIdSchema });
+const prefer = z.object({
+  prefer: z
+    .string()
+    .optional()
+    .describe('RFC 7240: `return=representation` asks for the whole cart instead of the change'),
+});
+const changeResponse = {
+  description:
+    'W replicas acknowledged: the change (CartChange); with `Prefer: return=representation` the whole cart (Cart)',
+  schema: z.union([cartChangeSchema, cartViewSchema]),
+  headers: { 'Preference-Applied': '`return=representation` when the whole cart is returned' },
+};
+const tags = ['carts'];
+/** What every cart route can answer besides its own codes. */
+const COMMON = ['VALIDATION_FAILED', 'RATE_LIMITED', 'QUORUM_NOT_MET', 'SHUTTING_DOWN'];
+const BODY = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE'];
 
-  app.get('/carts/:cartId', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    return c.json(cartView(cartId, await carts.read(c.var.auth.sub, cartId)));
-  });
+/** `/v1/carts/*`, mounted behind the app's auth: always the caller's own carts. */
+export function createCartRoutes(carts: CartService): RouteTable<{ Variables: AuthVariables }> {
+  const routes = new RouteTable(new Hono<{ Variables: AuthVariables }>());
 
-  app.post('/carts/:cartId/items', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    const body = await readJson(c, addItemSchema);
-    const op =
-      body.meta === undefined
-        ? { type: 'add' as const, productId: body.productId, quantity: body.quantity }
-        : { type: 'add' as const, productId: body.productId, quantity: body.quantity, meta: body.meta };
-    return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), op.productId);
-  });
+  routes.on(
+    {
+      method: 'get',
+      path: '/carts/:cartId',
+      summary: "The caller's cart (quorum read)",
+      tags,
+      access: 'user',
+      params: cartParam,
+      responses: { 200: { description: 'The cart (R replicas answered)', schema: cartViewSchema } },
+      errors: COMMON,
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      return c.json(cartView(cartId, await carts.read(c.var.auth.sub, cartId)));
+    },
+  );
 
-  app.put('/carts/:cartId/items/:productId', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    const productId = parseParam(productIdSchema, c.req.param('productId'));
-    const { quantity } = await readJson(c, setQuantitySchema);
-    const op =
-      quantity === 0
-        ? { type: 'remove' as const, productId }
-        : { type: 'setQuantity' as const, productId, quantity };
-    return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), productId);
-  });
+  routes.on(
+    {
+      method: 'post',
+      path: '/carts/:cartId/items',
+      summary: 'Add a quantity of a catalog product (concurrent adds are never lost)',
+      tags,
+      access: 'user',
+      params: cartParam,
+      headers: prefer,
+      body: addItemSchema,
+      responses: { 200: changeResponse },
+      errors: [...COMMON, ...BODY, 'PRODUCT_NOT_FOUND', 'CART_TOO_LARGE'],
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      const body = await readJson(c, addItemSchema);
+      const op =
+        body.meta === undefined
+          ? { type: 'add' as const, productId: body.productId, quantity: body.quantity }
+          : { type: 'add' as const, productId: body.productId, quantity: body.quantity, meta: body.meta };
+      return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), op.productId);
+    },
+  );
 
-  app.delete('/carts/:cartId/items/:productId', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    const productId = parseParam(productIdSchema, c.req.param('productId'));
-    const state = await carts.apply(c.var.auth.sub, cartId, { type: 'remove', productId });
-    return changeAnswer(c, cartId, state, productId);
-  });
+  routes.on(
+    {
+      method: 'put',
+      path: '/carts/:cartId/items/:productId',
+      summary: 'Set the quantity of a line (0 removes it)',
+      tags,
+      access: 'user',
+      params: lineParams,
+      headers: prefer,
+      body: setQuantitySchema,
+      responses: { 200: changeResponse },
+      errors: [...COMMON, ...BODY, 'PRODUCT_NOT_FOUND', 'CART_TOO_LARGE'],
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      const productId = parseParam(productIdSchema, c.req.param('productId'));
+      const { quantity } = await readJson(c, setQuantitySchema);
+      const op =
+        quantity === 0
+          ? { type: 'remove' as const, productId }
+          : { type: 'setQuantity' as const, productId, quantity };
+      return changeAnswer(c, cartId, await carts.apply(c.var.auth.sub, cartId, op), productId);
+    },
+  );
 
-  app.delete('/carts/:cartId', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    return c.json(cartView(cartId, await carts.apply(c.var.auth.sub, cartId, { type: 'clear' })));
-  });
+  routes.on(
+    {
+      method: 'delete',
+      path: '/carts/:cartId/items/:productId',
+      summary: 'Remove a line (observed-remove: adds it did not see stay)',
+      tags,
+      access: 'user',
+      params: lineParams,
+      headers: prefer,
+      responses: { 200: changeResponse },
+      errors: COMMON,
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      const productId = parseParam(productIdSchema, c.req.param('productId'));
+      const state = await carts.apply(c.var.auth.sub, cartId, { type: 'remove', productId });
+      return changeAnswer(c, cartId, state, productId);
+    },
+  );
 
-  app.post('/carts/:cartId/merge', async (c) => {
-    const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
-    const actor = c.var.auth.act;
-    if (actor === undefined) {
-      throw new ApiError('DEVICE_REQUIRED', 'merging a delta needs a device token (POST /v1/devices)');
-    }
-    const { delta } = await readJson(c, mergeSchema);
-    const decoded = decodeCartDelta(decodeBase64(delta));
-    return c.json(cartView(cartId, await carts.merge(c.var.auth.sub, cartId, actor, decoded)));
-  });
+  routes.on(
+    {
+      method: 'delete',
+      path: '/carts/:cartId',
+      summary: 'Clear the cart (observed-remove of every line)',
+      tags,
+      access: 'user',
+      params: cartParam,
+      responses: { 200: { description: 'The cart after it', schema: cartViewSchema } },
+      errors: COMMON,
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      return c.json(cartView(cartId, await carts.apply(c.var.auth.sub, cartId, { type: 'clear' })));
+    },
+  );
 
-  return app;
+  routes.on(
+    {
+      method: 'post',
+      path: '/carts/:cartId/merge',
+      summary: "Merge a device's delta; every new dot must belong to the token's device actor",
+      tags,
+      access: 'user',
+      params: cartParam,
+      body: mergeSchema,
+      responses: { 200: { description: 'The cart after the merge', schema: cartViewSchema } },
+      errors: [
+        ...COMMON,
+        ...BODY,
+        'CRDT_DECODE_ERROR',
+        'CART_TOO_LARGE',
+        'FORBIDDEN_DOTS',
+        'DEVICE_REQUIRED',
+        'PRODUCT_NOT_FOUND',
+        'CRDT_CAUSAL_GAP',
+        'DELTA_TOO_LARGE',
+        'CRDT_LIMIT_EXCEEDED',
+      ],
+    },
+    async (c) => {
+      const cartId = parseParam(cartIdSchema, c.req.param('cartId'));
+      const actor = c.var.auth.act;
+      if (actor === undefined) {
+        throw new ApiError('DEVICE_REQUIRED', 'merging a delta needs a device token (POST /v1/devices)');
+      }
+      const { delta } = await readJson(c, mergeSchema);
+      const decoded = decodeCartDelta(decodeBase64(delta));
+      return c.json(cartView(cartId, await carts.merge(c.var.auth.sub, cartId, actor, decoded)));
+    },
+  );
+
+  return routes;
 }

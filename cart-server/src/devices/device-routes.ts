@@ -26,6 +26,7 @@ import { z } from 'zod';
 import type { AuthVariables } from '../auth/middleware.js';
 import { signToken } from '../auth/tokens.js';
 import { readJson } from '../carts/validation.js';
+import { RouteTable } from '../http/contract.js';
 import { ApiError } from '../http/errors.js';
 
 const NS = 'cartwheel-devices';
@@ -51,8 +52,8 @@ export function createDeviceRoutes(options: {
   storage: Storage;
   secret: string;
   tokenTtlSeconds?: number;
-}): Hono<{ Variables: AuthVariables }> {
-  const app = new Hono<{ Variables: AuthVariables }>();
+}): RouteTable<{ Variables: AuthVariables }> {
+  const routes = new RouteTable(new Hono<{ Variables: AuthVariables }>());
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -104,39 +105,80 @@ export function createDeviceRoutes(options: {
     }
   };
 
-  app.post('/devices', async (c) => {
-    const body = await readJson(c, registerSchema, { allowEmpty: true });
-    const userId = c.var.auth.sub;
-    if (body.actor !== undefined) {
-      const actor = body.actor;
-      const status = await serially(async (): Promise<200 | 201> => {
-        const owner = await options.storage.get(ACTORS_NS, 0, actor);
-        if (owner !== undefined && dec.decode(owner) !== userId) {
-          throw new ApiError(
-            'ACTOR_CONFLICT',
-            'this actor id is already claimed by another user; choose a fresh one (a random UUID)',
-          );
-        }
-        if (owner !== undefined) return 200;
-        // Devices registered before the binding existed: their record is keyed by user.
-        if ((await options.storage.get(NS, 0, `${userId}/${actor}`)) !== undefined) {
-          await options.storage.put(ACTORS_NS, 0, actor, enc.encode(userId));
-          return 200;
-        }
-        // First claim of an actor the device chose itself.
-        await checkDeviceCount(userId);
-        await record(userId, actor, body.name);
-        return 201;
-      });
-      return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, status);
-    }
-    await checkDeviceCount(userId);
-    const actor = randomUUID();
-    await record(userId, actor, body.name);
-    return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, 201);
+  const device = z.object({
+    actor: z.string().describe('The device actor (UUID)'),
+    token: z.string().describe('Bearer token carrying act'),
   });
+  routes.on(
+    {
+      method: 'post',
+      path: '/devices',
+      summary: 'Register a device: a fresh actor, or claim one the device chose itself',
+      description:
+        'Without `actor` the server mints one (201). With `actor` (a random UUID the device minted, possibly offline): first claim wins (201), the same user gets a fresh token (200), another user’s actor is refused (409 ACTOR_CONFLICT).',
+      tags: ['devices'],
+      access: 'user',
+      body: registerSchema,
+      bodyRequired: false,
+      responses: {
+        200: { description: 'A fresh token for an actor this user holds', schema: device },
+        201: { description: 'The device registered', schema: device },
+      },
+      errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'ACTOR_CONFLICT', 'RATE_LIMITED'],
+    },
+    async (c) => {
+      const body = await readJson(c, registerSchema, { allowEmpty: true });
+      const userId = c.var.auth.sub;
+      if (body.actor !== undefined) {
+        const actor = body.actor;
+        const status = await serially(async (): Promise<200 | 201> => {
+          const owner = await options.storage.get(ACTORS_NS, 0, actor);
+          if (owner !== undefined && dec.decode(owner) !== userId) {
+            throw new ApiError(
+              'ACTOR_CONFLICT',
+              'this actor id is already claimed by another user; choose a fresh one (a random UUID)',
+            );
+          }
+          if (owner !== undefined) return 200;
+          // Devices registered before the binding existed: their record is keyed by user.
+          if ((await options.storage.get(NS, 0, `${userId}/${actor}`)) !== undefined) {
+            await options.storage.put(ACTORS_NS, 0, actor, enc.encode(userId));
+            return 200;
+          }
+          // First claim of an actor the device chose itself.
+          await checkDeviceCount(userId);
+          await record(userId, actor, body.name);
+          return 201;
+        });
+        return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, status);
+      }
+      await checkDeviceCount(userId);
+      const actor = randomUUID();
+      await record(userId, actor, body.name);
+      return c.json({ actor, token: await issue(userId, actor, c.var.auth.role) }, 201);
+    },
+  );
 
-  app.get('/devices', async (c) => c.json({ devices: await list(c.var.auth.sub) }));
+  routes.on(
+    {
+      method: 'get',
+      path: '/devices',
+      summary: "The caller's registered devices",
+      tags: ['devices'],
+      access: 'user',
+      responses: {
+        200: {
+          description: 'Devices',
+          schema: z.object({
+            devices: z.array(
+              z.object({ actor: z.string(), name: z.string().optional(), createdAt: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (c) => c.json({ devices: await list(c.var.auth.sub) }),
+  );
 
-  return app;
+  return routes;
 }

@@ -24,7 +24,6 @@ export {
 export type { SearchHit, SearchPage, SearchQuery } from '../search/search-query.js';
 export type { Shop, ShopLogger, ShopOptions } from './open-shop.js';
 export { openShop } from './open-shop.js';
-export { shopOpenApiPaths, shopOpenApiSchemas } from './openapi.js';
 export type { ShopRoutesDeps } from './shop-routes.js';
 export { createShopRoutes } from './shop-routes.js';
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   app = new Hono();
   app.onError(handleError);
   app.notFound(handleNotFound);
-  app.route('/v1', createShopRoutes({ shop: catalog, adminAuth }));
+  app.route('/v1', createShopRoutes({ shop: catalog, adminAuth }).app);
 });
 afterAll(async () => {
   await catalog?.close();
