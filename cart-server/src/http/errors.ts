@@ -44,6 +44,7 @@ export const ERROR_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
   CART_ALREADY_ORDERED: 409,
+  STOCK_OUT_OF_RANGE: 409,
   // membership: a join the cluster cannot take (settings, node id, another ring), nothing to commit
   MEMBERSHIP_CONFLICT: 409,
   NOTHING_STAGED: 409,

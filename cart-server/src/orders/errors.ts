@@ -13,6 +13,7 @@
  * | PRODUCT_NOT_FOUND        | 404    | a cart line or inventory update names an unknown product  |
  * | IDEMPOTENCY_CONFLICT     | 409    | a key reused for a different cart                         |
  * | CART_ALREADY_ORDERED     | 409    | another order already holds these cart lines (its id in details) |
+ * | STOCK_OUT_OF_RANGE       | 409    | an adjustment would leave stock outside 0..MAX_STOCK       |
  * | OUT_OF_STOCK             | 409    | the catalog says a product is unavailable at checkout     |
  * | PRICE_CHANGED            | 409    | a cart line's price snapshot differs from the catalog     |
  * | ORDER_TOO_LARGE          | 413    | more lines than MAX_ORDER_LINES                           |
@@ -31,6 +32,7 @@ export type OrderErrorCode =
   | 'PRODUCT_NOT_FOUND'
   | 'IDEMPOTENCY_CONFLICT'
   | 'CART_ALREADY_ORDERED'
+  | 'STOCK_OUT_OF_RANGE'
   | 'OUT_OF_STOCK'
   | 'PRICE_CHANGED'
   | 'ORDER_TOO_LARGE'

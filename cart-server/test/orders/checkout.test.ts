@@ -216,15 +216,29 @@ for (const backend of ['level', 'redis'] as const) {
       t.catalog.put({ id: 'bulk', priceMinor: 1 });
       const seller = await t.token('s', 'seller');
       const post = (body: unknown) => t.request('POST', '/v1/inventory', { token: seller, body });
+      const code = (r: { json: Record<string, unknown> }) =>
+        (r.json.error as { code: string } | undefined)?.code;
       expect((await post({ productId: 'bulk', quantity: MAX_STOCK })).status).toBe(202);
-      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: MAX_STOCK })).status).toBe(202);
-      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: MAX_STOCK })).status).toBe(202);
-      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: -5 })).status).toBe(202);
       await t.system.processor.caughtUp();
-      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 5);
-      expect((await post({ productId: 'bulk', mode: 'adjust', quantity: -MAX_STOCK })).status).toBe(202);
+      // Refused at once when the checkpointed level already rules it out (1e9, then +1e9 twice).
+      for (let i = 0; i < 2; i++) {
+        const r = await post({ productId: 'bulk', mode: 'adjust', quantity: MAX_STOCK });
+        expect([r.status, code(r)]).toEqual([409, 'STOCK_OUT_OF_RANGE']);
+      }
+      // Racing adjustments that each pass the check: the partition applies them in order and
+      // refuses the one that would cross the bound.
+      await post({ productId: 'bulk', mode: 'set', quantity: MAX_STOCK - 10 });
       await t.system.processor.caughtUp();
-      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 5);
+      const racing = await Promise.all([
+        post({ productId: 'bulk', mode: 'adjust', quantity: 8 }),
+        post({ productId: 'bulk', mode: 'adjust', quantity: 8 }),
+      ]);
+      expect(racing.map((r) => r.status)).toEqual([202, 202]);
+      await t.system.processor.caughtUp();
+      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 2);
+      const below = await post({ productId: 'bulk', mode: 'adjust', quantity: -MAX_STOCK });
+      expect([below.status, code(below)]).toEqual([409, 'STOCK_OUT_OF_RANGE']);
+      expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 2);
     });
 
     it('refuses malformed and impossible orders with typed 4xx errors', async () => {

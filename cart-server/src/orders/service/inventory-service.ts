@@ -53,6 +53,21 @@ export class InventoryService {
     if ((await lookupProduct(this.#catalog, request.productId)) === undefined) {
       throw new OrderError('PRODUCT_NOT_FOUND', `unknown product ${request.productId}`);
     }
+    if (request.mode === 'adjust') {
+      // The partition is the authority (it refuses an adjustment leaving 0..MAX_STOCK when it
+      // applies it); refusing what the checkpointed level already rules out answers clearly.
+      const current = (await this.stock(request.productId)) ?? 0;
+      const next = current + request.quantity;
+      if (next < 0 || next > MAX_STOCK) {
+        throw new OrderError(
+          'STOCK_OUT_OF_RANGE',
+          `stock would be ${next}; it must stay within 0..${MAX_STOCK}`,
+          {
+            details: { current, adjustment: request.quantity },
+          },
+        );
+      }
+    }
     const eventId =
       request.idempotencyKey === undefined
         ? `inv_${randomUUID().replaceAll('-', '')}`
