@@ -244,6 +244,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): RouteTable<{ Variables
         'IDEMPOTENCY_KEY_INVALID',
         'ORDER_INVALID',
         'PRODUCT_NOT_FOUND',
+        'STOCK_OUT_OF_RANGE',
         'ORDER_LOG_UNAVAILABLE',
       ],
     },
