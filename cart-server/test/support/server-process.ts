@@ -38,6 +38,8 @@ export interface ServerProcess {
   pause(): void;
   /** SIGCONT after `pause`. */
   resume(): void;
+  /** The running process's id (CPU accounting in benchmarks); undefined when not started. */
+  readonly pid: () => number | undefined;
 }
 
 export interface ServerOptions {
@@ -175,6 +177,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
     resume: () => {
       child?.kill('SIGCONT');
     },
+    pid: () => child?.pid,
   };
 }
 
