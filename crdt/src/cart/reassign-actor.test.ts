@@ -53,4 +53,50 @@ describe('reassignActor', () => {
     const state = b.state();
     expect(reassignActor(state, 'z', 'y')).toBe(state);
   });
+
+  it('with keep: only the dots the peer lacks move; joining the result into the peer equals the same ops made by the new actor after the synced part (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(cartOpArb, { minLength: 1, maxLength: 12 }),
+        fc.array(cartOpArb, { minLength: 1, maxLength: 12 }),
+        fc.array(cartOpArb, { maxLength: 6 }),
+        (synced, unsynced, between) => {
+          let t = 1_700_000_000_000;
+          const clock = (): number => t++;
+          const device = Cart.create({ actor: 'old', clock });
+          const tryApply = (c: Cart, op: (typeof synced)[number]): boolean => {
+            try {
+              c.apply(op);
+              return true;
+            } catch {
+              return false;
+            }
+          };
+          for (const op of synced) tryApply(device, op);
+          const server = Cart.fromState(device.state(), { actor: 'server' });
+          for (const op of unsynced) tryApply(device, op);
+          // the device continues as 'new' before it learns what the server has (rebind), then moves
+          const rebound = Cart.fromState(device.state(), { actor: 'new', clock });
+          for (const op of between) tryApply(rebound, op);
+          const moved = reassignActor(rebound.state(), 'old', 'new', server.context());
+          const json = cartToJSON(moved);
+          // the synced dots stay under 'old', exactly those the server has
+          expect(json.context.old ?? []).toEqual(server.context().rangesOf('old'));
+          for (const entries of Object.values(json.lines)) {
+            for (const e of entries)
+              if (e.actor === 'old') expect(server.context().hasDot('old', e.counter)).toBe(true);
+          }
+          // the server accepts the result as dots of 'new' only, and ends with the device's lines
+          const delta = Cart.fromState(moved).deltaSince(server.context());
+          const minted = Object.keys(cartToJSON(delta).context).filter(
+            (a) => !server.context().rangesOf(a).length,
+          );
+          expect(minted.every((a) => a === 'new')).toBe(true);
+          expect(server.applyDelta(delta)).toBe(true); // joined, not held back for a gap
+          expect(server.lines()).toEqual(rebound.lines());
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
