@@ -13,7 +13,7 @@
  * which re-issues a token for an actor the user holds) when it is about to expire or the server
  * rejected it, at most every 30 s on rejection.
  */
-import { type ActorId, newActorId } from '@cartwheel/crdt';
+import { type ActorId, type CausalContext, newActorId } from '@cartwheel/crdt';
 import { type FetchLike, registerDevice } from './device.js';
 import { jwtExpiresAtMs } from './jwt-expiry.js';
 import type { ReplicaMeta, ReplicaStore } from './store/replica-store.js';
@@ -32,8 +32,8 @@ export interface DeviceSessionOptions {
 
 /** What the session needs from the replica when its actor changes. */
 export interface ActorHolder {
-  /** Re-mints every dot of `from` (never synced) under `to`. */
-  reassign(from: ActorId, to: ActorId): Promise<void>;
+  /** Re-mints the dots of `from` under `to`: all of them, or those `keep` (the server's context) lacks. */
+  reassign(from: ActorId, to: ActorId, keep?: CausalContext): Promise<void>;
   /** Continues as `to` for new changes; earlier dots stay with their (synced) actor. */
   rebind(to: ActorId): void;
 }
@@ -110,7 +110,13 @@ export class DeviceSession {
     }
     // A server that ignores the requested actor hands out another one: move to it.
     if (creds.actor !== this.#meta.actor) await this.#moveTo(creds.actor, replica, current === undefined);
-    const meta: ReplicaMeta = { actor: creds.actor, token: creds.token, replaced: this.replaced };
+    const moving = this.#meta.moving;
+    const meta: ReplicaMeta = {
+      actor: creds.actor,
+      token: creds.token,
+      replaced: this.replaced,
+      ...(moving === undefined ? {} : { moving }),
+    };
     await this.#o.store.putMeta(this.#o.key, meta);
     this.#meta = meta;
     this.#rejected = false;
@@ -118,14 +124,30 @@ export class DeviceSession {
   }
 
   /**
+   * Called with the server's context before each catch-up: dots of an actor this device lost
+   * after syncing with it (`moving`) that the server lacks move under the current actor, so the
+   * catch-up carries them as this device's; the ones the server has stay where they are.
+   */
+  async beforeCatchUp(replica: ActorHolder, serverContext: CausalContext): Promise<void> {
+    const moving = this.#meta.moving;
+    if (moving === undefined) return;
+    await replica.reassign(moving, this.#meta.actor, serverContext);
+    const { moving: _done, ...rest } = this.#meta;
+    this.#meta = rest;
+    await this.#o.store.putMeta(this.#o.key, rest);
+  }
+
+  /**
    * Continues as `to`. An actor the server never accepted has no synced dots: they are re-minted
-   * under `to` (recorded first, so a crash re-mints again on load). An accepted one (the server
-   * lost the binding) keeps its synced dots; only new changes use `to`.
+   * under `to` (recorded first, so a crash re-mints again on load). An accepted one (a node lost
+   * the binding and another user claimed the id) keeps the dots the server has; new changes use
+   * `to` at once, and the old actor's dots the server lacks move under `to` at the next welcome
+   * (`beforeCatchUp`), when the server's context says which those are.
    */
   async #moveTo(to: ActorId, replica: ActorHolder, unsynced: boolean): Promise<void> {
     const from = this.#meta.actor;
     if (!unsynced) {
-      this.#meta = { actor: to, replaced: this.replaced };
+      this.#meta = { actor: to, replaced: this.replaced, moving: this.#meta.moving ?? from };
       await this.#o.store.putMeta(this.#o.key, this.#meta);
       replica.rebind(to);
       return;

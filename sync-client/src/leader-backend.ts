@@ -72,6 +72,7 @@ export class LeaderBackend implements ClientBackend {
       random: options.random ?? Math.random,
       onAuthRejected: () => session.rejected(),
       onUnknownProducts: (ids) => this.#dropUnknown(ids),
+      beforeCatchUp: (serverContext) => session.beforeCatchUp(replica, serverContext),
       onRemoteChange: () => options.onChange(),
       onPhase: () => options.onChange(),
       onError: (error) => options.onError(error),

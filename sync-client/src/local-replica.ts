@@ -10,6 +10,7 @@ import {
   type CartDelta,
   type CartOp,
   type CartState,
+  type CausalContext,
   decodeCart,
   decodeCartDelta,
   encodeCart,
@@ -157,10 +158,11 @@ export class LocalReplica {
    * fresh snapshot once the appends of the old actor's deltas have landed. The caller records
    * `from` in the replica's meta (`replaced`) first, so a crash before the snapshot is re-minted
    * again on the next load. Pending marks stay: the next catch-up carries the re-minted changes.
+   * With `keep` (the server's context) only the dots of `from` the server lacks move.
    */
-  async reassign(from: ActorId, to: ActorId): Promise<void> {
+  async reassign(from: ActorId, to: ActorId, keep?: CausalContext): Promise<void> {
     const options = this.#clock === undefined ? { actor: to } : { actor: to, clock: this.#clock };
-    this.#cart = Cart.fromState(reassignActor(this.#cart.state(), from, to), options);
+    this.#cart = Cart.fromState(reassignActor(this.#cart.state(), from, to, keep), options);
     await Promise.all(this.#appending);
     await this.compact(true);
   }

@@ -8,6 +8,7 @@
  * and nothing depends on the server still holding per-device queues after a restart.
  */
 import {
+  type CausalContext,
   decodeContext,
   encodeCartDelta,
   encodeClientFrame,
@@ -47,6 +48,8 @@ export interface ConnectionOptions {
   readonly onAuthRejected: () => void;
   /** The server refused lines of these products (PRODUCT_NOT_FOUND): they can never sync. */
   readonly onUnknownProducts?: (productIds: readonly string[]) => void;
+  /** After a welcome's delta is joined and before the catch-up is computed (actor moves). */
+  readonly beforeCatchUp?: (serverContext: CausalContext) => Promise<void>;
   readonly onRemoteChange: () => void;
   readonly onPhase: () => void;
   readonly onError: (error: unknown) => void;
@@ -293,10 +296,12 @@ export class SyncConnection {
     const replica = this.#o.replica();
     await replica.applyRemote(frame.delta);
     if (this.#socket !== socket) return;
+    const serverContext = decodeContext(frame.context);
+    await this.#o.beforeCatchUp?.(serverContext);
+    if (this.#socket !== socket) return;
     this.#o.onRemoteChange();
     // From here to `ready` runs without awaiting, so every local change is either in this
     // catch-up delta or sent live afterwards.
-    const serverContext = decodeContext(frame.context);
     const covered = replica.pendingSeqs();
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
     this.#watchdog = undefined;

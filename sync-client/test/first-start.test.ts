@@ -127,4 +127,29 @@ describe('first start', () => {
     expect(linesOf(peer.cart('catalog', 'main'))).toEqual(['p1×1']);
     expect(errors.map((e) => e.code)).toContain('SYNC_UNKNOWN_PRODUCT');
   });
+
+  it('a synced actor that a node lost and another user took: synced dots stay, unsynced ones move to a fresh actor', async () => {
+    const a = track(makeClient(peer.url, { user: 'lost', getUserToken: () => 'user:lost' }));
+    await a.add('p1', 1);
+    await a.whenSynced();
+    const first = a.actor!;
+    a.disconnect();
+    await a.add('p2', 2); // made under the first actor, never synced
+    peer.forgetDevices();
+    const res = await fetch(`${peer.url}/v1/devices`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer user:mallory', 'content-type': 'application/json' },
+      body: JSON.stringify({ actor: first }),
+    });
+    expect(res.status).toBe(201);
+    a.connect();
+    await a.add('p3', 1);
+    await a.whenSynced(15_000);
+    expect(a.actor).not.toBe(first);
+    expect(linesOf(peer.cart('lost', 'main'))).toEqual(['p1×1', 'p2×2', 'p3×1']);
+    expect(actorsOf('lost')).toEqual([first, a.actor].sort());
+    // nothing of the device's after the takeover is under the first actor
+    const entries = Object.values(cartToJSON(peer.cart('lost', 'main').state()).lines).flat();
+    expect(entries.filter((e) => e.actor === first).map((e) => e.counter)).toEqual([1]);
+  });
 });

@@ -82,6 +82,12 @@ export function replicaStoreConformance(factory: StoreFactory): ConformanceCase[
       // a device whose self-chosen actor another user claimed first: no token, the old actor listed
       await s.putMeta('cart-a', { actor: 'actor-3', replaced: ['actor-2'] });
       same((await s.load('cart-a')).meta, { actor: 'actor-3', replaced: ['actor-2'] }, 'meta with replaced');
+      await s.putMeta('cart-a', { actor: 'actor-4', token: 't4', moving: 'actor-3' });
+      same(
+        (await s.load('cart-a')).meta,
+        { actor: 'actor-4', token: 't4', moving: 'actor-3' },
+        'meta with moving',
+      );
     }),
     withStore('log entries come back in seq order with pending marks for local ones', async (s) => {
       // 16 and 2 sort wrongly as text; the store must order numerically.

@@ -25,13 +25,28 @@ export interface ReplicaMeta {
    * under an actor the device does not own). At most 8, oldest first.
    */
   readonly replaced?: readonly string[];
+  /**
+   * An actor this device had synced with, then lost to another user's claim (a node lost the
+   * binding): its dots the server lacks are moved under `actor` at the next welcome, when the
+   * server's context says which those are.
+   */
+  readonly moving?: string;
 }
 
 /** A ReplicaMeta's JSON shape checked; `corrupt` raises the store's error. */
 export function parseReplicaMeta(value: unknown, corrupt: (message: string) => never): ReplicaMeta {
   if (typeof value !== 'object' || value === null) corrupt('replica meta is not an object');
-  const { actor, token, replaced } = value as { actor?: unknown; token?: unknown; replaced?: unknown };
-  if (typeof actor !== 'string' || (token !== undefined && typeof token !== 'string')) {
+  const { actor, token, replaced, moving } = value as {
+    actor?: unknown;
+    token?: unknown;
+    replaced?: unknown;
+    moving?: unknown;
+  };
+  if (
+    typeof actor !== 'string' ||
+    (token !== undefined && typeof token !== 'string') ||
+    (moving !== undefined && typeof moving !== 'string')
+  ) {
     corrupt('replica meta has the wrong shape');
   }
   if (
@@ -44,6 +59,7 @@ export function parseReplicaMeta(value: unknown, corrupt: (message: string) => n
     actor,
     ...(token === undefined ? {} : { token }),
     ...(replaced === undefined ? {} : { replaced: replaced as string[] }),
+    ...(moving === undefined ? {} : { moving }),
   };
 }
 
@@ -59,6 +75,7 @@ export function replicaMetaJSON(meta: ReplicaMeta): string {
     actor: meta.actor,
     ...(meta.token === undefined ? {} : { token: meta.token }),
     ...(meta.replaced === undefined || meta.replaced.length === 0 ? {} : { replaced: meta.replaced }),
+    ...(meta.moving === undefined ? {} : { moving: meta.moving }),
   });
 }
 

@@ -60,6 +60,8 @@ export interface SyncPeer {
   cart(user: string, cartId: string): Cart;
   /** Forget every device token (the next connect must refresh credentials). */
   revokeTokens(): void;
+  /** Forget every device token and actor binding (a server that lost its device records). */
+  forgetDevices(): void;
   /** Close every client socket abruptly. */
   dropConnections(): void;
   /** Stop listening and drop everything; `restart` listens again on the same port. */
@@ -276,6 +278,10 @@ export async function startSyncPeer(options: { staticDir?: string } = {}): Promi
     unknownProducts: new Set(),
     cart: (user, cartId) => cartOf(`${user}/${cartId}`),
     revokeTokens: () => devices.clear(),
+    forgetDevices() {
+      devices.clear();
+      actors.clear();
+    },
     dropConnections() {
       for (const s of sessions) s.socket.terminate();
     },
