@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -381,5 +381,20 @@ describe('EmlFileSink', () => {
     const text = await readFile(join(dir, 'ord_1-confirmation.eml'), 'utf8');
     expect(text).toContain('To: a@b.c Bcc: x@y.z\r\n');
     expect(text).not.toMatch(/^Bcc:/m);
+  });
+
+  it("opening removes a crashed writer's temporary files, not another node's write in progress", async () => {
+    // The nodes of a cluster share the folder: a node starting while another one writes must not
+    // pull the file from under that node's rename.
+    const dir = await mkdtemp(join(tmpdir(), 'cw-eml-'));
+    dirs.push(dir);
+    const leftover = join(dir, '.tmp-ord_1-confirmation-crashed');
+    const inProgress = join(dir, '.tmp-ord_2-confirmation-writing');
+    await writeFile(leftover, 'half a message');
+    await writeFile(inProgress, 'a message being written');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(leftover, anHourAgo, anHourAgo);
+    await EmlFileSink.open(dir);
+    expect(await readdir(dir)).toEqual(['.tmp-ord_2-confirmation-writing']);
   });
 });

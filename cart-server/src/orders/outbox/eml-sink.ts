@@ -12,6 +12,12 @@ import type { MessageSink } from './outbox-sender.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const TMP_PREFIX = '.tmp-';
+/**
+ * A temporary file older than this is a crashed writer's leftover. A younger one may be a write in
+ * progress by another node: the nodes of a cluster share the folder, and removing its file would
+ * fail that node's rename (a spurious error and a redelivery).
+ */
+const STALE_TMP_MS = 60_000;
 
 /** Header values never carry line breaks (no header injection). */
 const header = (value: string): string => value.replace(/[\r\n]+/g, ' ');
@@ -25,11 +31,15 @@ export class EmlFileSink implements MessageSink {
     this.#from = from;
   }
 
-  /** Creates the folder and removes temporary files a crash left behind. */
+  /** Creates the folder and removes temporary files a crash left behind (older than a minute). */
   static async open(directory: string, options: { from?: string } = {}): Promise<EmlFileSink> {
     await mkdir(directory, { recursive: true });
+    const now = Date.now();
     for (const name of await readdir(directory)) {
-      if (name.startsWith(TMP_PREFIX)) await rm(join(directory, name), { force: true });
+      if (!name.startsWith(TMP_PREFIX)) continue;
+      const path = join(directory, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && now - info.mtimeMs > STALE_TMP_MS) await rm(path, { force: true });
     }
     return new EmlFileSink(directory, options.from ?? 'orders@cartwheel.invalid');
   }
