@@ -21,7 +21,7 @@ import { gzipSync } from 'node:zlib';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const WORKSPACES = ['crdt', 'cart-server', 'sync-client', 'simulations'];
 /** The sync library's budget (issue 15): SyncClient + IndexedDB store, minified + gzip. */
-const BUNDLE_BUDGET_BYTES = 30 * 1024;
+const BUNDLE_BUDGET_BYTES = 30_000;
 const keep = process.argv.includes('--keep');
 
 const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { every } from 'hono/combine';
 import { requireAuth, requireRole } from './auth/middleware.js';
+import { catalogKnownProducts } from './carts/known-products.js';
 import type { Product } from './catalog/product.js';
 import type { StartOptions } from './node.js';
 import {
@@ -46,6 +47,8 @@ export function platformMounts(): StartOptions {
         logger: log.child({ component: 'catalog' }),
       });
       const opened = shop;
+      // Carts hold only catalog products: an unknown id is refused on every cart path.
+      ctx.carts.useKnownProducts(catalogKnownProducts((id) => opened.service.findProduct(id)));
       // Cart adds feed the popularity windows next to product views (record never throws).
       ctx.carts.onAdd((productId, quantity) => opened.record({ type: 'cart_add', productId, quantity }));
       const verifier = ctx.verifier;

@@ -82,34 +82,34 @@ describe('cart server API (one real process)', () => {
     expect(res.status).toBe(200);
     expect((res.json as CartBody).lines).toEqual([]);
     res = await alice('POST', '/v1/carts/main/items', {
-      productId: 'sku-1',
+      productId: 'p-0000001',
       quantity: 2,
       meta: { priceMinor: 1299 },
     });
     expect(res.status).toBe(200);
-    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-1', quantity: 3 }, full);
-    res = await alice('POST', '/v1/carts/main/items', { productId: 'sku-2' }, full);
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'p-0000001', quantity: 3 }, full);
+    res = await alice('POST', '/v1/carts/main/items', { productId: 'p-0000002' }, full);
     expect(res.headers.get('preference-applied')).toBe('return=representation');
     expect((res.json as CartBody).lines).toEqual([
-      { productId: 'sku-1', quantity: 5, meta: { priceMinor: 1299 } },
-      { productId: 'sku-2', quantity: 1 },
+      { productId: 'p-0000001', quantity: 5, meta: { priceMinor: 1299 } },
+      { productId: 'p-0000002', quantity: 1 },
     ]);
-    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 7 }, full);
-    expect((res.json as CartBody).lines[0]).toMatchObject({ productId: 'sku-1', quantity: 7 });
-    res = await alice('DELETE', '/v1/carts/main/items/sku-2', undefined, full);
-    expect((res.json as CartBody).lines.map((l) => l.productId)).toEqual(['sku-1']);
-    res = await alice('PUT', '/v1/carts/main/items/sku-1', { quantity: 0 }, full);
+    res = await alice('PUT', '/v1/carts/main/items/p-0000001', { quantity: 7 }, full);
+    expect((res.json as CartBody).lines[0]).toMatchObject({ productId: 'p-0000001', quantity: 7 });
+    res = await alice('DELETE', '/v1/carts/main/items/p-0000002', undefined, full);
+    expect((res.json as CartBody).lines.map((l) => l.productId)).toEqual(['p-0000001']);
+    res = await alice('PUT', '/v1/carts/main/items/p-0000001', { quantity: 0 }, full);
     expect((res.json as CartBody).lines).toEqual([]);
-    await alice('POST', '/v1/carts/main/items', { productId: 'sku-3' });
+    await alice('POST', '/v1/carts/main/items', { productId: 'p-0000003' });
     res = await alice('DELETE', '/v1/carts/main');
     expect(res.json).toMatchObject({ lines: [], totalQuantity: 0 });
   });
 
   it('answers add, set and remove with the changed line and the cart version, not the whole cart', async () => {
     const u = api(server.url, await token('compact'));
-    for (let i = 0; i < 10; i++) await u('POST', '/v1/carts/main/items', { productId: `other-${i}` });
+    for (let i = 0; i < 10; i++) await u('POST', '/v1/carts/main/items', { productId: `p-${String(20 + i).padStart(7, '0')}` });
     let res = await u('POST', '/v1/carts/main/items', {
-      productId: 'sku-1',
+      productId: 'p-0000001',
       quantity: 2,
       meta: { priceMinor: 5 },
     });
@@ -117,44 +117,44 @@ describe('cart server API (one real process)', () => {
     expect(res.headers.get('preference-applied')).toBeNull();
     expect(res.json).toEqual({
       cartId: 'main',
-      changed: [{ productId: 'sku-1', quantity: 2, meta: { priceMinor: 5 } }],
+      changed: [{ productId: 'p-0000001', quantity: 2, meta: { priceMinor: 5 } }],
       context: expect.any(String),
     });
     // The version is the cart's causal context: the one a full read reports.
     const read = (await u('GET', '/v1/carts/main')).json as CartBody;
     expect((res.json as { context: string }).context).toBe(read.context);
-    res = await u('PUT', '/v1/carts/main/items/sku-1', { quantity: 9 });
+    res = await u('PUT', '/v1/carts/main/items/p-0000001', { quantity: 9 });
     expect((res.json as { changed: unknown }).changed).toEqual([
-      { productId: 'sku-1', quantity: 9, meta: { priceMinor: 5 } },
+      { productId: 'p-0000001', quantity: 9, meta: { priceMinor: 5 } },
     ]);
-    res = await u('DELETE', '/v1/carts/main/items/sku-1');
-    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'sku-1', quantity: 0 }]);
-    res = await u('PUT', '/v1/carts/main/items/other-3', { quantity: 0 });
-    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'other-3', quantity: 0 }]);
+    res = await u('DELETE', '/v1/carts/main/items/p-0000001');
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'p-0000001', quantity: 0 }]);
+    res = await u('PUT', '/v1/carts/main/items/p-0000023', { quantity: 0 });
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'p-0000023', quantity: 0 }]);
     // Prefer is parsed as RFC 7240 lists it: among other preferences, any case, quoted.
     res = await u(
       'POST',
       '/v1/carts/main/items',
-      { productId: 'sku-2' },
+      { productId: 'p-0000002' },
       {
         prefer: 'respond-async, RETURN="representation"; x=1',
       },
     );
     expect((res.json as CartBody).lines).toHaveLength(10);
-    res = await u('POST', '/v1/carts/main/items', { productId: 'sku-2' }, { prefer: 'return=minimal' });
-    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'sku-2', quantity: 2 }]);
+    res = await u('POST', '/v1/carts/main/items', { productId: 'p-0000002' }, { prefer: 'return=minimal' });
+    expect((res.json as { changed: unknown }).changed).toEqual([{ productId: 'p-0000002', quantity: 2 }]);
   });
 
   it('never lets a user read or change another user’s cart', async () => {
     const alice = api(server.url, await token('alice2'));
     const bob = api(server.url, await token('bob2'));
-    await alice('POST', '/v1/carts/shared-name/items', { productId: 'alice-item' });
+    await alice('POST', '/v1/carts/shared-name/items', { productId: 'p-0000011' });
     expect(((await bob('GET', '/v1/carts/shared-name')).json as CartBody).lines).toEqual([]);
     await bob('DELETE', '/v1/carts/shared-name');
-    await bob('POST', '/v1/carts/shared-name/items', { productId: 'bob-item' });
+    await bob('POST', '/v1/carts/shared-name/items', { productId: 'p-0000012' });
     expect(
       ((await alice('GET', '/v1/carts/shared-name')).json as CartBody).lines.map((l) => l.productId),
-    ).toEqual(['alice-item']);
+    ).toEqual(['p-0000011']);
     // There is no way to name another user's cart: ids with '/' do not route or do not validate.
     expect((await bob('GET', '/v1/carts/alice2%2Fshared-name')).status).toBe(400);
     // The admin-only local view is refused to users.
@@ -211,26 +211,26 @@ describe('cart server API (one real process)', () => {
   it('bounds lines per cart', async () => {
     const u = api(server.url, await token('hoarder'));
     for (let i = 0; i < 20; i++)
-      expect((await u('POST', '/v1/carts/big/items', { productId: `p${i}` })).status).toBe(200);
-    const res = await u('POST', '/v1/carts/big/items', { productId: 'one-too-many' });
+      expect((await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` })).status).toBe(200);
+    const res = await u('POST', '/v1/carts/big/items', { productId: 'p-0000050' });
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
-    expect((await u('POST', '/v1/carts/big/items', { productId: 'p3' })).status).toBe(200);
+    expect((await u('POST', '/v1/carts/big/items', { productId: 'p-0000103' })).status).toBe(200);
   });
 
   it('bounds lines on PUT too (issue: 50 PUTs of new ids after 500 adds made 550 lines)', async () => {
     const u = api(server.url, await token('putter'));
     for (let i = 0; i < 20; i++)
-      expect((await u('POST', '/v1/carts/big/items', { productId: `p${i}` })).status).toBe(200);
+      expect((await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` })).status).toBe(200);
     for (let i = 0; i < 3; i++) {
-      const res = await u('PUT', `/v1/carts/big/items/new-${i}`, { quantity: 2 });
+      const res = await u('PUT', `/v1/carts/big/items/p-${String(150 + i).padStart(7, '0')}`, { quantity: 2 });
       expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
     }
     expect(((await u('GET', '/v1/carts/big')).json as CartBody).lines).toHaveLength(20);
     // Existing lines can still be set, and a removal (quantity 0) makes room for one new line.
-    expect((await u('PUT', '/v1/carts/big/items/p1', { quantity: 5 })).status).toBe(200);
-    expect((await u('PUT', '/v1/carts/big/items/p2', { quantity: 0 })).status).toBe(200);
-    expect((await u('PUT', '/v1/carts/big/items/new-0', { quantity: 2 })).status).toBe(200);
-    expect((await u('PUT', '/v1/carts/big/items/new-1', { quantity: 2 })).status).toBe(400);
+    expect((await u('PUT', '/v1/carts/big/items/p-0000101', { quantity: 5 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/p-0000102', { quantity: 0 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/p-0000150', { quantity: 2 })).status).toBe(200);
+    expect((await u('PUT', '/v1/carts/big/items/p-0000151', { quantity: 2 })).status).toBe(400);
     expect(((await u('GET', '/v1/carts/big')).json as CartBody).lines).toHaveLength(20);
   });
 
@@ -238,14 +238,14 @@ describe('cart server API (one real process)', () => {
     const device = await registerDevice('carol');
     const carol = api(server.url, device.token);
     const replica = Cart.create({ actor: device.actor });
-    const d1 = replica.add('sku-9', 4);
+    const d1 = replica.add('p-0000009', 4);
     let res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(d1)) });
     expect(res.status).toBe(200);
-    expect((res.json as CartBody).lines).toEqual([{ productId: 'sku-9', quantity: 4 }]);
+    expect((res.json as CartBody).lines).toEqual([{ productId: 'p-0000009', quantity: 4 }]);
     // A delta minting dots of another actor (another device, or a server vnode) is refused.
     const impostor = Cart.create({ actor: '3f1b9a0e-2c4d-4e5f-8a6b-7c8d9e0f1a2b' });
     res = await carol('POST', '/v1/carts/main/merge', {
-      delta: b64(encodeCartDelta(impostor.add('sku-9', 100))),
+      delta: b64(encodeCartDelta(impostor.add('p-0000009', 100))),
     });
     expect(res).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN_DOTS' } } });
     res = await carol('POST', '/v1/carts/main/merge', { delta: b64(new Uint8Array([1, 2, 3, 4, 5])) });
@@ -253,16 +253,16 @@ describe('cart server API (one real process)', () => {
     // The device's own known dot re-sent with another value (issue: the forgery stayed on the
     // replicas that lacked the dot and made join non-commutative) is refused too.
     const json = cartToJSON(d1);
-    json.lines['sku-9'] = json.lines['sku-9']!.map((e) => ({ ...e, value: 99 }));
+    json.lines['p-0000009'] = json.lines['p-0000009']!.map((e) => ({ ...e, value: 99 }));
     res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(cartFromJSON(json))) });
     expect(res).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN_DOTS' } } });
     // A delta whose causal past the server never saw (d3 depends on d2) is a 409, nothing stored.
-    replica.add('sku-9', 1);
-    const d3 = replica.add('sku-9', 1);
+    replica.add('p-0000009', 1);
+    const d3 = replica.add('p-0000009', 1);
     res = await carol('POST', '/v1/carts/main/merge', { delta: b64(encodeCartDelta(d3)) });
     expect(res).toMatchObject({ status: 409, json: { error: { code: 'CRDT_CAUSAL_GAP' } } });
     expect(((await carol('GET', '/v1/carts/main')).json as CartBody).lines).toEqual([
-      { productId: 'sku-9', quantity: 4 },
+      { productId: 'p-0000009', quantity: 4 },
     ]);
     const devices = (await carol('GET', '/v1/devices')).json as { devices: { actor: string }[] };
     expect(devices.devices.map((d) => d.actor)).toContain(device.actor);
@@ -284,7 +284,7 @@ describe('cart server API (one real process)', () => {
     // The new token mints dots for the same actor.
     const replica = Cart.create({ actor: device.actor });
     const merged = await api(server.url, again.token)('POST', '/v1/carts/main/merge', {
-      delta: b64(encodeCartDelta(replica.add('sku-1', 1))),
+      delta: b64(encodeCartDelta(replica.add('p-0000001', 1))),
     });
     expect(merged.status).toBe(200);
     // Re-issuing does not register a new device.
@@ -315,7 +315,7 @@ describe('cart server API (one real process)', () => {
     const phone = await registerDevice('dave');
     const laptop = await registerDevice('dave');
     const daveHttp = api(server.url, await token('dave'));
-    await daveHttp('POST', '/v1/carts/main/items', { productId: 'from-http', quantity: 2 });
+    await daveHttp('POST', '/v1/carts/main/items', { productId: 'p-0000013', quantity: 2 });
 
     const a = await SyncPeer.open(server.url, phone.token, 'protocol');
     const b = await SyncPeer.open(server.url, laptop.token);
@@ -323,31 +323,31 @@ describe('cart server API (one real process)', () => {
     a.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(phoneCart.context())) });
     const welcome = await a.next((f) => f.t === 'welcome');
     phoneCart.applyDelta(decodeCartDelta(unb64(welcome.delta as string)));
-    expect(phoneCart.lines()).toEqual([{ productId: 'from-http', quantity: 2 }]);
+    expect(phoneCart.lines()).toEqual([{ productId: 'p-0000013', quantity: 2 }]);
     expect(decodeContext(unb64(welcome.context as string))).toBeDefined();
     const laptopCart = Cart.create({ actor: laptop.actor });
     b.send({ t: 'hello', cartId: 'main', context: b64(encodeContext(laptopCart.context())) });
     const laptopWelcome = await b.next((f) => f.t === 'welcome');
     laptopCart.applyDelta(decodeCartDelta(unb64(laptopWelcome.delta as string)));
 
-    const delta = phoneCart.add('from-phone', 1);
+    const delta = phoneCart.add('p-0000015', 1);
     a.send({ t: 'delta', cartId: 'main', seq: 1, delta: b64(encodeCartDelta(delta)) });
     expect(await a.next((f) => f.t === 'ack' || f.t === 'error')).toEqual({ t: 'ack', seq: 1 });
     const pushed = await b.next((f) => f.t === 'delta');
     // delivery contract: the push depends on what the laptop's welcome brought, so it joins now
     expect(laptopCart.applyDelta(decodeCartDelta(unb64(pushed.delta as string)))).toBe(true);
-    expect(laptopCart.get('from-phone')?.quantity).toBe(1);
+    expect(laptopCart.get('p-0000015')?.quantity).toBe(1);
     // HTTP changes are pushed too.
-    await daveHttp('POST', '/v1/carts/main/items', { productId: 'later', quantity: 1 });
+    await daveHttp('POST', '/v1/carts/main/items', { productId: 'p-0000014', quantity: 1 });
     await b.next((f) => f.t === 'delta' && decodeCartDelta(unb64(f.delta as string)) !== undefined);
 
     // The laptop may not mint the phone's dots.
     const forged = Cart.create({ actor: phone.actor });
     forged.applyDelta(phoneCart.state());
-    a.send({ t: 'delta', cartId: 'main', seq: 2, delta: b64(encodeCartDelta(forged.add('stolen', 9))) });
+    a.send({ t: 'delta', cartId: 'main', seq: 2, delta: b64(encodeCartDelta(forged.add('p-0000016', 9))) });
     expect(await a.next((f) => f.t === 'ack' || f.t === 'error')).toEqual({ t: 'ack', seq: 2 });
     // A dot of the phone's actor the server has not seen yet, sent from the laptop's connection.
-    const stolenByLaptop = Cart.fromState(forged.state(), { actor: phone.actor }).add('x', 1);
+    const stolenByLaptop = Cart.fromState(forged.state(), { actor: phone.actor }).add('p-0000017', 1);
     b.send({ t: 'delta', cartId: 'main', seq: 7, delta: b64(encodeCartDelta(stolenByLaptop)) });
     expect(await b.next((f) => f.t === 'error')).toMatchObject({ code: 'FORBIDDEN_DOTS', seq: 7 });
     a.close();

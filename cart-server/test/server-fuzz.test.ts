@@ -165,7 +165,7 @@ describe('fuzzing a live server', () => {
     expect(res.statusCode).toBe(404);
     bad.terminate();
 
-    const after = await api(server.url, user)('POST', '/v1/carts/after/items', { productId: 'still-up' });
+    const after = await api(server.url, user)('POST', '/v1/carts/after/items', { productId: 'p-0000001' });
     expect(after.status).toBe(200);
     expect((await api(server.url)('GET', '/healthz')).status).toBe(200);
   });
