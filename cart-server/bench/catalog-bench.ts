@@ -104,7 +104,7 @@ if (argv[0] === '--serve') {
       ...(kind === 'uncached-pg' ? { databaseUrl: flag('database-url', '') } : {}),
     });
     app = new Hono();
-    app.route('/v1', createShopRoutes({ shop: catalog, adminAuth: async (c) => c.text('no', 403) }));
+    app.route('/v1', createShopRoutes({ shop: catalog, adminAuth: async (c) => c.text('no', 403) }).app);
   }
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(`${JSON.stringify({ port: info.port })}\n`);
