@@ -1,20 +1,14 @@
 /**
- * A real cart-server process for the end-to-end tests, spawned from the cart server's sources
- * (`node --conditions=source --import tsx cart-server/src/bin/cart-server.ts`) on a free loopback
- * port with a private data directory; killable (SIGKILL) and restartable on the same port/data.
- * Readiness is the "cart server listening" log line.
+ * A real cart-server process for the end-to-end tests — the cart server's own helper
+ * (`@cartwheel/cart-server/testing`, spawned from its sources), on a free loopback port with a
+ * private data directory; killable (SIGKILL) and restartable on the same port/data.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PACKAGE_DIR } from '../../scripts/bundle.js';
+import { rmSync } from 'node:fs';
+import { createServer, type ServerProcess, TEST_SECRET } from '@cartwheel/cart-server/testing';
 import { signDevToken } from '../../scripts/dev-token.js';
 
-export const E2E_SECRET = 'sync-client-e2e-secret-0123456789abcdef';
-const ROOT = join(PACKAGE_DIR, '..');
-const ENTRY = join(ROOT, 'cart-server', 'src', 'bin', 'cart-server.ts');
+/** The secret the shared helper's servers run with (JWT_SECRET). */
+export const E2E_SECRET = TEST_SECRET;
 
 export interface CartServerProcess {
   readonly url: string;
@@ -31,23 +25,12 @@ export interface CartServerProcess {
   cartLines(userId: string, cartId: string): Promise<string[]>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A user JWT for this secret (HS256), as the cart server's `dev-token` signs it. */
 function userJwt(userId: string): string {
   return signDevToken(userId, E2E_SECRET);
 }
 
+/** One cart-server node (the cart server's own test helper, `@cartwheel/cart-server/testing`). */
 export async function startCartServer(
   options: {
     storefrontDir?: string;
@@ -56,71 +39,23 @@ export async function startCartServer(
     deferStart?: boolean;
   } = {},
 ): Promise<CartServerProcess> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-server-'));
-  const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let out = '';
-
-  const start = async (): Promise<void> => {
-    const args = [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      ENTRY,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ];
-    args.push('--node-id', 'n1', '--data-dir', dataDir, '--log-level', 'info');
-    if (options.storefrontDir !== undefined) args.push('--storefront-dir', options.storefrontDir);
-    args.push(...(options.args ?? []));
-    const proc = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, JWT_SECRET: E2E_SECRET, NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`cart server did not start in 90 s:\n${out.slice(-3000)}`)),
-        90_000,
-      );
-      const onData = (chunk: Buffer) => {
-        out = (out + chunk.toString()).slice(-500_000);
-        if (out.includes('"cart server listening"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', onData);
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`cart server exited with ${code} before listening:\n${out.slice(-3000)}`));
-      });
-    });
-  };
-
-  const kill = async (): Promise<void> => {
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await exited;
-  };
-
-  if (options.deferStart !== true) await start();
+  const server: ServerProcess = await createServer({
+    args: [
+      ...(options.storefrontDir === undefined ? [] : ['--storefront-dir', options.storefrontDir]),
+      ...(options.args ?? []),
+    ],
+  });
+  if (options.deferStart !== true) await server.start();
+  const { url } = server;
   return {
     url,
-    port,
-    start,
-    kill,
-    output: () => out,
+    port: server.port,
+    start: () => server.start(),
+    kill: () => server.kill(),
+    output: () => server.output(),
     async dispose() {
-      await kill();
-      rmSync(dataDir, { recursive: true, force: true });
+      await server.kill();
+      rmSync(server.dataDir, { recursive: true, force: true });
     },
     userToken: userJwt,
     async cartLines(userId, cartId) {
