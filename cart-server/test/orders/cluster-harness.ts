@@ -53,8 +53,9 @@ export interface OrderAttempt {
   readonly orderId: string;
   /** Some attempt answered 202. */
   accepted: boolean;
-  /** The final 4xx code when refused (never accepted). */
+  /** The final 4xx code when refused (never accepted), and the answer. */
   refused?: string;
+  refusal?: string;
   attempts: number;
   /** A failed attempt (5xx / connection error) was retried, possibly through another node. */
   retried: boolean;
@@ -315,6 +316,7 @@ export class OrderCluster {
         throw new Error(`checkout ${n}: order id ${String(r.json.orderId)} ≠ derived ${attempt.orderId}`);
     } else {
       attempt.refused = (r.json.error as { code?: string } | undefined)?.code ?? String(r.status);
+      attempt.refusal = `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
     }
     return attempt;
   }
@@ -397,6 +399,20 @@ export class OrderCluster {
     const values = await this.db.mget(Array.from({ length: PARTITIONS }, (_, p) => `${PREFIX}:{${p}}:lease`));
     // "<node>/<incarnation>:<token>"
     return values.map((v) => (v === null ? undefined : v.slice(0, v.indexOf('/'))));
+  }
+
+  /** The order path's warnings so far ('order path error'), counted by node and error code. */
+  orderPathErrors(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const node of this.nodes) {
+      for (const line of node.output().split('\n')) {
+        if (!line.includes('"msg":"order path error"')) continue;
+        const code = /"code":"([^"]+)"/.exec(line)?.[1] ?? /"message":"([^"]{0,60})/.exec(line)?.[1] ?? '?';
+        const key = `${node.nodeId} ${code}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+    }
+    return counts;
   }
 
   /** SIGKILLs node `i` and starts it again on the same data; resolves when it listens again. */
