@@ -12,8 +12,8 @@ const pkg = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  resolve: { conditions: ['@cartwheel/source'] },
+  ssr: { resolve: { conditions: ['@cartwheel/source'], externalConditions: ['@cartwheel/source'] } },
   test: {
     projects: [pkg('crdt'), pkg('cart-server'), pkg('sync-client'), pkg('simulations')],
     // Upper bounds for a hung test, not pacing: tests wait on events and bounded polls, and a

@@ -129,7 +129,7 @@ async function startServer(
     [
       // Default file names (pid, thread): tsx's loader thread writes a profile of its own.
       ...(profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profDir, kind)]),
-      '--conditions=source',
+      '--conditions=@cartwheel/source',
       '--import',
       'tsx',
       self,

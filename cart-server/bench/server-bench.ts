@@ -111,7 +111,7 @@ function startProcess(
   ready: RegExp,
   nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [...nodeFlags, '--conditions=source', '--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, '--conditions=@cartwheel/source', '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production', SHUTDOWN_GRACE_MS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

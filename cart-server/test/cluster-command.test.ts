@@ -57,7 +57,7 @@ describe('the cluster command checks Redis and PostgreSQL first', () => {
     const child = spawn(
       process.execPath,
       [
-        '--conditions=source',
+        '--conditions=@cartwheel/source',
         '--import',
         'tsx',
         join(ROOT, 'cart-server/src/bin/cluster.ts'),

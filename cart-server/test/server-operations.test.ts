@@ -331,7 +331,7 @@ describe('startup errors and --version', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
-        '--conditions=source',
+        '--conditions=@cartwheel/source',
         '--import',
         'tsx',
         join(ROOT, 'cart-server/src/bin/cart-server.ts'),

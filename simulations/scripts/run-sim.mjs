@@ -23,7 +23,7 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    conditions: ['source'],
+    conditions: ['@cartwheel/source'],
     outdir: dir,
     sourcemap: 'linked',
     logLevel: 'warning',

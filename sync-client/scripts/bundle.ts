@@ -23,7 +23,7 @@ const common: BuildOptions = {
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@cartwheel/source'],
   logLevel: 'warning',
 };
 

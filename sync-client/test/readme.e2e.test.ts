@@ -1,6 +1,6 @@
 /**
  * The README's `ts` examples run exactly as printed: each block is extracted from README.md at
- * test time, written to a module file unchanged and run by Node (`--conditions=source --import
+ * test time, written to a module file unchanged and run by Node (`--conditions=@cartwheel/source --import
  * tsx`, as an app in this workspace would) against a real cart-server process, with the
  * environment the README's setup block exports. The process must exit 0 by itself (the example
  * closes the client) and the server must hold what the example did.
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 function run(file: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
+    const child = spawn(process.execPath, ['--conditions=@cartwheel/source', '--import', 'tsx', file], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

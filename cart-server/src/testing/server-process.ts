@@ -2,7 +2,7 @@
  * Real cart-server processes on loopback for black-box tests (exported as
  * `@cartwheel/cart-server/testing`; the cart server's and the sync client's tests use it). Run
  * from the sources (this file as TypeScript), a node is spawned from the sources too
- * (`node --conditions=source --import tsx src/bin/cart-server.ts`), so tests never run a stale
+ * (`node --conditions=@cartwheel/source --import tsx src/bin/cart-server.ts`), so tests never run a stale
  * dist/; from the published package, the built `dist/bin/cart-server.js`. Readiness is detected
  * from the "cart server listening" pino log line; every wait polls a condition with a generous
  * deadline (the CI box is loaded).
@@ -23,7 +23,7 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const ENTRY = FROM_SOURCE
   ? join(PACKAGE, 'src/bin/cart-server.ts')
   : join(PACKAGE, 'dist/bin/cart-server.js');
-const LOADER = FROM_SOURCE ? ['--conditions=source', '--import', 'tsx'] : [];
+const LOADER = FROM_SOURCE ? ['--conditions=@cartwheel/source', '--import', 'tsx'] : [];
 
 /** A loopback port free right now. */
 export async function freePort(): Promise<number> {

@@ -57,7 +57,7 @@ function spawnWorker(): Worker {
   const api = import.meta.resolve('tsx/esm/api');
   const worker = new URL('./worker.ts', self).href;
   const bootstrap = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`;
-  return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] });
+  return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=@cartwheel/source'] });
 }
 
 const NO_TIMELINE: SeedResult['timeline'] = { bucketMs: 0, buckets: [], faults: [] };

@@ -75,7 +75,7 @@ beforeAll(async () => {
     write: false,
     format: 'iife',
     platform: 'browser',
-    conditions: ['source'],
+    conditions: ['@cartwheel/source'],
     logLevel: 'warning',
   });
   server = await startCartServer({ deferStart: true }); // its port is reserved, nothing listens

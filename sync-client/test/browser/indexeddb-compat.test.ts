@@ -62,7 +62,7 @@ beforeAll(async () => {
     write: false,
     format: 'iife',
     platform: 'browser',
-    conditions: ['source'],
+    conditions: ['@cartwheel/source'],
     plugins: [nodeStubs],
     logLevel: 'warning',
   });

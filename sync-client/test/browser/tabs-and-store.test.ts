@@ -30,7 +30,7 @@ describe('Chromium', () => {
       write: false,
       format: 'iife',
       platform: 'browser',
-      conditions: ['source'],
+      conditions: ['@cartwheel/source'],
       logLevel: 'warning',
     });
     const page = await env.browser.newPage();
