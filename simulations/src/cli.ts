@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run sim -- …`: sweeps seeds over the real replication core and the LWW control, prints a
  * summary table (or `--json`), optionally writes an HTML report, and exits non-zero when any
