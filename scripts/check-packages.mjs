@@ -110,6 +110,14 @@ const imported = step(`import ${entries.length} entries in Node`, () =>
 );
 console.log(`  ${imported.trim()}`);
 
+step('run the bins (cartwheel-server --version, cartwheel-admin/-cluster --help, cartwheel-sim)', () => {
+  const bin = (name) => join(app, 'node_modules/.bin', name);
+  if (!run(bin('cartwheel-server'), ['--version'], app).includes('0.')) throw new Error('no version printed');
+  run(bin('cartwheel-admin'), ['--help'], app);
+  run(bin('cartwheel-cluster'), ['--help'], app);
+  run(bin('cartwheel-sim'), ['--seeds', '1', '--duration', '1'], app);
+});
+
 writeFileSync(
   join(app, 'consumer.ts'),
   `${entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n')}\n` +

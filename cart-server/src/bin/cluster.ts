@@ -29,6 +29,19 @@ const values: Record<string, string> = {
 };
 const passthrough: string[] = [];
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(
+    [
+      'Usage: cartwheel-cluster [--base-port 8081] [--data-dir ./data] [--redis-url URL] [--database-url URL] [node flags...]',
+      '',
+      'One shop on three cart-server nodes on loopback (N=3, R=2, W=2), sharing Redis (product cache,',
+      'order log and state, search generations, popularity) and PostgreSQL (the catalog). Every other',
+      'flag is passed to each node (see cartwheel-server --help). Ctrl-C stops every node cleanly.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 for (let i = 0; i < argv.length; i++) {
   const arg = argv[i]!;
   const eq = arg.indexOf('=');
