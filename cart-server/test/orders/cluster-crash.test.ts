@@ -206,8 +206,15 @@ async function lastUnitRound(round: number, product: SeededProduct): Promise<str
       `invariant "the last unit has exactly one winner" broken in ${tag}: ${confirmed.length} confirmed, ${rejected.length} rejected for stock`,
     );
   }
-  const level = await cluster.stock(product.id);
-  if (level !== 0) throw new Error(`${tag}: stock ${level} after the last unit was sold`);
+  // The product's partition emits its reply before it checkpoints the deduction (a crash between
+  // the two replays both), so the level may trail the decision for a moment: a bounded poll.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const level = await cluster.stock(product.id);
+    if (level === 0) break;
+    if (Date.now() > deadline) throw new Error(`${tag}: stock ${level} after the last unit was sold`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const winner = buyers.find((b) => b.orderId === confirmed[0]!.orderId)!;
   return `${product.id}: ${winner.userId} won`;
 }
