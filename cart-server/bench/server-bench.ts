@@ -111,11 +111,15 @@ function startProcess(
   ready: RegExp,
   nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [...nodeFlags, '--conditions=@cartwheel/source', '--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production', SHUTDOWN_GRACE_MS: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, '--conditions=@cartwheel/source', '--import', 'tsx', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, JWT_SECRET: SECRET, NODE_ENV: 'production', SHUTDOWN_GRACE_MS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let out = '';
   return new Promise((res, rej) => {

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type CartOp, type CartState, type Clock, cartType, ReplicaNode } from '@cartwheel/crdt';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { createApp, type SubAppMount } from './app.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.js';

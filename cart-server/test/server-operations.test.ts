@@ -131,7 +131,9 @@ describe('metrics, ops assets, access logs and identity providers (storefront mo
     const index = await fetch(`${server.url}/`);
     expect(index.status).toBe(200);
     expect(await index.text()).toContain('<title>shop</title>');
-    expect((await call('POST', '/v1/carts/c1/items', { productId: 'p-0000001', quantity: 1 })).status).toBe(200);
+    expect((await call('POST', '/v1/carts/c1/items', { productId: 'p-0000001', quantity: 1 })).status).toBe(
+      200,
+    );
     expect((await call('GET', '/v1/carts/c1')).status).toBe(200);
     expect((await call('GET', '/v1/search?q=anything')).status).toBeLessThan(500);
     expect((await call('GET', '/no/such/file.txt')).status).toBe(404);
@@ -153,7 +155,9 @@ describe('metrics, ops assets, access logs and identity providers (storefront mo
 
   it('exports the replication counters and the quorum latency histograms', async () => {
     const call = api(server.url, await token('quorum-user'));
-    expect((await call('POST', '/v1/carts/q1/items', { productId: 'p-0000001', quantity: 2 })).status).toBe(200);
+    expect((await call('POST', '/v1/carts/q1/items', { productId: 'p-0000001', quantity: 2 })).status).toBe(
+      200,
+    );
     expect((await call('GET', '/v1/carts/q1')).status).toBe(200);
     const metrics = String((await call('GET', '/metrics')).json);
     const names = exportedMetrics(metrics);
@@ -231,8 +235,12 @@ describe('metrics, ops assets, access logs and identity providers (storefront mo
 
   it('accepts identity-provider tokens (--jwks-url) on the same routes, and refuses unknown keys', async () => {
     const idpCall = api(server.url, await idpToken('idp-user'));
-    expect((await idpCall('POST', '/v1/carts/i1/items', { productId: 'p-0000001', quantity: 1 })).status).toBe(200);
-    expect((await idpCall('GET', '/v1/carts/i1')).json).toMatchObject({ lines: [{ productId: 'p-0000001' }] });
+    expect(
+      (await idpCall('POST', '/v1/carts/i1/items', { productId: 'p-0000001', quantity: 1 })).status,
+    ).toBe(200);
+    expect((await idpCall('GET', '/v1/carts/i1')).json).toMatchObject({
+      lines: [{ productId: 'p-0000001' }],
+    });
     // the same user through our own HS256 token sees the same cart: one identity, one auth path
     expect((await api(server.url, await token('idp-user'))('GET', '/v1/carts/i1')).status).toBe(200);
     const stranger = (await rsaKey('idp-1')).privateJwk; // same kid, other key
