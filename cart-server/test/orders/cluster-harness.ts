@@ -56,6 +56,8 @@ export interface OrderAttempt {
   /** The final 4xx code when refused (never accepted), and the answer. */
   refused?: string;
   refusal?: string;
+  /** Every request of the attempt: method, node, answer, when (ms since the cluster started). */
+  readonly trail: string[];
   attempts: number;
   /** A failed attempt (5xx / connection error) was retried, possibly through another node. */
   retried: boolean;
@@ -74,6 +76,8 @@ export class OrderCluster {
   readonly products: readonly SeededProduct[];
   /** Nodes not to send new requests to (paused; killed ones refuse connections by themselves). */
   readonly avoid = new Set<number>();
+  /** When the cluster was up (the origin of `trail` times). */
+  readonly startedAt = Date.now();
   /** The end of the last failure (restart finished, pause ended). */
   lastFailureEndedAt = Date.now();
   /** When the last checkout was accepted. */
@@ -227,7 +231,8 @@ export class OrderCluster {
 
   /**
    * Sends the same request (same Idempotency-Key, if any) until a node answers below 500, moving
-   * to the next node after each connection error, timeout or 5xx. `onRetry` hears of each failure.
+   * to the next node after each connection error, timeout or 5xx. `onRetry` hears of each failure;
+   * `trail` gets a line per request sent.
    */
   async resilient(
     start: number,
@@ -236,18 +241,22 @@ export class OrderCluster {
     path: string,
     options: { bearer?: string; body?: unknown; headers?: Record<string, string> },
     onRetry: () => void = () => undefined,
+    trail?: string[],
   ): Promise<HttpAnswer> {
     const deadline = Date.now() + OPERATION_DEADLINE_MS;
     let last = '';
     for (let attempt = 0; ; attempt++) {
       let node = (start + attempt) % this.nodes.length;
       if (this.avoid.has(node)) node = (node + 1) % this.nodes.length;
+      const sent = Date.now() - this.startedAt;
       try {
         const r = await this.call(node, method, path, options);
+        trail?.push(`${method} n${node + 1} ${r.status} @${sent}..${Date.now() - this.startedAt}`);
         if (r.status < 500) return r;
         last = `n${node + 1}: ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`;
       } catch (err) {
         last = `n${node + 1}: ${(err as Error).message}`;
+        trail?.push(`${method} n${node + 1} ${last} @${sent}..${Date.now() - this.startedAt}`);
       }
       onRetry();
       if (Date.now() > deadline) throw new Error(`${what}: no node answered in time (last: ${last})`);
@@ -279,6 +288,7 @@ export class OrderCluster {
       accepted: false,
       attempts: 0,
       retried: false,
+      trail: [],
     };
     this.attempts.push(attempt);
     const bearer = await this.token(userId);
@@ -293,6 +303,8 @@ export class OrderCluster {
         'PUT',
         `/v1/carts/${cartId}/items/${line.productId}`,
         { bearer, body: { quantity: line.quantity } },
+        undefined,
+        attempt.trail,
       );
       if (r.status !== 200) throw new Error(`cart line ${n}: ${r.status} ${JSON.stringify(r.json)}`);
     }
@@ -307,6 +319,7 @@ export class OrderCluster {
         attempt.attempts++;
         retried();
       },
+      attempt.trail,
     );
     attempt.attempts++;
     if (r.status === 202) {
@@ -316,7 +329,7 @@ export class OrderCluster {
         throw new Error(`checkout ${n}: order id ${String(r.json.orderId)} ≠ derived ${attempt.orderId}`);
     } else {
       attempt.refused = (r.json.error as { code?: string } | undefined)?.code ?? String(r.status);
-      attempt.refusal = `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
+      attempt.refusal = `${r.status} ${JSON.stringify(r.json).slice(0, 300)} [${attempt.trail.join('; ')}]`;
     }
     return attempt;
   }
