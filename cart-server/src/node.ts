@@ -222,6 +222,7 @@ export async function startCartServer(
   server.requestTimeout = 30_000;
   const sync = createSyncEndpoint({
     secret: config.jwtSecret,
+    verifier,
     carts,
     accepting: () => !draining,
     limits: {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   api,
   createServer,
@@ -243,6 +244,18 @@ describe('metrics, ops assets, access logs and identity providers (storefront mo
     });
     // the same user through our own HS256 token sees the same cart: one identity, one auth path
     expect((await api(server.url, await token('idp-user'))('GET', '/v1/carts/i1')).status).toBe(200);
+    // and the WebSocket sync endpoint takes the same tokens (the one verifier)
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/sync`, [
+      'cartwheel.v1',
+      `bearer.${await idpToken('idp-user')}`,
+    ]);
+    ws.on('error', () => {});
+    const [opened] = await Promise.race([
+      once(ws, 'open').then(() => ['open']),
+      once(ws, 'unexpected-response').then(([, res]) => [String((res as { statusCode: number }).statusCode)]),
+    ]);
+    expect(opened).toBe('open');
+    ws.close();
     const stranger = (await rsaKey('idp-1')).privateJwk; // same kid, other key
     const refused = await api(server.url, await idpToken('idp-user', stranger))('GET', '/v1/carts/i1');
     expect(refused.status).toBe(401);

@@ -18,6 +18,8 @@ export interface SyncEndpoint {
 
 export function createSyncEndpoint(options: {
   secret: string;
+  /** The node's one token verifier (the shared secret plus --jwks-url); default: the secret alone. */
+  verifier?: TokenVerifier;
   carts: CartService;
   limits: SyncLimits & { maxPayloadBytes: number };
   hooks?: SyncHooks & { onConnection?(open: boolean): void };
@@ -34,7 +36,7 @@ export function createSyncEndpoint(options: {
         : ([...protocols].find((p) => p.startsWith('bearer.')) ?? false),
   });
   const live = new Set<SyncConnection>();
-  const verifier = new TokenVerifier(options.secret);
+  const verifier = options.verifier ?? new TokenVerifier(options.secret);
 
   const handler: UpgradeHandler = (req, socket, head, url) => {
     if (!options.accepting()) {
