@@ -46,6 +46,7 @@ export interface RouteContract {
 }
 
 /** A middleware or the final handler (which may answer synchronously). */
+// biome-ignore lint/suspicious/noConfusingVoidType: hono's middleware returns Promise<void>; handlers a Response.
 type AnyHandler<E extends Env> = (c: Context<E>, next: Next) => Response | void | Promise<Response | void>;
 
 /** A hono app plus the contracts of the routes registered on it. */
@@ -135,6 +136,8 @@ const ACCESS_NOTE: Partial<Record<Access, string>> = {
 };
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
+const REQUEST_ID =
+  "The request's id (the caller's `x-request-id` when sane, else generated), also in the access log";
 
 function operation(contract: RouteContract, pathParams: string[]): Json {
   const responses: Record<string, Json> = {};
@@ -158,7 +161,10 @@ function operation(contract: RouteContract, pathParams: string[]): Json {
   }
   const byStatus = new Map<number, string[]>();
   const codes = [...(contract.errors ?? [])];
-  if (contract.access !== 'public' && !codes.includes('UNAUTHORIZED')) codes.push('UNAUTHORIZED');
+  if (contract.access !== 'public') {
+    for (const code of ['UNAUTHORIZED', 'IDENTITY_PROVIDER_UNAVAILABLE'])
+      if (!codes.includes(code)) codes.push(code);
+  }
   if ((contract.access === 'seller' || contract.access === 'admin') && !codes.includes('ROLE_REQUIRED'))
     codes.push('ROLE_REQUIRED');
   for (const code of codes) {
@@ -168,6 +174,7 @@ function operation(contract: RouteContract, pathParams: string[]): Json {
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] ??= {
       description: list.join(', '),
+      headers: { 'X-Request-Id': { description: REQUEST_ID, schema: { type: 'string' } } },
       content: { 'application/json': { schema: ERROR_REF } },
     };
   }
