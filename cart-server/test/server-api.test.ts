@@ -107,7 +107,8 @@ describe('cart server API (one real process)', () => {
 
   it('answers add, set and remove with the changed line and the cart version, not the whole cart', async () => {
     const u = api(server.url, await token('compact'));
-    for (let i = 0; i < 10; i++) await u('POST', '/v1/carts/main/items', { productId: `p-${String(20 + i).padStart(7, '0')}` });
+    for (let i = 0; i < 10; i++)
+      await u('POST', '/v1/carts/main/items', { productId: `p-${String(20 + i).padStart(7, '0')}` });
     let res = await u('POST', '/v1/carts/main/items', {
       productId: 'p-0000001',
       quantity: 2,
@@ -211,7 +212,10 @@ describe('cart server API (one real process)', () => {
   it('bounds lines per cart', async () => {
     const u = api(server.url, await token('hoarder'));
     for (let i = 0; i < 20; i++)
-      expect((await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` })).status).toBe(200);
+      expect(
+        (await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` }))
+          .status,
+      ).toBe(200);
     const res = await u('POST', '/v1/carts/big/items', { productId: 'p-0000050' });
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
     expect((await u('POST', '/v1/carts/big/items', { productId: 'p-0000103' })).status).toBe(200);
@@ -220,9 +224,14 @@ describe('cart server API (one real process)', () => {
   it('bounds lines on PUT too (issue: 50 PUTs of new ids after 500 adds made 550 lines)', async () => {
     const u = api(server.url, await token('putter'));
     for (let i = 0; i < 20; i++)
-      expect((await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` })).status).toBe(200);
+      expect(
+        (await u('POST', '/v1/carts/big/items', { productId: `p-${String(100 + i).padStart(7, '0')}` }))
+          .status,
+      ).toBe(200);
     for (let i = 0; i < 3; i++) {
-      const res = await u('PUT', `/v1/carts/big/items/p-${String(150 + i).padStart(7, '0')}`, { quantity: 2 });
+      const res = await u('PUT', `/v1/carts/big/items/p-${String(150 + i).padStart(7, '0')}`, {
+        quantity: 2,
+      });
       expect(res).toMatchObject({ status: 400, json: { error: { code: 'CART_TOO_LARGE' } } });
     }
     expect(((await u('GET', '/v1/carts/big')).json as CartBody).lines).toHaveLength(20);
