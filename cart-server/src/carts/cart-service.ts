@@ -142,6 +142,16 @@ export class CartService {
   }
 
   /**
+   * A read that waits for every replica of the preference list (R = N), for a caller that must not
+   * act on a stale answer — checkout, before it says a cart is empty: a quorum of replicas that
+   * missed a write (a restarted node whose hints are still on their way) can answer R without it.
+   */
+  async readAll(userId: string, cartId: string): Promise<CartState> {
+    const key = cartKey(userId, cartId);
+    return this.readState(key, { r: this.replica.preferenceList(key).length });
+  }
+
+  /**
    * Applies one cart operation with W acknowledgements; returns the cart after it, as the
    * coordinator's answer (joined, for a remove, set-quantity or clear in a cluster, with the quorum
    * read taken before it: see the header comment). A new line in a full cart is refused with

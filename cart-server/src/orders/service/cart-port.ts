@@ -8,13 +8,18 @@ import type { CartPort, CartSnapshot } from '../ports.js';
 
 export interface CartReader {
   read(userId: string, cartId: string): Promise<CartState>;
+  /** Every replica's answer (R = N): how an empty quorum read is double-checked. */
+  readAll(userId: string, cartId: string): Promise<CartState>;
   removePurchased(userId: string, cartId: string, snapshot: CartSnapshot): Promise<void>;
 }
 
 export function cartPortOf(carts: CartReader): CartPort {
   return {
     async snapshot(userId, cartId) {
-      const state = await carts.read(userId, cartId);
+      let state = await carts.read(userId, cartId);
+      // "Your cart is empty" must not come from a quorum that missed acknowledged adds (sloppy
+      // quorum around a failure): ask every replica before saying so.
+      if (state.lines().length === 0) state = await carts.readAll(userId, cartId).catch(() => state);
       const cart = Cart.fromState(state);
       const entries = cartToJSON(state).lines;
       return {

@@ -102,23 +102,28 @@ export class CheckoutService {
       );
     }
     const orderId = this.orderIdFor(userId, idempotencyKey);
-    const earlier = await this.#replay(orderId, cartId);
-    if (earlier !== undefined) return earlier;
-
+    // No read of earlier orders up front: a replayed key is recognised by the append's dedupe id
+    // (and a refusal below first checks whether this key already placed the order).
+    const refuse = async (err: unknown): Promise<CheckoutResult> => {
+      const earlier = await this.#replay(orderId, cartId);
+      if (earlier !== undefined) return earlier;
+      throw err;
+    };
     const snapshot = await this.#o.cart.snapshot(userId, cartId);
-    if (snapshot.lines.length === 0) {
-      // A concurrent request with the same key may have placed the order meanwhile.
-      const placedMeanwhile = await this.#replay(orderId, cartId);
-      if (placedMeanwhile !== undefined) return placedMeanwhile;
-      throw new OrderError('EMPTY_CART', `cart ${cartId} has no lines`);
-    }
+    if (snapshot.lines.length === 0)
+      return refuse(new OrderError('EMPTY_CART', `cart ${cartId} has no lines`));
     if (snapshot.lines.length > MAX_ORDER_LINES) {
-      throw new OrderError('ORDER_TOO_LARGE', `an order holds at most ${MAX_ORDER_LINES} lines`);
+      return refuse(new OrderError('ORDER_TOO_LARGE', `an order holds at most ${MAX_ORDER_LINES} lines`));
     }
-    const lines = await this.#price(snapshot, request.acceptPriceChanges === true);
+    let lines: OrderLine[];
+    try {
+      lines = await this.#price(snapshot, request.acceptPriceChanges === true);
+    } catch (err) {
+      return refuse(err);
+    }
     const currency = lines[0]!.currency;
     if (lines.some((l) => l.currency !== currency)) {
-      throw new OrderError('ORDER_INVALID', 'all lines of an order must share one currency');
+      return refuse(new OrderError('ORDER_INVALID', 'all lines of an order must share one currency'));
     }
     const event: OrderPlaced = {
       type: 'order.placed',
@@ -137,9 +142,9 @@ export class CheckoutService {
     const claims = snapshot.lines.flatMap((l) => (l.dots ?? []).map((dot) => `${userId}/${cartId}#${dot}`));
     const duplicate = await this.#append(event, claims);
     if (duplicate) {
-      // A concurrent request with the same key won the append.
-      const view = await this.#o.query.get(orderId);
-      return { orderId, status: view?.status ?? 'pending', replayed: true };
+      // This key placed the order before (a retry, or a concurrent request that won the append).
+      const earlier = await this.#replay(orderId, cartId);
+      return earlier ?? { orderId, status: 'pending', replayed: true };
     }
     try {
       this.#o.onPlaced?.(event);
