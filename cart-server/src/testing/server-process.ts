@@ -47,7 +47,7 @@ export interface ServerProcess {
   readonly url: string;
   readonly dataDir: string;
   readonly output: () => string;
-  /** Starts (or restarts) the process with the same id, port and data. */
+  /** Starts (or restarts) the process with the same id, port and data; a no-op while it runs. */
   start(): Promise<void>;
   /** SIGKILL: no drain, no flush — the crash case. */
   kill(): Promise<void>;
@@ -109,6 +109,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
   let out = '';
 
   const start = async (): Promise<void> => {
+    // Already running: nothing to do (a second process would find the data directory locked).
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
     const args = [
       ...(options.nodeArgs ?? []),
       ...LOADER,

@@ -140,6 +140,7 @@ describe('Chromium, first start', () => {
         expect(await inPage(page, (c) => c.pendingCount)).toBe(2);
 
         await srv.start();
+        started = true;
         await inPage(page, (c) => c.whenSynced(60_000));
         expect(await inPage(page, (c) => c.actor)).toBe(actor);
         expect(await srv.cartLines(user, 'main')).toEqual(['p-0000001×2', 'p-0000002×1']);
