@@ -38,20 +38,8 @@ export {
   type ReplicationErrorCode,
 } from './errors.js';
 export * from './replication/index.js';
-export {
-  base64ToBytes,
-  bytesToBase64,
-  type ClientFrame,
-  encodeClientFrame,
-  encodeServerFrame,
-  frameSeqOf,
-  MAX_FRAME_CHARS,
-  MAX_FRAME_PRODUCT_IDS,
-  parseClientFrame,
-  parseServerFrame,
-  type ServerFrame,
-  SYNC_CART_ID,
-} from './sync/index.js';
+// The client sync protocol's wire format (frames), shared by the sync client and the cart server.
+export * from './sync/index.js';
 export {
   Counter,
   type CounterState,
