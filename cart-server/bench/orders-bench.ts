@@ -33,12 +33,10 @@ import { createOrderRoutes, EmlFileSink, type MessageSink, openOrderSystem } fro
 import { InMemoryCartPort, InMemoryCatalogPort } from '../src/orders/testing.js';
 import { freePort, startRedis } from '../test/support/redis.js';
 import {
-  createServer,
-  type NodeSpec,
+  createShopCluster,
   removeTempDirs,
   type ServerProcess,
   TEST_SECRET,
-  tempDataDir,
 } from '../test/support/server-process.js';
 
 const { values } = parseArgs({
@@ -344,34 +342,17 @@ async function http(
 async function runCluster(): Promise<Result> {
   const redis = process.env.REDIS_URL === undefined ? await startRedis() : undefined;
   const redisUrl = process.env.REDIS_URL ?? redis!.url;
-  const dataDir = tempDataDir();
+  const inspectPorts = await Promise.all([0, 1, 2].map(() => freePort()));
+  const { nodes, dataDir } = await createShopCluster({
+    redisUrl,
+    args: ['--fsync', values['no-sync'] ? 'never' : 'always', '--access-log', 'off'],
+    ...(profDir === undefined ? {} : { nodeArgs: (i: number) => [`--inspect=127.0.0.1:${inspectPorts[i]}`] }),
+  }).catch(async (err: unknown) => {
+    await redis?.stop();
+    throw err;
+  });
   const mailDir = join(dataDir, 'outbox-mail');
-  const specs: NodeSpec[] = [];
-  for (let i = 1; i <= 3; i++) specs.push({ nodeId: `n${i}`, port: await freePort() });
-  const inspectPorts = await Promise.all(specs.map(() => freePort()));
-  const nodes = await Promise.all(
-    specs.map((s) =>
-      createServer({
-        nodeId: s.nodeId,
-        port: s.port,
-        dataDir,
-        peers: specs.filter((p) => p !== s),
-        args: [
-          '--redis-url',
-          redisUrl,
-          '--fsync',
-          values['no-sync'] ? 'never' : 'always',
-          '--access-log',
-          'off',
-        ],
-        ...(profDir === undefined
-          ? {}
-          : { nodeArgs: [`--inspect=127.0.0.1:${inspectPorts[specs.indexOf(s)]}`] }),
-      }),
-    ),
-  );
   try {
-    await Promise.all(nodes.map((n) => n.start()));
     const seller = await signToken(TEST_SECRET, { sub: 'bench-seller', role: 'seller' });
     // The demo catalog's in-stock products, stocked far beyond what the run buys.
     const search = await http(nodes[0]!, 'GET', '/v1/search?limit=100', seller);

@@ -201,23 +201,72 @@ export async function createServer(options: ServerOptions = {}): Promise<ServerP
   };
 }
 
-/** Starts `count` nodes that know each other (ports picked up front). */
-export async function createCluster(count: number, args: readonly string[] = []): Promise<ServerProcess[]> {
-  // Carts only: the catalog/orders adapters have their own tests and would slow every start.
+/** Creates and starts `count` nodes that know each other (ports picked up front); kills all on a failed start. */
+async function startPeers(
+  count: number,
+  options: (spec: NodeSpec, index: number, peers: NodeSpec[]) => ServerOptions,
+): Promise<ServerProcess[]> {
   const specs: NodeSpec[] = [];
   for (let i = 1; i <= count; i++) specs.push({ nodeId: `n${i}`, port: await freePort() });
   const nodes = await Promise.all(
-    specs.map((s) =>
+    specs.map((s, i) =>
       createServer({
         nodeId: s.nodeId,
         port: s.port,
-        peers: specs.filter((p) => p !== s),
-        args: [...FAST_TIMERS, '--platform', 'off', ...args],
+        ...options(
+          s,
+          i,
+          specs.filter((p) => p !== s),
+        ),
       }),
     ),
   );
-  await Promise.all(nodes.map((n) => n.start()));
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    throw err;
+  }
   return nodes;
+}
+
+/** Starts `count` nodes that know each other, carts only (`--platform off`), each with its own data. */
+export function createCluster(count: number, args: readonly string[] = []): Promise<ServerProcess[]> {
+  // Carts only: the catalog/orders adapters have their own tests and would slow every start.
+  return startPeers(count, (_, __, peers) => ({
+    peers,
+    args: [...FAST_TIMERS, '--platform', 'off', ...args],
+  }));
+}
+
+export interface ShopClusterOptions {
+  readonly count?: number;
+  /** The Redis every node shares (order log and state, product cache, search, popularity). */
+  readonly redisUrl: string;
+  /** Flags for every node (after `--redis-url`). */
+  readonly args?: readonly string[];
+  /** Node (not server) flags per node, e.g. `--inspect`. */
+  readonly nodeArgs?: (index: number) => readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One shop on `count` nodes (default 3) with the platform on: one data root (each node's LevelDB
+ * in `<dataDir>/<nodeId>`, the confirmations in `<dataDir>/outbox-mail`) and one Redis — as
+ * `npm run cluster` runs it, without PostgreSQL (every node seeds the same demo catalog).
+ */
+export async function createShopCluster(
+  options: ShopClusterOptions,
+): Promise<{ nodes: ServerProcess[]; dataDir: string }> {
+  const dataDir = tempDataDir();
+  const nodes = await startPeers(options.count ?? 3, (_, index, peers) => ({
+    peers,
+    dataDir,
+    args: ['--redis-url', options.redisUrl, ...(options.args ?? [])],
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs(index) }),
+  }));
+  return { nodes, dataDir };
 }
 
 export function token(

@@ -14,15 +14,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CatalogGenerator } from '../../src/catalog/seed/generator.js';
 import { deriveOrderId, MAX_STOCK, type OrderView, partitionForKey } from '../../src/orders/index.js';
-import { freePort, type RedisProcess, startRedis } from '../support/redis.js';
-import {
-  createServer,
-  FAST_TIMERS,
-  type NodeSpec,
-  type ServerProcess,
-  tempDataDir,
-  token,
-} from '../support/server-process.js';
+import { type RedisProcess, startRedis } from '../support/redis.js';
+import { createShopCluster, FAST_TIMERS, type ServerProcess, token } from '../support/server-process.js';
 
 /** What the platform wires: 16 partitions under the default prefix. */
 export const PARTITIONS = 16;
@@ -109,29 +102,19 @@ export class OrderCluster {
     options: { env?: Readonly<Record<string, string>>; nodeArgs?: readonly string[] } = {},
   ): Promise<OrderCluster> {
     const redis = await startRedis();
-    const dataDir = tempDataDir();
-    const specs: NodeSpec[] = [];
-    for (let i = 1; i <= 3; i++) specs.push({ nodeId: `n${i}`, port: await freePort() });
-    const nodes = await Promise.all(
-      specs.map((s) =>
-        createServer({
-          nodeId: s.nodeId,
-          port: s.port,
-          dataDir,
-          peers: specs.filter((p) => p !== s),
-          args: [...FAST_TIMERS, '--redis-url', redis.url, '--fsync', 'never', '--access-log', 'off'],
-          ...(options.env === undefined ? {} : { env: options.env }),
-          ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
-        }),
-      ),
-    );
+    let started: { nodes: ServerProcess[]; dataDir: string };
     try {
-      await Promise.all(nodes.map((n) => n.start()));
+      started = await createShopCluster({
+        redisUrl: redis.url,
+        args: [...FAST_TIMERS, '--fsync', 'never', '--access-log', 'off'],
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.nodeArgs === undefined ? {} : { nodeArgs: () => options.nodeArgs! }),
+      });
     } catch (err) {
-      await Promise.all(nodes.map((n) => n.kill()));
       await redis.stop();
       throw err;
     }
+    const { nodes, dataDir } = started;
     const products = [...new CatalogGenerator({ seed: 42 }).products(DEMO_PRODUCTS)].map((p) => ({
       id: p.id,
       status: p.availability.status,
