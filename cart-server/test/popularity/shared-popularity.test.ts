@@ -1,12 +1,5 @@
-/**
- * Popularity shared by a cluster: both counter stores and both ranking stores run their
- * conformance suites; the Redis counter store's outbox makes a flush exactly-once across
- * retries, crashes and a Redis outage; PopularityService on several "nodes" sharing one Redis
- * yields one ranking, computed once per period under the lease.
- */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
+import { describe, expect, it } from 'vitest';
+import { waitReady } from '../../src/catalog/cache/redis-client.js';
 import { DAY_MS, dayKey } from '../../src/popularity/events.js';
 import { LevelCounterStore } from '../../src/popularity/level-counter-store.js';
 import { PopularityService } from '../../src/popularity/popularity-service.js';
@@ -15,25 +8,11 @@ import { RedisCounterStore } from '../../src/popularity/redis-counter-store.js';
 import { RedisRankingStore } from '../../src/popularity/redis-ranking-store.js';
 import type { LevelLike } from '../../src/storage/level-types.js';
 import { diskDb } from '../catalog/helpers.js';
-import { type RedisProcess, startRedis } from '../support/redis.js';
+import { redisForFile } from '../support/redis.js';
 import { counterStoreConformance, T0 } from './counter-store.conformance.js';
 import { rankingStoreConformance } from './ranking-store.conformance.js';
 
-let redis: RedisProcess;
-const clients: Redis[] = [];
-async function client(): Promise<Redis> {
-  const c = createCatalogRedis(redis.url, { commandTimeoutMs: 5000 });
-  clients.push(c);
-  await waitReady(c, 10_000);
-  return c;
-}
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const c of clients) c.disconnect();
-  await redis?.stop();
-});
+const { client, server } = redisForFile();
 
 let seq = 0;
 
@@ -123,13 +102,13 @@ describe('RedisCounterStore: exactly-once flushes through the outbox', () => {
     const r = await client();
     const prefix = `pop-${++seq}`;
     const s = await RedisCounterStore.open({ redis: r, local: d.db, nodeId: 'n1', prefix, now: () => T0 });
-    await redis.kill(); // (an unpersisted test server: it comes back empty)
+    await server().kill(); // (an unpersisted test server: it comes back empty)
     s.record({ type: 'order', productId: 'q', quantity: 2 });
     await expect(s.flush()).rejects.toMatchObject({ code: 'POPULARITY_UNAVAILABLE' });
     s.record({ type: 'order', productId: 'q', quantity: 1 });
     await expect(s.flush()).rejects.toMatchObject({ code: 'POPULARITY_UNAVAILABLE' });
     expect(await s.outboxSize()).toBe(2);
-    await redis.start();
+    await server().start();
     await waitReady(r, 10_000);
     await s.flush();
     await s.flush();

@@ -1,14 +1,6 @@
-/**
- * Search generations on three "nodes" in one process sharing a Redis pointer and board (each
- * with its own product store holding the same catalog, and its own popularity): a rebuild on one
- * node is built and warmed by every node before the promotion's one CAS, every node switches,
- * the same query gets the same page everywhere, and a rollback survives a full restart.
- */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CachedProductReader } from '../../src/catalog/cache/cached-reader.js';
 import { LruProductCache } from '../../src/catalog/cache/lru-product-cache.js';
-import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
 import { LevelProductStore } from '../../src/catalog/store/level-product-store.js';
 import { PopularityService } from '../../src/popularity/popularity-service.js';
 import { LocalGenerationBoard, RedisGenerationBoard } from '../../src/search/generation-board.js';
@@ -16,24 +8,10 @@ import { RedisGenerationPointer } from '../../src/search/generation-pointer.js';
 import { SearchGenerations } from '../../src/search/generations.js';
 import { search } from '../../src/search/search-engine.js';
 import { diskDb, generated } from '../catalog/helpers.js';
-import { type RedisProcess, startRedis } from '../support/redis.js';
+import { redisForFile } from '../support/redis.js';
 import { generationBoardConformance } from './generation-board.conformance.js';
 
-let redis: RedisProcess;
-const clients: Redis[] = [];
-async function client(): Promise<Redis> {
-  const c = createCatalogRedis(redis.url, { commandTimeoutMs: 5000 });
-  clients.push(c);
-  await waitReady(c, 10_000);
-  return c;
-}
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const c of clients) c.disconnect();
-  await redis?.stop();
-});
+const { client } = redisForFile();
 
 let seq = 0;
 

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { createCatalogRedis, waitReady } from '../../src/catalog/cache/redis-client.js';
 import { freePort } from '../../src/testing/server-process.js';
 
 export { freePort };
@@ -81,4 +84,33 @@ async function createConnectionSafe(port: number): Promise<void> {
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * A redis-server for the calling test file (started before its tests, stopped after) and a
+ * `client()` factory whose connections are closed with it.
+ */
+export function redisForFile(): { client(): Promise<Redis>; server(): RedisProcess } {
+  let redis: RedisProcess | undefined;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await redis?.stop();
+  });
+  const server = (): RedisProcess => {
+    if (redis === undefined) throw new Error('redisForFile: Redis is not started yet (use it inside a test)');
+    return redis;
+  };
+  return {
+    server,
+    async client() {
+      const c = createCatalogRedis(server().url, { commandTimeoutMs: 5000 });
+      clients.push(c);
+      await waitReady(c, 10_000);
+      return c;
+    },
+  };
 }
