@@ -241,6 +241,17 @@ for (const backend of ['level', 'redis'] as const) {
       expect(await t.system.inventory.stock('bulk')).toBe(MAX_STOCK - 2);
     });
 
+    it('refuses a cart too large to record with 413, instead of a 503 or an order stuck pending', async () => {
+      t.catalog.put({ id: 'confetti', priceMinor: 1 });
+      await stock(t, 'confetti', 100_000);
+      // 3,000 adds of one line: 3,000 dots to claim and a causal context past the event's bound.
+      for (let i = 0; i < 3000; i++) t.cart.add('frank', 'default', 'confetti', 1);
+      const token = await t.token('frank');
+      const r = await t.request('POST', '/v1/orders', { token, headers: { 'idempotency-key': 'big' } });
+      expect([r.status, (r.json.error as { code: string }).code]).toEqual([413, 'ORDER_TOO_LARGE']);
+      expect(await t.system.query.get(t.system.checkout.orderIdFor('frank', 'big'))).toBeUndefined();
+    });
+
     it('refuses malformed and impossible orders with typed 4xx errors', async () => {
       t.catalog.put({ id: 'cheap', priceMinor: 200 });
       t.catalog.put({ id: 'gone', available: false });

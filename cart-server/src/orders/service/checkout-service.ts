@@ -23,15 +23,31 @@ import {
   type OrderLine,
   type OrderPlaced,
   type OrderView,
+  orderPlacedSchema,
   PRODUCT_ID_PATTERN,
 } from '../events.js';
-import { ClaimConflictError, type OrderLog } from '../log/order-log.js';
+import { ClaimConflictError, MAX_CLAIMS, MAX_LOG_VALUE_BYTES, type OrderLog } from '../log/order-log.js';
 import { noopOrderMetrics, type OrderMetrics } from '../metrics.js';
 import type { CartPort, CartSnapshot, CatalogPort, CatalogProductView } from '../ports.js';
 import { lookupProduct } from './catalog-lookup.js';
 import type { OrderQuery } from './order-query.js';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Why the log or the processor would refuse this order, if they would: checked before the append,
+ * so the shopper gets a clear 413 instead of a 503 to retry forever — or an order the processor
+ * cannot decode, pending for good.
+ */
+function recordProblem(event: OrderPlaced, claims: readonly string[]): string | undefined {
+  if (claims.length > MAX_CLAIMS) {
+    return `this cart's history is too long to order at once (${claims.length} changes of its lines; at most ${MAX_CLAIMS})`;
+  }
+  if (!orderPlacedSchema.safeParse(event).success) return 'this cart is too large to order at once';
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_LOG_VALUE_BYTES)
+    return 'this order is too large to record';
+  return undefined;
+}
 
 /** `ord_<home partition, 3 hex><29 hex of sha256(user, key)>`: stable per (user, key). */
 export function deriveOrderId(userId: string, idempotencyKey: string, home: number): string {
@@ -140,6 +156,8 @@ export class CheckoutService {
       cartContext: Buffer.from(snapshot.context).toString('base64'),
     };
     const claims = snapshot.lines.flatMap((l) => (l.dots ?? []).map((dot) => `${userId}/${cartId}#${dot}`));
+    const tooLarge = recordProblem(event, claims);
+    if (tooLarge !== undefined) return refuse(new OrderError('ORDER_TOO_LARGE', tooLarge));
     const duplicate = await this.#append(event, claims);
     if (duplicate) {
       // This key placed the order before (a retry, or a concurrent request that won the append).

@@ -4,7 +4,7 @@
  * decided yet is `pending`.
  */
 import { decodeLogEvent, homePartitionOf, type OrderPlaced, type OrderView } from '../events.js';
-import type { OrderLog } from '../log/order-log.js';
+import type { LogPosition, OrderLog } from '../log/order-log.js';
 import type { PartitionStore } from '../state/partition-store.js';
 
 export class OrderQuery {
@@ -23,7 +23,7 @@ export class OrderQuery {
     if (decided !== undefined) return decided;
     const position = await this.#log.find(home, orderId);
     if (position === undefined) return undefined;
-    const placed = await this.placed(orderId);
+    const placed = await this.#read(position);
     if (placed === undefined) return undefined;
     return {
       orderId,
@@ -44,7 +44,10 @@ export class OrderQuery {
     const home = homePartitionOf(orderId, this.#log.partitions);
     if (home === undefined) return undefined;
     const position = await this.#log.find(home, orderId);
-    if (position === undefined) return undefined;
+    return position === undefined ? undefined : this.#read(position);
+  }
+
+  async #read(position: LogPosition): Promise<OrderPlaced | undefined> {
     const [record] = await this.#log.read(position.partition, position.offset, 1);
     const event = record === undefined ? undefined : decodeLogEvent(record.value);
     return event?.type === 'order.placed' ? event : undefined;
