@@ -164,7 +164,9 @@ export async function openOrderSystem(options: OrderSystemOptions): Promise<Orde
     store,
     ownership,
     metrics,
-    onCommitted: (_p, commit) => sender.notify(commit.outbox.length),
+    onCommitted: (p, commit) => {
+      if (commit.outbox.length > 0) sender.notify(commit.outbox.length, p);
+    },
     onError,
   });
   const query = new OrderQuery(log, store);

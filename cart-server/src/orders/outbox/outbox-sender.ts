@@ -41,7 +41,10 @@ export class OutboxSender {
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
-  #pending = false;
+  /** Partitions committed messages since their last read; all of them at the next full scan. */
+  readonly #dirty = new Set<number>();
+  #everything = true;
+  #lastFullScan = 0;
 
   constructor(options: OutboxSenderOptions) {
     this.#o = options;
@@ -61,10 +64,14 @@ export class OutboxSender {
     this.#loop = this.#run();
   }
 
-  /** New messages were committed (the processor calls this after each checkpoint). */
-  notify(added = 0): void {
+  /**
+   * New messages were committed to `partition`'s outbox (the processor calls this after each
+   * checkpoint that has some); without a partition, every owned outbox is read again.
+   */
+  notify(added = 0, partition?: number): void {
     this.#backlog += added;
-    this.#pending = true;
+    if (partition === undefined) this.#everything = true;
+    else this.#dirty.add(partition);
     this.#wake?.();
   }
 
@@ -90,17 +97,20 @@ export class OutboxSender {
   }
 
   async #run(): Promise<void> {
+    const idleMs = this.#o.idleMs ?? 500;
     while (!this.#stopping) {
-      this.#pending = false;
+      // Only the outboxes that got messages; every owned one at least every idleMs (a partition
+      // taken over from a dead node arrives with the backlog it left).
+      if (Date.now() - this.#lastFullScan >= idleMs) this.#everything = true;
       let sentAny = false;
       try {
-        sentAny = await this.#sendRound();
+        sentAny = await this.#sendRound(this.#take());
       } catch (err) {
         this.#o.onError?.(err);
       }
-      if (sentAny || this.#pending || this.#stopping) continue;
+      if (sentAny || this.#dirty.size > 0 || this.#everything || this.#stopping) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#o.idleMs ?? 500);
+        const timer = setTimeout(resolve, idleMs);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
@@ -110,13 +120,25 @@ export class OutboxSender {
     }
   }
 
-  async #sendRound(): Promise<boolean> {
+  /** The owned partitions to read this round (and forgets them as to-do). */
+  #take(): { partitions: number[]; full: boolean } {
+    const owned = this.#o.ownership.owned();
+    const full = this.#everything;
+    const partitions = full ? [...owned.keys()] : [...this.#dirty].filter((p) => owned.has(p));
+    this.#everything = false;
+    this.#dirty.clear();
+    if (full) this.#lastFullScan = Date.now();
+    return { partitions, full };
+  }
+
+  async #sendRound({ partitions, full }: { partitions: number[]; full: boolean }): Promise<boolean> {
     let sent = 0;
     let waiting = 0;
-    for (const p of this.#o.ownership.owned().keys()) {
+    for (const p of partitions) {
       const batch = await this.#o.store.outbox(p, this.#concurrency * 4);
       waiting += batch.length;
       if (batch.length === 0) continue;
+      this.#dirty.add(p); // read it again next round: more may wait, or a delivery failed
       const acked: string[] = [];
       for (let i = 0; i < batch.length; i += this.#concurrency) {
         const chunk = batch.slice(i, i + this.#concurrency);
@@ -129,7 +151,7 @@ export class OutboxSender {
       await this.#o.store.ackOutbox(p, acked);
       sent += acked.length;
     }
-    this.#backlog = Math.max(0, waiting - sent);
+    this.#backlog = Math.max(0, (full ? waiting : this.#backlog) - sent);
     if (waiting > 0 && sent === 0) await new Promise((r) => setTimeout(r, 200)); // targets failing: back off
     return sent > 0;
   }
