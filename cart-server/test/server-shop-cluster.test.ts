@@ -9,13 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { freePort, type RedisProcess, startRedis } from './support/redis.js';
+import { type RedisProcess, startRedis } from './support/redis.js';
 import {
   type Api,
   api,
-  createServer,
+  createShopCluster,
   FAST_TIMERS,
-  type NodeSpec,
   removeTempDirs,
   type ServerProcess,
   token,
@@ -105,30 +104,10 @@ async function startAll(): Promise<void> {
 
 beforeAll(async () => {
   [redis, database] = await Promise.all([startRedis(), createTestDatabase()]);
-  const specs: NodeSpec[] = [];
-  for (let i = 1; i <= 3; i++) specs.push({ nodeId: `n${i}`, port: await freePort() });
-  nodes = await Promise.all(
-    specs.map((s) =>
-      createServer({
-        nodeId: s.nodeId,
-        port: s.port,
-        peers: specs.filter((p) => p !== s),
-        args: [
-          ...FAST_TIMERS,
-          '--n',
-          '3',
-          '--r',
-          '2',
-          '--w',
-          '2',
-          '--redis-url',
-          redis.url,
-          '--database-url',
-          database.url,
-        ],
-      }),
-    ),
-  );
+  ({ nodes } = await createShopCluster({
+    redisUrl: redis.url,
+    args: [...FAST_TIMERS, '--n', '3', '--r', '2', '--w', '2', '--database-url', database.url],
+  }));
   await startAll();
   const bearer = await token('ops', { role: 'admin' });
   admins = nodes.map((n) => api(n.url, bearer));
