@@ -3,7 +3,6 @@
  * run by bash against a real node (CARTWHEEL_URL names it, as the README says), with the secret
  * the node runs with; every curl must succeed (`-f`), and the node must then hold what it did.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import {
   api,
   createServer,
   removeTempDirs,
+  runToExit,
   type ServerProcess,
   TEST_SECRET,
   token,
@@ -37,24 +37,9 @@ afterAll(async () => {
 describe('cart-server README', () => {
   it('runs the quick-start block as printed: an add of a demo product, a read and a checkout', async () => {
     expect(block, 'the README has the quick-start block').toBeDefined();
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((done, fail) => {
-      const child = spawn('bash', ['-euo', 'pipefail', '-c', block!], {
-        cwd: ROOT,
-        env: { ...process.env, CARTWHEEL_URL: node.url, JWT_SECRET: TEST_SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let text = '';
-      child.stdout.on('data', (c: Buffer) => {
-        text += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        text += c.toString();
-      });
-      const timer = setTimeout(() => fail(new Error(`the block did not finish in 60 s:\n${text}`)), 60_000);
-      child.once('exit', (exit) => {
-        clearTimeout(timer);
-        done({ code: exit, out: text });
-      });
+    const { code, out } = await runToExit('bash', ['-euo', 'pipefail', '-c', block!], {
+      cwd: ROOT,
+      env: { CARTWHEEL_URL: node.url, JWT_SECRET: TEST_SECRET },
     });
     expect(code, out).toBe(0);
     expect(out).toContain('"productId":"p-0000001"');

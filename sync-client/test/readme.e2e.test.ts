@@ -5,9 +5,9 @@
  * environment the README's setup block exports. The process must exit 0 by itself (the example
  * closes the client) and the server must hold what the example did.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runToExit } from '@cartwheel/cart-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_DIR } from '../scripts/bundle.js';
 import { type CartServerProcess, startCartServer } from './support/cart-server-process.js';
@@ -30,30 +30,12 @@ afterAll(async () => {
   rmSync(WORK_DIR, { recursive: true, force: true });
 });
 
-function run(file: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@cartwheel/source', '--import', 'tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the README example did not exit within 60 s (a client left open?):\n${out}`));
-    }, 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+/** Runs an extracted example as an app in this workspace would (sources through tsx). */
+const run = (file: string, env: Record<string, string>) =>
+  runToExit(process.execPath, ['--conditions=@cartwheel/source', '--import', 'tsx', file], {
+    cwd: ROOT,
+    env,
   });
-}
 
 describe('sync-client README', () => {
   it('has one client example', () => {

@@ -333,3 +333,36 @@ export function api(baseUrl: string, bearer?: string): Api {
     return { status: res.status, json, headers: res.headers };
   };
 }
+
+/**
+ * Runs a command to its exit and answers its exit code with stdout and stderr interleaved; kills
+ * it (SIGKILL) and rejects after `timeoutMs` (a README example that never exits).
+ */
+export function runToExit(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string>>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; out: string }> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, {
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const collect = (chunk: Buffer): void => {
+      out += chunk.toString();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${command} did not exit within ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, out });
+    });
+  });
+}
